@@ -1,0 +1,38 @@
+// Identity and environment of the probe process: pids, umask, cwd, env, credentials.
+#include <grp.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "snapshot.hpp"
+
+extern char** environ;
+
+namespace probe {
+
+ProcessState read_process_state() {
+  ProcessState state;
+  state.pid = getpid();
+  state.ppid = getppid();
+  state.sid = getsid(0);
+  state.pgid = getpgid(0);
+  // umask has no read-only query that works everywhere; set and restore.
+  state.umask = umask(0);
+  umask(state.umask);
+
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof cwd) != nullptr) state.cwd = cwd;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) state.env.emplace_back(*entry);
+
+  getresuid(&state.uid, &state.euid, &state.suid);
+  getresgid(&state.gid, &state.egid, &state.sgid);
+  const int count = getgroups(0, nullptr);
+  if (count > 0) {
+    state.groups.resize(static_cast<size_t>(count));
+    const int got = getgroups(count, state.groups.data());
+    state.groups.resize(got < 0 ? 0 : static_cast<size_t>(got));
+  }
+  return state;
+}
+
+}  // namespace probe

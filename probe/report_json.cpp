@@ -1,0 +1,132 @@
+// The report's JSON text, written by hand: the probe links nothing but libc.
+#include <cstdio>
+#include <string>
+
+#include "snapshot.hpp"
+
+namespace probe {
+namespace {
+
+void append_string(std::string& out, const std::string& text) {
+  out += '"';
+  for (const unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c >= 0x80) {
+          // Bytes outside ASCII are escaped one by one (as U+00XX) so the
+          // report stays valid JSON whatever the environment holds.
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+template <typename Number>
+void append_field(std::string& out, const char* key, Number value, bool comma = true) {
+  out += '"';
+  out += key;
+  out += "\": ";
+  out += std::to_string(value);
+  if (comma) out += ", ";
+}
+
+void append_key(std::string& out, const char* key) {
+  out += '"';
+  out += key;
+  out += "\": ";
+}
+
+template <typename Items, typename Append>
+void append_list(std::string& out, const Items& items, Append append_item) {
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ", ";
+    first = false;
+    append_item(out, item);
+  }
+  out += ']';
+}
+
+void append_signal_names(std::string& out, const std::vector<int>& signals) {
+  append_list(out, signals, [](std::string& o, int signo) { append_string(o, signal_name(signo)); });
+}
+
+void append_fd(std::string& out, const FdEntry& fd) {
+  out += "{";
+  append_field(out, "fd", fd.fd);
+  append_key(out, "kind"); append_string(out, fd.kind); out += ", ";
+  append_key(out, "access"); append_string(out, fd.access); out += ", ";
+  append_key(out, "flags");
+  append_list(out, fd.flags, [](std::string& o, const std::string& f) { append_string(o, f); });
+  out += ", ";
+  append_key(out, "cloexec"); out += fd.cloexec ? "true, " : "false, ";
+  append_field(out, "offset", fd.offset);
+  append_field(out, "dev", fd.dev);
+  append_field(out, "ino", fd.ino);
+  append_field(out, "rdev", fd.rdev);
+  append_key(out, "path"); append_string(out, fd.path);
+  if (fd.ofd >= 0) {
+    out += ", ";
+    append_field(out, "ofd", fd.ofd, false);
+  }
+  out += "}";
+}
+
+char octal_digit(unsigned value) { return static_cast<char>('0' + (value & 7u)); }
+
+std::string octal_umask(mode_t mask) {
+  return {octal_digit(mask >> 6), octal_digit(mask >> 3), octal_digit(mask)};
+}
+
+}  // namespace
+
+std::string to_json(const Snapshot& s) {
+  const ProcessState& p = s.process;
+  std::string out = "{\"probe\": 1, ";
+  append_field(out, "pid", p.pid);
+  append_field(out, "ppid", p.ppid);
+  append_field(out, "sid", p.sid);
+  append_field(out, "pgid", p.pgid);
+  append_key(out, "argv");
+  append_list(out, s.argv, [](std::string& o, const std::string& a) { append_string(o, a); });
+  out += ", ";
+  append_key(out, "cwd"); append_string(out, p.cwd); out += ", ";
+  append_key(out, "umask"); append_string(out, octal_umask(p.umask)); out += ", ";
+  append_key(out, "env");
+  append_list(out, p.env, [](std::string& o, const std::string& e) { append_string(o, e); });
+  out += ", ";
+  append_field(out, "uid", p.uid);
+  append_field(out, "euid", p.euid);
+  append_field(out, "suid", p.suid);
+  append_field(out, "gid", p.gid);
+  append_field(out, "egid", p.egid);
+  append_field(out, "sgid", p.sgid);
+  append_key(out, "groups");
+  append_list(out, p.groups, [](std::string& o, gid_t g) { o += std::to_string(g); });
+  out += ", ";
+  append_key(out, "signals");
+  out += "{\"ignored\": ";
+  append_signal_names(out, s.signals.ignored);
+  out += ", \"caught\": ";
+  append_signal_names(out, s.signals.caught);
+  out += ", \"blocked\": ";
+  append_signal_names(out, s.signals.blocked);
+  out += "}, ";
+  append_key(out, "fds");
+  append_list(out, s.fds, append_fd);
+  out += "}";
+  return out;
+}
+
+}  // namespace probe

@@ -1,0 +1,58 @@
+// Every signal's disposition and the blocked mask, read with the raw system
+// calls: glibc's wrappers refuse its two internal signals (32 and 33), whose
+// state differs between spawn mechanisms and must be seen too.
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+
+#include "snapshot.hpp"
+
+namespace probe {
+namespace {
+
+// The kernel's struct sigaction on x86-64 and the other common ABIs.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+constexpr int highest_signal = 64;  // _NSIG - 1 on Linux
+
+const char* const classic_names[] = {
+    nullptr,   "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT",   "SIGBUS",
+    "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM",   "SIGTERM",
+    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU",   "SIGURG",
+    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",    "SIGSYS"};
+
+}  // namespace
+
+std::string signal_name(int signo) {
+  if (signo >= 1 && signo <= 31) return classic_names[signo];
+  const int low = SIGRTMIN, high = SIGRTMAX;
+  if (signo == low) return "SIGRTMIN";
+  if (signo == high) return "SIGRTMAX";
+  if (signo > low && signo < high) return "SIGRTMIN+" + std::to_string(signo - low);
+  return "SIG" + std::to_string(signo);
+}
+
+SignalState read_signal_state() {
+  SignalState state;
+  uint64_t blocked = 0;
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, &blocked, sizeof blocked);
+  for (int signo = 1; signo <= highest_signal; ++signo) {
+    KernelSigaction action{};
+    if (syscall(SYS_rt_sigaction, signo, nullptr, &action, sizeof(uint64_t)) == 0) {
+      if (action.handler == SIG_IGN) state.ignored.push_back(signo);
+      else if (action.handler != SIG_DFL) state.caught.push_back(signo);
+    }
+    if (blocked & (uint64_t{1} << (signo - 1))) state.blocked.push_back(signo);
+  }
+  return state;
+}
+
+}  // namespace probe
