@@ -1,0 +1,51 @@
+#pragma once
+// Live progress while a run goes. On a terminal it keeps one line up to date with '\r'
+// ("[done/total] 12.3s  differ 1  error 0  scenario on implementation"); otherwise it prints a plain
+// line for every failing cell and one every 10% so CI logs stay short. Safe to call from several threads.
+#include <cstddef>
+#include <functional>
+#include <iosfwd>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "reports/tally.hpp"
+#include "reports/verdict.hpp"
+
+namespace reports {
+
+bool is_terminal(std::ostream& out);  // true only for std::cout/std::cerr attached to a tty
+
+class Progress {
+ public:
+  using SecondsClock = std::function<double()>;  // seconds since some fixed start
+
+  // `clock` defaults to a steady clock started now; tests pass their own.
+  Progress(std::ostream& out, std::size_t total, bool terminal, SecondsClock clock = {});
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void record(std::string_view scenario, std::string_view implementation, Verdict verdict,
+              std::string_view reason = {});
+  // Ends the live line (so later output starts on a fresh line). Idempotent.
+  void finish();
+
+  const Tally& counts() const { return counts_; }
+  std::size_t done() const { return done_; }
+
+ private:
+  std::string status_text() const;
+
+  std::ostream& out_;
+  std::size_t total_;
+  bool terminal_;
+  SecondsClock clock_;
+  std::mutex mutex_;
+  Tally counts_;
+  std::size_t done_ = 0;
+  std::size_t last_decile_ = 0;
+  std::size_t live_width_ = 0;  // characters of the live line now on screen
+  bool finished_ = false;
+};
+
+}  // namespace reports

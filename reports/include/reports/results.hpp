@@ -1,0 +1,66 @@
+#pragma once
+// The results document (docs/RESULTS.md) read into plain structs, so every renderer works on checked
+// data instead of probing JSON. parse_results() is the only place that knows the JSON spelling.
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/verdict.hpp"
+
+namespace reports {
+
+// Thrown for a document that is not a results document; the message names the offending member.
+struct ResultsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A normalized observation: field -> value (docs/PROTOCOL.md "Normalized observation").
+using Observation = std::map<std::string, std::string>;
+
+struct FieldMismatch {
+  std::string field;
+  std::optional<std::string> expected;  // nullopt: the field is absent on that side
+  std::optional<std::string> actual;
+};
+
+struct Implementation {
+  std::string id, name, version, detail, host;
+  std::vector<std::string> features;
+};
+
+struct Scenario {
+  std::string id, title, description, file;
+  int line = 1;
+  std::vector<std::string> tags, covers;
+  std::string source, yaml;
+};
+
+struct Cell {
+  std::string scenario, implementation;
+  Verdict verdict = Verdict::error;
+  std::string reason;
+  std::optional<Observation> observation;
+  std::vector<FieldMismatch> diff, expectation_failures;
+  double duration_ms = 0;
+};
+
+struct Results {
+  bool complete = true;
+  nlohmann::json fdconform = nlohmann::json::object();
+  // One block per host; a single run has one. Merged documents keep every host's block.
+  std::vector<nlohmann::json> environments;
+  std::string reference;
+  std::vector<Implementation> implementations;
+  std::vector<Scenario> scenarios;
+  std::vector<Cell> cells;
+};
+
+// Throws ResultsError when `document` is not schema version 1 or a required member is missing or
+// of the wrong type, or a cell names a scenario or implementation the document does not declare.
+Results parse_results(const nlohmann::json& document);
+
+}  // namespace reports

@@ -1,0 +1,32 @@
+#pragma once
+// Verdict counts, and the one-line summary CI log readers count.
+#include <array>
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/results.hpp"
+#include "reports/verdict.hpp"
+
+namespace reports {
+
+struct Tally {
+  std::array<std::size_t, 6> by_verdict{};  // indexed by Verdict
+
+  void add(Verdict verdict) { ++by_verdict[static_cast<std::size_t>(verdict)]; }
+  std::size_t count(Verdict verdict) const { return by_verdict[static_cast<std::size_t>(verdict)]; }
+  std::size_t passed() const;
+  std::size_t failed() const;
+  std::size_t skipped() const { return count(Verdict::skip); }
+  std::size_t total() const;
+};
+
+Tally tally(const Results& results);
+
+// Exactly "fdconform: N passed, N failed, N skipped" (no newline).
+std::string summary_line(const Tally& counts);
+std::string summary_line(const Results& results);
+std::string summary_line(const nlohmann::json& document);
+
+}  // namespace reports

@@ -1,0 +1,36 @@
+#include "reports/tally.hpp"
+
+#include <fmt/format.h>
+
+#include "reports/results.hpp"
+
+namespace reports {
+
+std::size_t Tally::passed() const { return count(Verdict::match) + count(Verdict::expected_differ); }
+
+std::size_t Tally::failed() const {
+  return count(Verdict::differ) + count(Verdict::unexpected_pass) + count(Verdict::error);
+}
+
+std::size_t Tally::total() const {
+  std::size_t sum = 0;
+  for (auto n : by_verdict) sum += n;
+  return sum;
+}
+
+Tally tally(const Results& results) {
+  Tally counts;
+  for (const auto& cell : results.cells) counts.add(cell.verdict);
+  return counts;
+}
+
+std::string summary_line(const Tally& counts) {
+  return fmt::format("fdconform: {} passed, {} failed, {} skipped", counts.passed(), counts.failed(),
+                     counts.skipped());
+}
+
+std::string summary_line(const Results& results) { return summary_line(tally(results)); }
+
+std::string summary_line(const nlohmann::json& document) { return summary_line(parse_results(document)); }
+
+}  // namespace reports

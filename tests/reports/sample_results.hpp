@@ -1,0 +1,39 @@
+#pragma once
+// Results documents built in the tests: every verdict kind, and text that needs XML/HTML escaping.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace reports_test {
+
+// Characters every renderer must escape or neutralize, including C0 controls invalid in XML 1.0.
+inline const std::string kNasty = "a<b&c\"d'e]]>f\x01g\x1fh</script><!--i";
+
+// 4 scenarios x 3 implementations (reference cpython-3.13.0, spawn_core-vfork, cpython-3.6.15):
+//   match 4, differ 3, expected-differ 1, unexpected-pass 1, skip 2, error 1.
+// The second scenario's id, title, description and yaml, and the error's reason, contain kNasty.
+nlohmann::json sample_results(const std::string& host = "hostA");
+
+// A temporary file removed when the object goes out of scope.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& suffix);
+  ~TempFile();
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+  void write(const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// Runs a shell command; returns its exit status and standard output.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+bool have_program(const std::string& name);
+
+}  // namespace reports_test
