@@ -1,0 +1,30 @@
+#include "outcome.hpp"
+
+#include "errno_names.hpp"
+
+namespace driver {
+
+Json outcome_from_returncode(int returncode) {
+  return Json{{"kind", returncode < 0 ? "signaled" : "exited"},
+              {"returncode", returncode},
+              {"exception", nullptr},
+              {"errno", nullptr},
+              {"filename", nullptr},
+              {"message", nullptr}};
+}
+
+Json outcome_from_error(const spawn_core::SpawnError& error) {
+  Json outcome{{"kind", "exception"}, {"returncode", nullptr}, {"exception", error.python_type()}};
+  // Argument errors (ValueError, TypeError) carry no errno, as in Python.
+  if (error.error_number() != 0) {
+    outcome["errno"] = error.error_number();
+    outcome["errno_name"] = errno_name(error.error_number());
+  } else {
+    outcome["errno"] = nullptr;
+  }
+  outcome["filename"] = error.filename() ? Json(*error.filename()) : Json(nullptr);
+  outcome["message"] = error.what();
+  return outcome;
+}
+
+}  // namespace driver

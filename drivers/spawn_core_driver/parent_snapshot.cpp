@@ -1,0 +1,188 @@
+#include "parent_snapshot.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "signal_names.hpp"
+
+extern char** environ;
+
+namespace driver {
+namespace {
+
+std::vector<int> open_fds(int hidden_fd) {
+  std::vector<int> fds;
+  DIR* dir = opendir("/proc/self/fd");  // close-on-exec, and left out below
+  if (!dir) return fds;
+  const int own = dirfd(dir);
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    int fd = std::atoi(entry->d_name);
+    if (fd != own && fd != hidden_fd) fds.push_back(fd);
+  }
+  closedir(dir);
+  std::sort(fds.begin(), fds.end());
+  return fds;
+}
+
+std::string link_of(int fd) {
+  char buffer[PATH_MAX];
+  ssize_t n = readlink(fmt::format("/proc/self/fd/{}", fd).c_str(), buffer, sizeof buffer);
+  return n < 0 ? std::string() : std::string(buffer, static_cast<size_t>(n));
+}
+
+long long offset_of(int fd) {
+  std::ifstream info(fmt::format("/proc/self/fdinfo/{}", fd));
+  std::string key;
+  long long value = 0;
+  while (info >> key >> value)
+    if (key == "pos:") return value;
+  return 0;
+}
+
+std::string kind_of(const struct stat& st, const std::string& link) {
+  if (S_ISREG(st.st_mode)) return link.starts_with("/memfd:") ? "memfd" : "file";
+  if (S_ISDIR(st.st_mode)) return "dir";
+  if (S_ISFIFO(st.st_mode)) return link.starts_with("pipe:") ? "pipe" : "fifo";
+  if (S_ISSOCK(st.st_mode)) return "socket";
+  if (S_ISCHR(st.st_mode)) return "chr";
+  if (S_ISBLK(st.st_mode)) return "blk";
+  if (link == "anon_inode:[eventfd]") return "eventfd";
+  if (link == "anon_inode:[eventpoll]") return "epoll";
+  if (link == "anon_inode:[signalfd]") return "signalfd";
+  if (link == "anon_inode:[timerfd]") return "timerfd";
+  if (link == "anon_inode:[pidfd]") return "pidfd";
+  if (link == "anon_inode:inotify") return "inotify";
+  if (link.starts_with("anon_inode:")) return "anon";
+  return "unknown";
+}
+
+std::string access_of(int status_flags) {
+#ifdef O_PATH
+  if (status_flags & O_PATH) return "path";
+#endif
+  switch (status_flags & O_ACCMODE) {
+    case O_RDONLY: return "rdonly";
+    case O_WRONLY: return "wronly";
+    default: return "rdwr";
+  }
+}
+
+Json flags_of(int status_flags) {
+  Json flags = Json::array();
+  if (status_flags & O_APPEND) flags.push_back("append");
+  if (status_flags & O_NONBLOCK) flags.push_back("nonblock");
+  // O_SYNC includes the O_DSYNC bit; report the stronger one only.
+  if ((status_flags & O_SYNC) == O_SYNC) flags.push_back("sync");
+  else if (status_flags & O_DSYNC) flags.push_back("dsync");
+  if (status_flags & O_DIRECT) flags.push_back("direct");
+  if (status_flags & O_NOATIME) flags.push_back("noatime");
+  return flags;
+}
+
+bool same_open_file(int a, int b) {
+  pid_t self = getpid();
+  return syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
+}
+
+unsigned long long status_hex(const std::string& key) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with(key + ":")) return std::strtoull(line.c_str() + key.size() + 1, nullptr, 16);
+  return 0;
+}
+
+Json signal_names_in(unsigned long long mask) {
+  Json names = Json::array();
+  for (int signo = 1; signo <= SIGRTMAX && signo <= 64; ++signo)
+    if (mask & (1ULL << (signo - 1))) names.push_back(name_of_signal(signo));
+  return names;
+}
+
+std::string current_umask() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("Umask:")) return fmt::format("{:03o}", std::strtoul(line.c_str() + 6, nullptr, 8));
+  mode_t mask = umask(0);  // no Umask line (kernel < 4.7): read it the old way, and put it back
+  umask(mask);
+  return fmt::format("{:03o}", mask);
+}
+
+}  // namespace
+
+Json take_fd_snapshot(int hidden_fd) {
+  Json fds = Json::array();
+  std::vector<int> class_representatives;  // one fd per open file description seen so far
+  for (int fd : open_fds(hidden_fd)) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0) continue;
+    int status_flags = fcntl(fd, F_GETFL);
+    int fd_flags = fcntl(fd, F_GETFD);
+    std::string link = link_of(fd);
+    std::string kind = kind_of(st, link);
+    size_t ofd = class_representatives.size();
+    for (size_t i = 0; i < class_representatives.size(); ++i)
+      if (same_open_file(class_representatives[i], fd)) { ofd = i; break; }
+    if (ofd == class_representatives.size()) class_representatives.push_back(fd);
+    fds.push_back(Json{{"fd", fd},
+                       {"kind", kind},
+                       {"access", access_of(status_flags)},
+                       {"flags", flags_of(status_flags)},
+                       {"cloexec", (fd_flags & FD_CLOEXEC) != 0},
+                       {"offset", offset_of(fd)},
+                       {"dev", static_cast<unsigned long long>(st.st_dev)},
+                       {"ino", static_cast<unsigned long long>(st.st_ino)},
+                       {"rdev", (kind == "chr" || kind == "blk") ? static_cast<unsigned long long>(st.st_rdev) : 0ULL},
+                       {"path", link},
+                       {"ofd", ofd}});
+  }
+  return fds;
+}
+
+Json take_parent_snapshot(int hidden_fd) {
+  uid_t uid, euid, suid;
+  gid_t gid, egid, sgid;
+  getresuid(&uid, &euid, &suid);
+  getresgid(&gid, &egid, &sgid);
+  std::vector<gid_t> groups(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
+  int count = groups.empty() ? 0 : getgroups(static_cast<int>(groups.size()), groups.data());
+  groups.resize(static_cast<size_t>(std::max(count, 0)));
+  Json group_list = Json::array();
+  for (gid_t g : groups) group_list.push_back(g);
+
+  Json env = Json::array();
+  for (char** entry = environ; entry && *entry; ++entry) env.push_back(*entry);
+
+  char cwd[PATH_MAX];
+  const char* cwd_text = getcwd(cwd, sizeof cwd);
+
+  Json snapshot{{"pid", getpid()},  {"ppid", getppid()}, {"sid", getsid(0)},   {"pgid", getpgrp()},
+                {"cwd", cwd_text ? std::string(cwd_text) : std::string()},
+                {"umask", current_umask()},
+                {"env", env},
+                {"uid", uid},        {"euid", euid},       {"suid", suid},       {"gid", gid},
+                {"egid", egid},      {"sgid", sgid},       {"groups", group_list}};
+  snapshot["signals"] = Json{{"ignored", signal_names_in(status_hex("SigIgn"))},
+                             {"caught", signal_names_in(status_hex("SigCgt"))},
+                             {"blocked", signal_names_in(status_hex("SigBlk"))}};
+  snapshot["fds"] = take_fd_snapshot(hidden_fd);
+  return snapshot;
+}
+
+}  // namespace driver

@@ -1,0 +1,157 @@
+// spawn.popen: a spawn_core::Command built from the scenario, spawned on the
+// request's path, waited for like Popen.wait() or Popen.communicate().
+#include <fmt/format.h>
+
+#include "child_wait.hpp"
+#include "outcome.hpp"
+#include "protocol_io.hpp"
+#include "spawn_core/spawn.hpp"
+#include "spawn_from_scenario.hpp"
+
+namespace driver {
+namespace {
+
+using spawn_core::Stdio;
+
+Stdio stdio_from(const Json* spec, const std::string& where, bool is_stderr, const ResourceTable& resources) {
+  if (!spec) return Stdio::inherit();
+  if (spec->is_string()) {
+    std::string name = spec->get<std::string>();
+    if (name == "inherit") return Stdio::inherit();
+    if (name == "pipe") return Stdio::pipe();
+    if (name == "devnull") return Stdio::devnull();
+    if (name == "stdout" && is_stderr) return Stdio::to_stdout();
+    throw RequestError(fmt::format("{}: expected inherit, pipe, devnull{}, {{fd: N}} or {{resource: NAME}}, got \"{}\"", where,
+                                   is_stderr ? ", stdout" : "", name));
+  }
+  object_at(*spec, where);
+  if (const Json* fd = member(*spec, "fd", where)) return Stdio::from_fd(resources.resolve_fd(*fd, where + ".fd"));
+  if (const Json* name = member(*spec, "resource", where)) {
+    string_at(*name, where + ".resource");
+    return Stdio::from_fd(resources.resolve_fd(*name, where + ".resource"));
+  }
+  throw RequestError(fmt::format("{}: expected {{fd: N}} or {{resource: NAME}}", where));
+}
+
+template <typename Id>
+std::variant<Id, std::string> id_or_name(const Json& value, const std::string& where) {
+  if (value.is_string()) return value.get<std::string>();
+  long long n = integer_at(value, where);
+  if (n < 0 || n > 0xFFFFFFFFLL) throw RequestError(fmt::format("{}: expected 0..4294967295 or a name, got {}", where, n));
+  return static_cast<Id>(n);
+}
+
+int umask_from(const Json& value, const std::string& where) {
+  if (value.is_string()) return static_cast<int>(octal_at(value, where));
+  long long n = integer_at(value, where);
+  if (n != -1) throw RequestError(fmt::format("{}: expected -1 or an octal string such as \"077\", got {}", where, n));
+  return -1;
+}
+
+spawn_core::Command command_from(const Json& spec, const SpawnContext& context) {
+  const std::string where = "scenario.spawn.popen";
+  const PlaceholderValues& values = context.placeholders;
+  spawn_core::Command command;
+  if (const Json* shell = member(spec, "shell", where)) command.shell = boolean_at(*shell, where + ".shell");
+  command.args = argv_from(spec, where, values);
+  // The probe's report path goes last; with a shell it belongs to the command string.
+  if (command.shell && !command.args.empty()) command.args.front() += " " + context.report_argument;
+  else command.args.push_back(context.report_argument);
+  if (const Json* executable = member(spec, "executable", where))
+    command.executable = substitute_placeholders(string_at(*executable, where + ".executable"), values);
+
+  command.stdin_stream = stdio_from(member(spec, "stdin", where), where + ".stdin", false, context.resources);
+  command.stdout_stream = stdio_from(member(spec, "stdout", where), where + ".stdout", false, context.resources);
+  command.stderr_stream = stdio_from(member(spec, "stderr", where), where + ".stderr", true, context.resources);
+
+  if (const Json* close_fds = member(spec, "close_fds", where)) command.close_fds = boolean_at(*close_fds, where + ".close_fds");
+  if (const Json* pass_fds = member(spec, "pass_fds", where))
+    for (const Json& item : array_at(*pass_fds, where + ".pass_fds"))
+      command.pass_fds.push_back(context.resources.resolve_fd(item, where + ".pass_fds[]"));
+  if (context.extra_fd) command.pass_fds.push_back(*context.extra_fd);
+
+  if (const Json* cwd = member(spec, "cwd", where)) {
+    std::string text = string_at(*cwd, where + ".cwd");
+    auto dir = context.resources.dir_path_of(text);
+    command.cwd = dir ? *dir : substitute_placeholders(text, values);
+  }
+  if (const Json* env = member(spec, "env", where)) {
+    spawn_core::EnvList list;
+    for (const auto& [key, value] : object_at(*env, where + ".env").items())
+      list.emplace_back(key, substitute_placeholders(string_at(value, where + ".env." + key), values));
+    command.env = std::move(list);
+  }
+  if (const Json* v = member(spec, "restore_signals", where)) command.restore_signals = boolean_at(*v, where + ".restore_signals");
+  if (const Json* v = member(spec, "start_new_session", where)) command.start_new_session = boolean_at(*v, where + ".start_new_session");
+  if (const Json* v = member(spec, "process_group", where)) {
+    long long group = integer_at(*v, where + ".process_group");
+    if (group < INT32_MIN || group > INT32_MAX) throw RequestError(fmt::format("{}.process_group: {} is out of range", where, group));
+    command.process_group = static_cast<int>(group);
+  }
+  if (const Json* v = member(spec, "user", where)) command.user = id_or_name<uid_t>(*v, where + ".user");
+  if (const Json* v = member(spec, "group", where)) command.group = id_or_name<gid_t>(*v, where + ".group");
+  if (const Json* v = member(spec, "extra_groups", where)) {
+    std::vector<spawn_core::GroupSpec> groups;
+    for (const Json& item : array_at(*v, where + ".extra_groups")) groups.push_back(id_or_name<gid_t>(item, where + ".extra_groups[]"));
+    command.extra_groups = std::move(groups);
+  }
+  if (const Json* v = member(spec, "umask", where)) command.umask = umask_from(*v, where + ".umask");
+  // pipesize: spawn_core has no such option; a pipe's capacity is not observed by the probe.
+  if (const Json* v = member(spec, "pipesize", where)) integer_at(*v, where + ".pipesize");
+  command.path = context.path;
+  return command;
+}
+
+bool any_pipe(const spawn_core::Command& command) {
+  using Kind = Stdio::Kind;
+  return command.stdin_stream.kind == Kind::pipe || command.stdout_stream.kind == Kind::pipe ||
+         command.stderr_stream.kind == Kind::pipe;
+}
+
+}  // namespace
+
+SpawnRun run_popen(const Json& spec, const SpawnContext& context) {
+  SpawnRun run;
+  spawn_core::Command command = command_from(spec, context);
+  if (command.path != spawn_core::SpawnPath::automatic) {
+    std::string why = spawn_core::path_ineligibility(command, command.path);
+    if (!why.empty()) {
+      run.skip = fmt::format("spawn path {} cannot run this scenario: {}", path_name(command.path), why);
+      return run;
+    }
+  }
+  spawn_core::Process process;
+  try {
+    process = spawn_core::spawn(command);
+  } catch (const spawn_core::SpawnError& error) {
+    run.outcome = outcome_from_error(error);
+    return run;
+  }
+  run.path_used = path_name(process.path_used());
+  if (any_pipe(command)) {
+    // Like Popen.communicate(): stdin closed at once, stdout and stderr drained.
+    try {
+      spawn_core::Communicated output = process.communicate({}, context.timeout);
+      run.diagnostics = output.stdout_data + output.stderr_data;
+    } catch (const spawn_core::TimeoutExpired&) {
+      kill_child_tree(process.pid());
+      process.wait();
+      reap_adopted_orphans();
+      run.error = timeout_reason(context.timeout);
+      return run;
+    }
+    run.outcome = outcome_from_returncode(process.wait());
+    return run;
+  }
+  if (auto code = process.wait_for(context.timeout)) {
+    run.outcome = outcome_from_returncode(*code);
+    return run;
+  }
+  kill_child_tree(process.pid());
+  process.wait();
+  reap_adopted_orphans();
+  run.error = timeout_reason(context.timeout);
+  return run;
+}
+
+}  // namespace driver

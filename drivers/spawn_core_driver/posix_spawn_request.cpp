@@ -1,0 +1,119 @@
+// spawn.posix_spawn / spawn.posix_spawnp: spawn_core's os.posix_spawn
+// equivalent with the scenario's file actions and attributes.
+#include <fcntl.h>
+
+#include <fmt/format.h>
+
+#include "child_wait.hpp"
+#include "outcome.hpp"
+#include "signal_names.hpp"
+#include "spawn_core/posix_spawn.hpp"
+#include "spawn_core/spawn_error.hpp"
+#include "spawn_from_scenario.hpp"
+
+namespace driver {
+namespace {
+
+int open_flags_from(const Json& list, const std::string& where) {
+  static const std::pair<const char*, int> names[] = {
+      {"rdonly", O_RDONLY}, {"wronly", O_WRONLY}, {"rdwr", O_RDWR},   {"creat", O_CREAT},      {"trunc", O_TRUNC},
+      {"append", O_APPEND}, {"cloexec", O_CLOEXEC}, {"excl", O_EXCL}, {"nonblock", O_NONBLOCK}};
+  int flags = 0;
+  for (const Json& item : array_at(list, where)) {
+    std::string name = string_at(item, where + "[]");
+    bool known = false;
+    for (const auto& [flag_name, value] : names)
+      if (name == flag_name) flags |= value, known = true;
+    if (!known) throw RequestError(fmt::format("{}: expected rdonly, wronly, rdwr, creat, trunc, append, cloexec, excl or nonblock, got \"{}\"", where, name));
+  }
+  return flags;
+}
+
+spawn_core::FileAction file_action_from(const Json& action, const std::string& where, const SpawnContext& context) {
+  auto [kind, spec] = single_entry(action, where, "open, close, dup2, closefrom");
+  const std::string here = where + "." + kind;
+  if (kind == "open") {
+    object_at(spec, here);
+    const Json* fd = member(spec, "fd", here);
+    const Json* path = member(spec, "path", here);
+    if (!fd || !path) throw RequestError(here + ": expected fd and path");
+    int oflag = 0;
+    if (const Json* flags = member(spec, "flags", here)) oflag = open_flags_from(*flags, here + ".flags");
+    mode_t mode = 0644;
+    if (const Json* m = member(spec, "mode", here)) mode = octal_at(*m, here + ".mode");
+    return spawn_core::FileOpen{static_cast<int>(integer_at(*fd, here + ".fd")),
+                                substitute_placeholders(string_at(*path, here + ".path"), context.placeholders), oflag, mode};
+  }
+  if (kind == "close") return spawn_core::FileClose{context.resources.resolve_fd(spec, here)};
+  if (kind == "dup2") {
+    if (!spec.is_array() || spec.size() != 2) throw RequestError(here + ": expected [source, target]");
+    return spawn_core::FileDup2{context.resources.resolve_fd(spec[0], here + "[0]"),
+                                context.resources.resolve_fd(spec[1], here + "[1]")};
+  }
+  if (kind == "closefrom") return spawn_core::FileCloseFrom{context.resources.resolve_fd(spec, here)};
+  throw RequestError(fmt::format("{}: expected open, close, dup2 or closefrom, got \"{}\"", where, kind));
+}
+
+std::vector<int> signals_from(const Json& list, const std::string& where) {
+  std::vector<int> numbers;
+  for (const Json& item : array_at(list, where)) {
+    std::string name = string_at(item, where + "[]");
+    auto number = signal_from_name(name);
+    if (!number) throw RequestError(fmt::format("{}: \"{}\" is not a signal name", where, name));
+    numbers.push_back(*number);
+  }
+  return numbers;
+}
+
+}  // namespace
+
+SpawnRun run_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context) {
+  const std::string where = search_path ? "scenario.spawn.posix_spawnp" : "scenario.spawn.posix_spawn";
+  std::string path = context.placeholders.probe;
+  if (const Json* p = member(spec, "path", where)) path = substitute_placeholders(string_at(*p, where + ".path"), context.placeholders);
+  std::vector<std::string> argv = argv_from(spec, where, context.placeholders);
+  argv.push_back(context.report_argument);
+
+  std::optional<spawn_core::EnvList> env;
+  if (const Json* e = member(spec, "env", where)) {
+    spawn_core::EnvList list;
+    for (const auto& [key, value] : object_at(*e, where + ".env").items())
+      list.emplace_back(key, substitute_placeholders(string_at(value, where + ".env." + key), context.placeholders));
+    env = std::move(list);
+  }
+
+  spawn_core::PosixSpawnOptions options;
+  // deviate extra_fd: dup2(fd, fd) clears close-on-exec in the child; first, so no later action can close it.
+  if (context.extra_fd) options.file_actions.push_back(spawn_core::FileDup2{*context.extra_fd, *context.extra_fd});
+  if (const Json* actions = member(spec, "file_actions", where)) {
+    size_t index = 0;
+    for (const Json& action : array_at(*actions, where + ".file_actions"))
+      options.file_actions.push_back(file_action_from(action, fmt::format("{}.file_actions[{}]", where, index++), context));
+  }
+  if (const Json* v = member(spec, "setpgroup", where)) options.setpgroup = static_cast<pid_t>(integer_at(*v, where + ".setpgroup"));
+  if (const Json* v = member(spec, "resetids", where)) options.resetids = boolean_at(*v, where + ".resetids");
+  if (const Json* v = member(spec, "setsid", where)) options.setsid = boolean_at(*v, where + ".setsid");
+  if (const Json* v = member(spec, "setsigmask", where)) options.setsigmask = signals_from(*v, where + ".setsigmask");
+  if (const Json* v = member(spec, "setsigdef", where)) options.setsigdef = signals_from(*v, where + ".setsigdef");
+
+  SpawnRun run;
+  pid_t pid = -1;
+  try {
+    pid = search_path ? spawn_core::posix_spawnp(path, argv, env, options) : spawn_core::posix_spawn(path, argv, env, options);
+  } catch (const spawn_core::SpawnError& error) {
+    run.outcome = outcome_from_error(error);
+    return run;
+  }
+  run.path_used = "posix_spawn";
+  if (auto code = wait_with_deadline(pid, context.timeout)) {
+    run.outcome = outcome_from_returncode(*code);
+    return run;
+  }
+  kill_child_tree(pid);
+  reap(pid);
+  reap_adopted_orphans();
+  run.error = timeout_reason(context.timeout);
+  return run;
+}
+
+}  // namespace driver

@@ -1,0 +1,225 @@
+#include "resources.hpp"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace driver {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
+
+// Where one fd ends up and how: the part of a resource (or a pipe end) the scenario controls.
+struct Placement {
+  std::optional<int> fd;
+  bool inheritable = false;
+};
+
+Placement placement_from(const Json& spec, const std::string& where) {
+  Placement placement;
+  if (const Json* fd = member(spec, "fd", where)) {
+    long long n = integer_at(*fd, where + ".fd");
+    if (n < 0 || n > 1022) throw RequestError(fmt::format("{}.fd: expected 0..1022 (1023 is the result channel), got {}", where, n));
+    placement.fd = static_cast<int>(n);
+  }
+  if (const Json* inheritable = member(spec, "inheritable", where)) placement.inheritable = boolean_at(*inheritable, where + ".inheritable");
+  return placement;
+}
+
+int status_flags_from(const Json& spec, const std::string& where, bool allow_file_flags) {
+  int flags = 0;
+  if (const Json* list = member(spec, "flags", where)) {
+    for (const Json& item : array_at(*list, where + ".flags")) {
+      std::string name = string_at(item, where + ".flags[]");
+      if (name == "nonblock") flags |= O_NONBLOCK;
+      else if (allow_file_flags && name == "append") flags |= O_APPEND;
+      else if (allow_file_flags && name == "sync") flags |= O_SYNC;
+      else
+        throw RequestError(fmt::format("{}.flags: expected {}, got \"{}\"", where,
+                                       allow_file_flags ? "append, nonblock or sync" : "nonblock", name));
+    }
+  }
+  return flags;
+}
+
+int access_from(const Json& spec, const std::string& where) {
+  const Json* access = member(spec, "access", where);
+  if (!access) return O_RDWR;
+  std::string name = string_at(*access, where + ".access");
+  if (name == "rdonly") return O_RDONLY;
+  if (name == "wronly") return O_WRONLY;
+  if (name == "rdwr") return O_RDWR;
+  throw RequestError(fmt::format("{}.access: expected rdonly, wronly or rdwr, got \"{}\"", where, name));
+}
+
+// Moves `fd` (close-on-exec, as created) to its place and sets its inheritable
+// flag. `sibling` is the other end of a pipe or socket pair, moved out of the
+// way first if it sits on the target. Returns the final fd.
+int place(int fd, const Placement& placement, int* sibling) {
+  int final_fd = fd;
+  if (placement.fd && *placement.fd != fd) {
+    int target = *placement.fd;
+    if (sibling && *sibling == target) {
+      int moved = fcntl(*sibling, F_DUPFD_CLOEXEC, 0);
+      if (moved < 0) fail("fcntl(F_DUPFD_CLOEXEC)");
+      close(*sibling);
+      *sibling = moved;
+    }
+    // dup3 gives the copy close-on-exec directly; dup2 gives an inheritable copy.
+    int result = placement.inheritable ? dup2(fd, target) : dup3(fd, target, O_CLOEXEC);
+    if (result < 0) fail(fmt::format("placing a resource at fd {}", target));
+    close(fd);
+    final_fd = target;
+  }
+  int fd_flags = fcntl(final_fd, F_GETFD);
+  if (fd_flags < 0) fail("fcntl(F_GETFD)");
+  int wanted = placement.inheritable ? (fd_flags & ~FD_CLOEXEC) : (fd_flags | FD_CLOEXEC);
+  if (wanted != fd_flags && fcntl(final_fd, F_SETFD, wanted) < 0) fail("fcntl(F_SETFD)");
+  return final_fd;
+}
+
+void add_status_flags(int fd, int flags) {
+  if (flags == 0) return;
+  int current = fcntl(fd, F_GETFL);
+  if (current < 0 || fcntl(fd, F_SETFL, current | flags) < 0) fail("fcntl(F_SETFL)");
+}
+
+void write_all(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("write");
+    done += static_cast<size_t>(n);
+  }
+}
+
+int open_file_resource(const Json& spec, const std::string& where, const std::string& name) {
+  std::string path = name;
+  if (const Json* p = member(spec, "path", where)) path = string_at(*p, where + ".path");
+  std::string content;
+  if (const Json* c = member(spec, "content", where)) content = string_at(*c, where + ".content");
+  long long offset = 0;
+  if (const Json* o = member(spec, "offset", where)) offset = integer_at(*o, where + ".offset");
+  if (offset < 0) throw RequestError(fmt::format("{}.offset: expected a non-negative integer, got {}", where, offset));
+  int access = access_from(spec, where);
+  int flags = status_flags_from(spec, where, true);
+
+  // The content is written through a separate open so the resource's own
+  // access mode and flags are exactly what the scenario says.
+  int writer = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (writer < 0) fail(fmt::format("creating {}", path));
+  write_all(writer, content);
+  close(writer);
+
+  int fd = open(path.c_str(), access | flags | O_CLOEXEC);
+  if (fd < 0) fail(fmt::format("opening {}", path));
+  if (offset != 0 && lseek(fd, offset, SEEK_SET) < 0) fail("lseek");
+  return fd;
+}
+
+void create_one(const Json& spec, size_t index, ResourceTable& table) {
+  const std::string where = fmt::format("scenario.parent.resources[{}]", index);
+  object_at(spec, where);
+  const Json* name_json = member(spec, "name", where);
+  if (!name_json) throw RequestError(where + ".name: missing");
+  const std::string name = string_at(*name_json, where + ".name");
+  if (table.fd_of(name) || table.fd_of(name + ".read") || table.fd_of(name + ".a"))
+    throw RequestError(fmt::format("{}.name: \"{}\" is used twice", where, name));
+  const Json* kind_json = member(spec, "kind", where);
+  if (!kind_json) throw RequestError(where + ".kind: missing");
+  const std::string kind = string_at(*kind_json, where + ".kind");
+
+  if (kind == "pipe" || kind == "socketpair") {
+    const bool pipe_kind = kind == "pipe";
+    const std::string first_name = pipe_kind ? "read" : "a", second_name = pipe_kind ? "write" : "b";
+    Json empty = Json::object();
+    const Json* first_spec = member(spec, first_name, where);
+    const Json* second_spec = member(spec, second_name, where);
+    const Json& first = first_spec ? object_at(*first_spec, where + "." + first_name) : empty;
+    const Json& second = second_spec ? object_at(*second_spec, where + "." + second_name) : empty;
+    int ends[2];
+    if (pipe_kind ? pipe2(ends, O_CLOEXEC) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends)) fail(kind);
+    add_status_flags(ends[0], status_flags_from(first, where + "." + first_name, false));
+    add_status_flags(ends[1], status_flags_from(second, where + "." + second_name, false));
+    ends[0] = place(ends[0], placement_from(first, where + "." + first_name), &ends[1]);
+    ends[1] = place(ends[1], placement_from(second, where + "." + second_name), &ends[0]);
+    table.add(name + "." + first_name, ends[0]);
+    table.add(name + "." + second_name, ends[1]);
+    return;
+  }
+
+  int fd = -1;
+  if (kind == "file") {
+    fd = open_file_resource(spec, where, name);
+  } else if (kind == "dir") {
+    std::string path = name;
+    if (const Json* p = member(spec, "path", where)) path = string_at(*p, where + ".path");
+    if (mkdir(path.c_str(), 0777) != 0 && errno != EEXIST) fail(fmt::format("mkdir {}", path));
+    fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) fail(fmt::format("opening directory {}", path));
+    table.add_dir(name, path);
+  } else if (kind == "devnull") {
+    fd = open("/dev/null", access_from(spec, where) | status_flags_from(spec, where, true) | O_CLOEXEC);
+    if (fd < 0) fail("opening /dev/null");
+  } else if (kind == "memfd") {
+    fd = memfd_create(name.c_str(), MFD_CLOEXEC);
+    if (fd < 0) fail("memfd_create");
+  } else if (kind == "eventfd") {
+    fd = eventfd(0, EFD_CLOEXEC);
+    if (fd < 0) fail("eventfd");
+  } else {
+    throw RequestError(fmt::format("{}.kind: expected file, dir, devnull, memfd, eventfd, pipe or socketpair, got \"{}\"", where, kind));
+  }
+  table.add(name, place(fd, placement_from(spec, where), nullptr));
+}
+
+}  // namespace
+
+std::optional<int> ResourceTable::fd_of(const std::string& name) const {
+  for (const auto& [n, fd] : named_fds_)
+    if (n == name) return fd;
+  return std::nullopt;
+}
+
+std::optional<std::string> ResourceTable::dir_path_of(const std::string& name) const {
+  for (const auto& [n, path] : dir_paths_)
+    if (n == name) return path;
+  return std::nullopt;
+}
+
+int ResourceTable::resolve_fd(const Json& reference, const std::string& where) const {
+  if (reference.is_string()) {
+    std::string name = reference.get<std::string>();
+    if (auto fd = fd_of(name)) return *fd;
+    if (name == "parent.stdin") return 0;
+    if (name == "parent.stdout") return 1;
+    if (name == "parent.stderr") return 2;
+    throw RequestError(fmt::format("{}: \"{}\" names no resource", where, name));
+  }
+  if (reference.is_number_integer() || reference.is_number_unsigned()) {
+    long long n = integer_at(reference, where);
+    if (n < 0 || n > INT32_MAX) throw RequestError(fmt::format("{}: fd {} is out of range", where, n));
+    return static_cast<int>(n);
+  }
+  throw RequestError(fmt::format("{}: expected an fd number or a resource name, got {}", where, describe_type(reference)));
+}
+
+ResourceTable create_resources(const Json& parent_block) {
+  ResourceTable table;
+  const Json* list = member(parent_block, "resources", "scenario.parent");
+  if (!list) return table;
+  size_t index = 0;
+  for (const Json& spec : array_at(*list, "scenario.parent.resources")) create_one(spec, index++, table);
+  return table;
+}
+
+}  // namespace driver

@@ -1,0 +1,38 @@
+// parent.resources: files, dirs, /dev/null, memfd, eventfd, pipes and socket
+// pairs created in the scenario parent, each at its fixed fd or where the
+// kernel puts it, with the inheritable flag the scenario asks for.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "json_access.hpp"
+
+namespace driver {
+
+class ResourceTable {
+ public:
+  // Names in creation order: "log", "p.read", "p.write", "s.a", ...
+  const std::vector<std::pair<std::string, int>>& named_fds() const { return named_fds_; }
+  std::optional<int> fd_of(const std::string& name) const;
+  // A dir resource's path as the scenario wrote it (relative to the workdir).
+  std::optional<std::string> dir_path_of(const std::string& name) const;
+
+  // A reference in the scenario: an fd number, or a resource name. Throws RequestError.
+  int resolve_fd(const Json& reference, const std::string& where) const;
+
+  void add(std::string name, int fd) { named_fds_.emplace_back(std::move(name), fd); }
+  void add_dir(std::string name, std::string path) { dir_paths_.emplace_back(std::move(name), std::move(path)); }
+
+ private:
+  std::vector<std::pair<std::string, int>> named_fds_;
+  std::vector<std::pair<std::string, std::string>> dir_paths_;
+};
+
+// Creates parent.resources in order. Throws RequestError (bad scenario) or
+// std::system_error (a system call failed).
+ResourceTable create_resources(const Json& parent_block);
+
+}  // namespace driver

@@ -1,0 +1,134 @@
+#include "scenario_parent.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "child_wait.hpp"
+#include "deviation.hpp"
+#include "parent_snapshot.hpp"
+#include "parent_state.hpp"
+#include "protocol_io.hpp"
+#include "spawn_from_scenario.hpp"
+
+namespace driver {
+namespace {
+
+constexpr size_t diagnostics_limit = 4096;
+
+void write_to_channel(const Json& result) {
+  std::string text = result.dump(-1, ' ', false, Json::error_handler_t::replace);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(result_channel_fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the driver is gone: nobody to tell
+    done += static_cast<size_t>(n);
+  }
+}
+
+// parent.resources of the result: the standard fds still holding the driver's
+// parent.* files, then every named resource.
+Json resource_map(const PreparedParent& prepared) {
+  Json map = Json::object();
+  const char* std_names[] = {"parent.stdin", "parent.stdout", "parent.stderr"};
+  for (int fd = 0; fd < 3; ++fd) {
+    bool closed = std::find(prepared.closed_std.begin(), prepared.closed_std.end(), fd) != prepared.closed_std.end();
+    bool replaced = false;
+    for (const auto& [name, resource_fd] : prepared.resources.named_fds()) replaced = replaced || resource_fd == fd;
+    if (!closed && !replaced) map[std_names[fd]] = fd;
+  }
+  for (const auto& [name, fd] : prepared.resources.named_fds()) map[name] = fd;
+  return map;
+}
+
+Json read_probe_report(const std::string& path, std::string& diagnostics) {
+  std::ifstream file(path);
+  if (!file) return nullptr;
+  std::stringstream text;
+  text << file.rdbuf();
+  Json report = Json::parse(text.str(), nullptr, false);
+  if (report.is_discarded()) {
+    diagnostics += fmt::format("the probe report {} is not valid JSON\n", path);
+    return nullptr;
+  }
+  return report;
+}
+
+std::string probe_directory(const std::string& probe) {
+  size_t slash = probe.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : probe.substr(0, slash);
+}
+
+Json replay(const Request& request) {
+  const std::string implementation = implementation_id(request.path);
+  const PlaceholderValues placeholders{request.probe, probe_directory(request.probe), request.workdir};
+  PreparedParent prepared = prepare_parent(request.scenario, request.scenario_id, request.workdir, placeholders);
+
+  Json result = empty_result(request.scenario_id, implementation);
+  Json parent = take_parent_snapshot(result_channel_fd);
+  parent["resources"] = resource_map(prepared);
+  result["parent"] = std::move(parent);
+
+  const std::string report_path = request.workdir + "/probe.json";
+  adopt_orphans();  // not part of the observed state: lets a timeout end the child's whole tree
+  DeviationInEffect deviation = start_deviation(request.deviation);
+  SpawnContext context{prepared.resources, placeholders, "--report=" + report_path,
+                       std::chrono::milliseconds(request.timeout_ms), request.path, deviation.extra_fd};
+  SpawnRun run = spawn_from_scenario(request.scenario.at("spawn"), context);
+  end_deviation(deviation);
+
+  if (run.skip) return skip_result(request.scenario_id, implementation, *run.skip);
+  if (run.error) {
+    result["status"] = "error";
+    result["reason"] = *run.error;
+  }
+  result["outcome"] = run.outcome;
+  result["parent_after"] = Json{{"fds", take_fd_snapshot(result_channel_fd)}};
+  std::string diagnostics = run.diagnostics.substr(0, diagnostics_limit);
+  result["probe"] = run.error ? Json(nullptr) : read_probe_report(report_path, diagnostics);
+  if (run.path_used) result["path_used"] = *run.path_used;
+  if (!diagnostics.empty()) result["stderr"] = diagnostics;
+  return result;
+}
+
+}  // namespace
+
+void run_scenario_parent(const Request& request, int channel_fd) {
+  if (channel_fd != result_channel_fd) {
+    if (dup3(channel_fd, result_channel_fd, O_CLOEXEC) < 0) _exit(3);
+    close(channel_fd);
+  }
+  const std::string implementation = implementation_id(request.path);
+  if (!redirect_standard_fds(request.workdir, result_channel_fd)) {
+    int error = errno;
+    write_to_channel(error_result(request.scenario_id, implementation,
+                                  fmt::format("cannot create the parent's standard files in {}: {}", request.workdir,
+                                              std::generic_category().message(error))));
+    _exit(0);
+  }
+  apply_baseline_signals();
+
+  Json result;
+  try {
+    result = replay(request);
+  } catch (const RequestError& error) {
+    result = error_result(request.scenario_id, implementation, fmt::format("malformed scenario: {}", error.what()));
+  } catch (const std::system_error& error) {
+    result = error_result(request.scenario_id, implementation, fmt::format("scenario parent setup failed: {}", error.what()));
+  } catch (const std::exception& error) {
+    result = error_result(request.scenario_id, implementation, fmt::format("scenario parent failed: {}", error.what()));
+  }
+  write_to_channel(result);
+  _exit(0);
+}
+
+}  // namespace driver

@@ -1,0 +1,141 @@
+#include "commands/columns.hpp"
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <stdexcept>
+
+#include "drivers/interpreters.hpp"
+#include "scenario/version_gate.hpp"
+
+namespace fdconform {
+namespace {
+
+std::vector<DriverDescriptor> oracle_columns(const RunOptions& options, const Installation& installation) {
+  std::vector<std::string> paths;
+  for (const auto& o : options.oracles) {
+    if (o == "all") {
+      auto all = all_interpreters();
+      paths.insert(paths.end(), all.begin(), all.end());
+    } else {
+      paths.push_back(o);
+    }
+  }
+  if (options.oracles.empty()) {
+    auto fallback = default_interpreter();
+    if (!fallback) throw std::runtime_error("no Python interpreter found: expected /usr/bin/python3 or python3 on PATH (or give --oracle PYTHON)");
+    paths.push_back(*fallback);
+  }
+  std::vector<DriverDescriptor> out;
+  for (const auto& path : paths) {
+    std::string error;
+    auto interpreter = query_interpreter(path, error);
+    if (!interpreter) throw std::runtime_error(error);
+    auto d = oracle_descriptor(*interpreter, installation);
+    bool duplicate = false;
+    for (const auto& existing : out) duplicate = duplicate || existing.id == d.id;
+    if (!duplicate) out.push_back(std::move(d));  // the same version twice (a symlink) is one column
+  }
+  return out;
+}
+
+void apply_deviations(const RunOptions& options, std::vector<DriverDescriptor>& descriptors) {
+  for (const auto& spec : options.deviations) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw std::runtime_error(fmt::format("--deviate {}: expected IMPL=WHAT", spec));
+    std::string impl = spec.substr(0, eq), what = spec.substr(eq + 1);
+    bool found = false;
+    for (auto& d : descriptors)
+      if (d.id == impl) d.variant["deviate"] = what, found = true;
+    if (!found) throw std::runtime_error(fmt::format("--deviate {}: no implementation '{}'", spec, impl));
+  }
+}
+
+std::string ids(const std::vector<DriverDescriptor>& descriptors) {
+  std::vector<std::string> out;
+  for (const auto& d : descriptors) out.push_back(d.id);
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+
+}  // namespace
+
+std::vector<DriverDescriptor> select_descriptors(const RunOptions& options, const Installation& installation) {
+  std::vector<DriverDescriptor> all = spawn_core_descriptors(installation);
+  auto oracles = oracle_columns(options, installation);
+  all.insert(all.end(), oracles.begin(), oracles.end());
+  for (const auto& file : options.driver_files) {
+    auto extra = read_descriptor_file(file);
+    all.insert(all.end(), extra.begin(), extra.end());
+  }
+  for (std::size_t i = 0; i < all.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (all[i].id == all[k].id) throw std::runtime_error(fmt::format("two implementations have the id '{}'", all[i].id));
+
+  std::vector<DriverDescriptor> selected;
+  if (options.impls.empty()) {
+    selected = all;
+  } else {
+    for (const auto& pattern : options.impls) {
+      bool matched = false;
+      for (const auto& d : all) {
+        if (::fnmatch(pattern.c_str(), d.id.c_str(), 0) != 0) continue;
+        matched = true;
+        bool already = false;
+        for (const auto& s : selected) already = already || s.id == d.id;
+        if (!already) selected.push_back(d);
+      }
+      if (!matched)
+        throw std::runtime_error(fmt::format("--impl {}: no such implementation; expected one of {}", pattern, ids(all)));
+    }
+  }
+  apply_deviations(options, selected);
+  return selected;
+}
+
+std::vector<Column> start_columns(const std::vector<DriverDescriptor>& descriptors, int interrupt_fd,
+                                  std::vector<std::unique_ptr<DriverSession>>& sessions) {
+  std::vector<Column> columns;
+  sessions.clear();
+  for (const auto& d : descriptors) {
+    Column column{d, {}, false, {}};
+    auto session = std::make_unique<DriverSession>(d, interrupt_fd);
+    if (::access(d.argv.front().c_str(), F_OK) != 0 && d.argv.front().find('/') != std::string::npos) {
+      column.unavailable = fmt::format("driver {}: executable not found: {}", d.id, d.argv.front());
+    } else if (d.argv.size() > 1 && d.id.starts_with("cpython-") && ::access(d.argv.back().c_str(), R_OK) != 0) {
+      column.unavailable = fmt::format("driver {}: oracle script not found: {}", d.id, d.argv.back());
+    } else if (session->start(std::chrono::seconds(30))) {
+      column.available = true;
+      column.hello = session->hello();
+    } else {
+      column.unavailable = session->last_error();
+    }
+    bool started = column.available;
+    columns.push_back(std::move(column));
+    sessions.push_back(started ? std::move(session) : nullptr);
+  }
+  return columns;
+}
+
+std::size_t choose_reference(const std::vector<Column>& columns, const std::string& requested) {
+  if (!requested.empty()) {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      if (columns[i].descriptor.id == requested) return i;
+    throw std::runtime_error(fmt::format("--reference {}: not one of the implementations of this run", requested));
+  }
+  std::optional<std::size_t> newest;
+  auto version_of = [&](std::size_t i) {
+    return columns[i].available ? columns[i].hello.version : columns[i].descriptor.id.substr(8);
+  };
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    bool cpython = columns[i].available ? columns[i].hello.name == "CPython" : columns[i].descriptor.id.starts_with("cpython-");
+    if (cpython && (!newest || compare_versions(version_of(i), version_of(*newest)) > 0)) newest = i;
+  }
+  if (newest) return *newest;
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].descriptor.id == "spawn_core-auto") return i;
+  return 0;
+}
+
+}  // namespace fdconform

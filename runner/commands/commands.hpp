@@ -1,0 +1,28 @@
+#pragma once
+// The subcommands of fdconform; main() only parses the command line and calls these.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace fdconform {
+
+int validate_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
+int list_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
+int oracles_command(std::ostream& out, std::ostream& err);
+
+struct RunOptions {
+  std::vector<std::string> paths;
+  std::vector<std::string> oracles;      // interpreters, or "all"; empty: the default interpreter
+  std::vector<std::string> impls;        // column ids or glob patterns; empty: all
+  std::vector<std::string> driver_files; // --driver FILE.json
+  std::vector<std::string> deviations;   // test-only: IMPL=WHAT -> variant {"deviate": WHAT}
+  int jobs = 0;                          // 0: one per core
+  std::string filter;                    // regex on scenario ids
+  double timeout_seconds = 10;
+  std::string json_file, junit_file, html_file, out_dir;
+  std::string reference;
+};
+
+int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace fdconform

@@ -1,0 +1,45 @@
+// validate, list, oracles: the commands that run nothing.
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "commands/commands.hpp"
+#include "commands/corpus.hpp"
+#include "drivers/interpreters.hpp"
+
+namespace fdconform {
+
+int validate_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
+  auto corpus = load_corpus(paths);
+  print_problems(corpus, err);
+  out << fmt::format("fdconform: {} files, {} valid, {} with errors ({} errors)\n", corpus.files,
+                     corpus.scenarios.size(), corpus.files_with_errors, corpus.diagnostics.size());
+  return corpus.diagnostics.empty() && corpus.path_errors.empty() && corpus.files > 0 ? 0 : 1;
+}
+
+int list_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
+  auto corpus = load_corpus(paths);
+  print_problems(corpus, err);
+  for (const auto& s : corpus.scenarios)
+    out << fmt::format("{}\t{}\t{}\n", s.id, s.title, fmt::join(s.covers, ","));
+  return corpus.diagnostics.empty() && corpus.path_errors.empty() ? 0 : 1;
+}
+
+int oracles_command(std::ostream& out, std::ostream& err) {
+  auto fallback = default_interpreter();
+  int status = 0;
+  for (const auto& path : all_interpreters()) {
+    std::string error;
+    auto interpreter = query_interpreter(path, error);
+    if (!interpreter) {
+      err << "fdconform: " << error << '\n';
+      status = 1;
+      continue;
+    }
+    bool is_default = fallback && *fallback == path;
+    out << fmt::format("cpython-{}\t{}{}\n", interpreter->version, path, is_default ? "\t(default)" : "");
+  }
+  return status;
+}
+
+}  // namespace fdconform

@@ -1,0 +1,25 @@
+#pragma once
+// One field that is not what it should be; nullopt means "absent on that side".
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "normalize/observation.hpp"
+
+namespace fdconform {
+
+struct FieldDifference {
+  std::string field;
+  std::optional<std::string> expected;
+  std::optional<std::string> actual;
+
+  bool operator==(const FieldDifference&) const = default;
+};
+
+// Every field whose value differs between the reference's observation and this one, in field order.
+std::vector<FieldDifference> diff_observations(const Observation& expected, const Observation& actual);
+
+// "field: 'a' vs 'b'" for one-line reasons.
+std::string describe(const FieldDifference& difference);
+
+}  // namespace fdconform

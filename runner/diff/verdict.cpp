@@ -1,0 +1,84 @@
+#include "diff/verdict.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "diff/expectations.hpp"
+
+namespace fdconform {
+namespace {
+
+std::string summary(const std::vector<FieldDifference>& diff, const std::vector<FieldDifference>& failures) {
+  std::vector<std::string> parts;
+  for (const auto& d : diff) parts.push_back(describe(d));
+  for (const auto& d : failures) parts.push_back("expect " + describe(d));
+  std::string out;
+  for (std::size_t i = 0; i < parts.size() && i < 3; ++i) out += (i ? "; " : "") + parts[i];
+  if (parts.size() > 3) out += fmt::format("; and {} more", parts.size() - 3);
+  return out;
+}
+
+std::vector<std::string> fields_of(const std::vector<FieldDifference>& diff) {
+  std::vector<std::string> fields;
+  for (const auto& d : diff) fields.push_back(d.field);
+  std::sort(fields.begin(), fields.end());
+  return fields;
+}
+
+}  // namespace
+
+std::string to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::match: return "match";
+    case Verdict::differ: return "differ";
+    case Verdict::expected_differ: return "expected-differ";
+    case Verdict::unexpected_pass: return "unexpected-pass";
+    case Verdict::skip: return "skip";
+    case Verdict::error: return "error";
+  }
+  return "error";
+}
+
+bool is_passed(Verdict v) { return v == Verdict::match || v == Verdict::expected_differ; }
+bool is_failed(Verdict v) { return v == Verdict::differ || v == Verdict::unexpected_pass || v == Verdict::error; }
+
+Judgement judge_cell(const CellObservation& cell, const CellObservation* reference, bool is_reference,
+                     const std::string& reference_unavailable, const nlohmann::json& expect,
+                     const KnownDifferences& known) {
+  Judgement j;
+  if (cell.status == CellObservation::Status::skip) {
+    j.verdict = Verdict::skip;
+    j.reason = cell.reason;
+    return j;
+  }
+  if (cell.status == CellObservation::Status::error) {
+    j.verdict = Verdict::error;
+    j.reason = cell.reason;
+    return j;
+  }
+  if (reference && !is_reference) {
+    auto parent_diff = diff_observations(reference->parent_state, cell.parent_state);
+    if (!parent_diff.empty()) {
+      j.verdict = Verdict::error;
+      j.reason = "parent states differ: " + summary(parent_diff, {});
+      return j;
+    }
+    j.diff = diff_observations(reference->observation, cell.observation);
+  }
+  j.expectation_failures = check_expectations(expect, cell.observation);
+  bool differs = !j.diff.empty() || !j.expectation_failures.empty();
+  if (known) {
+    // An expectation file entry: the cell is expected to differ from the reference in exactly these fields.
+    if (!j.expectation_failures.empty() || (differs && fields_of(j.diff) != *known)) j.verdict = Verdict::differ;
+    else j.verdict = differs ? Verdict::expected_differ : Verdict::unexpected_pass;
+  } else {
+    j.verdict = differs ? Verdict::differ : Verdict::match;
+  }
+  if (differs) j.reason = summary(j.diff, j.expectation_failures);
+  else if (!reference && !is_reference && !reference_unavailable.empty())
+    j.reason = "not compared: " + reference_unavailable;
+  return j;
+}
+
+}  // namespace fdconform

@@ -1,0 +1,45 @@
+#pragma once
+// Verdict of one (scenario, implementation) cell, from its observation, the reference's and the
+// scenario's explicit expectations (docs/RESULTS.md).
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diff/field_difference.hpp"
+#include "normalize/observation.hpp"
+
+namespace fdconform {
+
+enum class Verdict { match, differ, expected_differ, unexpected_pass, skip, error };
+
+std::string to_string(Verdict verdict);  // "match", "expected-differ", ...
+bool is_passed(Verdict verdict);         // match, expected-differ
+bool is_failed(Verdict verdict);         // differ, unexpected-pass, error
+
+// What running a cell produced, before it is judged.
+struct CellObservation {
+  enum class Status { ran, skip, error };
+  Status status = Status::error;
+  std::string reason;          // skip/error
+  Observation observation;     // ran: the normalized result
+  Observation parent_state;    // ran: the normalized parent snapshot
+};
+
+struct Judgement {
+  Verdict verdict = Verdict::error;
+  std::string reason;
+  std::vector<FieldDifference> diff;                  // against the reference
+  std::vector<FieldDifference> expectation_failures;  // the scenario's own expect block
+};
+
+// The fields an expectation file (issue 5) says this cell differs in; absent: no such file entry.
+using KnownDifferences = std::optional<std::vector<std::string>>;
+
+// `reference` is null when this cell is the reference, or when the reference did not run
+// (`reference_unavailable` then says why).
+Judgement judge_cell(const CellObservation& cell, const CellObservation* reference, bool is_reference,
+                     const std::string& reference_unavailable, const nlohmann::json& expect,
+                     const KnownDifferences& known = std::nullopt);
+
+}  // namespace fdconform

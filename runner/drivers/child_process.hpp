@@ -1,0 +1,44 @@
+#pragma once
+// Spawning helper processes (drivers, interpreters) in their own process group, with a controlled
+// environment and only the fds they are given. The runner's own fds are all close-on-exec.
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fdconform {
+
+// The environment every driver gets (docs/PROTOCOL.md "Transport").
+std::vector<std::string> driver_environment();
+
+// argv[0] as an absolute path: as given when it contains '/', else searched in the driver PATH.
+std::optional<std::string> resolve_executable(const std::string& name);
+
+struct SpawnedChild {
+  pid_t pid = -1;
+  int stdin_fd = -1;   // write end
+  int stdout_fd = -1;  // read end
+  int stderr_fd = -1;  // read end
+};
+
+// Starts argv in a new process group with pipes on 0, 1, 2. Returns nullopt and sets `error` on failure.
+std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& argv, std::string& error);
+
+// SIGKILL to the child's whole process group, then reap it.
+void kill_and_reap(pid_t pid);
+
+// "exited with status 3" / "killed by signal SIGSEGV"
+std::string describe_wait_status(int status);
+
+struct CapturedRun {
+  bool ok = false;  // exited 0 within the time limit
+  std::string out;
+  std::string error;
+};
+
+// Runs a short command (an interpreter's version query) and captures stdout, bounded by `limit`.
+CapturedRun run_and_capture(const std::vector<std::string>& argv, std::chrono::milliseconds limit);
+
+}  // namespace fdconform

@@ -1,0 +1,74 @@
+#include "drivers/interpreters.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <set>
+
+#include "drivers/child_process.hpp"
+#include "scenario/version_gate.hpp"
+
+namespace fdconform {
+
+std::optional<std::string> default_interpreter() {
+  if (::access("/usr/bin/python3", X_OK) == 0) return std::string("/usr/bin/python3");
+  return resolve_executable("python3");
+}
+
+std::vector<std::string> all_interpreters() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> candidates;
+  std::error_code ec;
+  for (fs::directory_iterator it("/root/.pyenv/versions", ec), end; !ec && it != end; it.increment(ec))
+    candidates.push_back((it->path() / "bin" / "python3").string());
+  for (fs::directory_iterator it("/usr/bin", ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    // python3.N exactly: not python3.N-config, not python3.Nm.
+    if (name.starts_with("python3.") && name.size() > 8 &&
+        std::all_of(name.begin() + 8, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      candidates.push_back(it->path().string());
+  }
+  std::sort(candidates.begin(), candidates.end());
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (const auto& c : candidates) {
+    if (::access(c.c_str(), X_OK) != 0) continue;
+    auto real = fs::canonical(c, ec);
+    if (ec) continue;
+    if (seen.insert(real.string()).second) out.push_back(c);
+  }
+  return out;
+}
+
+std::optional<Interpreter> query_interpreter(const std::string& path, std::string& error) {
+  if (!resolve_executable(path)) {
+    error = fmt::format("Python interpreter not found: {}", path);
+    return std::nullopt;
+  }
+  auto run = run_and_capture({path, "-I", "-S", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"},
+                             std::chrono::seconds(20));
+  std::string version = run.out;
+  while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) version.pop_back();
+  if (!run.ok || !is_dotted_version(version)) {
+    error = fmt::format("cannot ask {} for its version: {}", path, run.ok ? "unexpected output '" + version + "'" : run.error);
+    return std::nullopt;
+  }
+  return Interpreter{path, version};
+}
+
+DriverDescriptor oracle_descriptor(const Interpreter& interpreter, const Installation& installation) {
+  return DriverDescriptor{"cpython-" + interpreter.version,
+                          {interpreter.path, "-I", "-S", installation.oracle_script},
+                          nlohmann::json::object()};
+}
+
+std::vector<DriverDescriptor> spawn_core_descriptors(const Installation& installation) {
+  std::vector<DriverDescriptor> out;
+  for (const char* path : {"auto", "fork", "vfork", "posix_spawn"})
+    out.push_back({fmt::format("spawn_core-{}", path), {installation.spawn_core_driver}, {{"path", path}}});
+  return out;
+}
+
+}  // namespace fdconform

@@ -1,0 +1,45 @@
+// fdconform: replays fd-inheritance scenarios against several spawn implementations and diffs them.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fdconform: what a spawned child inherits, compared across implementations"};
+  app.require_subcommand(1);
+
+  std::vector<std::string> paths;
+  auto* validate = app.add_subcommand("validate", "check scenario files strictly; print every error");
+  validate->add_option("paths", paths, "scenario files or directories (recursive *.yaml)")->required();
+
+  auto* list = app.add_subcommand("list", "list scenario ids, titles and the checklist items they cover");
+  list->add_option("paths", paths, "scenario files or directories")->required();
+
+  app.add_subcommand("oracles", "list the CPython interpreters found, with their versions");
+
+  fdconform::RunOptions run_options;
+  auto* run = app.add_subcommand("run", "run scenarios against every implementation and report");
+  run->add_option("paths", run_options.paths, "scenario files or directories (default: scenarios)");
+  run->add_option("--oracle", run_options.oracles, "a CPython interpreter to compare (repeatable; 'all' for every one found)");
+  run->add_option("--impl", run_options.impls, "only these implementation ids (repeatable; globs allowed)");
+  run->add_option("--driver", run_options.driver_files, "a driver descriptor JSON file adding a column (repeatable)");
+  run->add_option("-j,--jobs", run_options.jobs, "parallel workers (default: one per core)")->check(CLI::Range(1, 256));
+  run->add_option("--filter", run_options.filter, "only scenarios whose id matches this regular expression");
+  run->add_option("--timeout", run_options.timeout_seconds, "seconds per scenario unless it says otherwise")
+      ->check(CLI::Range(0.1, 86400.0));
+  run->add_option("--json", run_options.json_file, "write the results document here");
+  run->add_option("--junit", run_options.junit_file, "write JUnit XML here");
+  run->add_option("--html", run_options.html_file, "write the HTML report here");
+  run->add_option("--out", run_options.out_dir, "write results.json, results.xml and report.html into this directory");
+  run->add_option("--reference", run_options.reference, "the implementation verdicts are against (default: newest CPython)");
+  // Test-only: makes one implementation deviate on purpose, to prove the harness reports it.
+  run->add_option("--deviate", run_options.deviations, "IMPL=WHAT")->group("");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (validate->parsed()) return fdconform::validate_command(paths, std::cout, std::cerr);
+  if (list->parsed()) return fdconform::list_command(paths, std::cout, std::cerr);
+  if (run->parsed()) return fdconform::run_command(run_options, std::cout, std::cerr);
+  return fdconform::oracles_command(std::cout, std::cerr);
+}

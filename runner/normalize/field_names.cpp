@@ -1,0 +1,34 @@
+#include "normalize/field_names.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace fdconform {
+namespace {
+
+bool is_fd_number(std::string_view digits) {
+  return !digits.empty() && digits.size() <= 4 &&
+         std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+bool is_observation_field(std::string_view field) {
+  static constexpr std::array<std::string_view, 18> fixed = {
+      "outcome",       "outcome.errno",         "outcome.filename",      "child.fds",
+      "child.session", "child.pgroup",          "child.umask",           "child.signals.ignored",
+      "child.signals.caught", "child.signals.blocked", "child.cwd",     "child.env",
+      "child.uid",     "child.euid",            "child.gid",             "child.egid",
+      "child.groups",  "parent_after.fds",
+  };
+  if (std::find(fixed.begin(), fixed.end(), field) != fixed.end()) return true;
+  constexpr std::string_view fd_prefix = "child.fd.";
+  if (!field.starts_with(fd_prefix)) return false;
+  std::string_view rest = field.substr(fd_prefix.size());
+  auto dot = rest.find('.');
+  if (dot == std::string_view::npos) return is_fd_number(rest);
+  std::string_view suffix = rest.substr(dot + 1);
+  return is_fd_number(rest.substr(0, dot)) && (suffix == "offset" || suffix == "shares");
+}
+
+}  // namespace fdconform

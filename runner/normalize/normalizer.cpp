@@ -1,0 +1,178 @@
+#include "normalize/normalizer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "normalize/fd_identity.hpp"
+#include "scenario/signal_names.hpp"
+
+namespace fdconform {
+namespace {
+
+// The driver's result channel (docs/PROTOCOL.md): present in parent snapshots, never a scenario's business.
+constexpr long long result_channel_fd = 1023;
+
+const nlohmann::json& member(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json null_value;
+  if (!j.is_object()) return null_value;
+  auto it = j.find(key);
+  return it == j.end() ? null_value : *it;
+}
+
+std::string text(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return "";
+  return j.dump();
+}
+
+std::string joined(const nlohmann::json& list, const char* separator, const PathSubstitution* paths = nullptr) {
+  std::string out;
+  if (!list.is_array()) return out;
+  bool first = true;
+  for (const auto& item : list) {
+    if (!first) out += separator;
+    first = false;
+    out += paths ? paths->apply(text(item)) : text(item);
+  }
+  return out;
+}
+
+// Status flags in one fixed order, whatever order the reporter used.
+std::string fd_flags(const nlohmann::json& entry) {
+  static const std::vector<std::string> order = {"append", "nonblock", "sync", "dsync", "direct", "noatime"};
+  std::vector<std::string> flags;
+  for (const auto& f : member(entry, "flags"))
+    if (f.is_string() && f.get<std::string>() != "largefile") flags.push_back(f.get<std::string>());
+  std::sort(flags.begin(), flags.end(), [&](const std::string& a, const std::string& b) {
+    auto ia = std::find(order.begin(), order.end(), a) - order.begin();
+    auto ib = std::find(order.begin(), order.end(), b) - order.begin();
+    return ia != ib ? ia < ib : a < b;
+  });
+  std::string out;
+  for (const auto& f : flags) out += " " + f;
+  if (member(entry, "cloexec") == true) out += " cloexec";
+  return out;
+}
+
+std::vector<nlohmann::json> sorted_fds(const nlohmann::json& snapshot) {
+  std::vector<nlohmann::json> fds;
+  const auto& list = member(snapshot, "fds");
+  if (!list.is_array()) throw std::runtime_error("snapshot without an \"fds\" list");
+  for (const auto& e : list) {
+    if (fd_number(e) < 0) throw std::runtime_error("fd entry without a number");
+    fds.push_back(e);
+  }
+  std::sort(fds.begin(), fds.end(), [](const auto& a, const auto& b) { return fd_number(a) < fd_number(b); });
+  return fds;
+}
+
+// The fd table of a snapshot as fields under `prefix` ("child" or "parent").
+void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::json& snapshot, const FdNamer& namer,
+                  bool name_by_parent_fd) {
+  auto fds = sorted_fds(snapshot);
+  std::vector<std::string> numbers;
+  std::map<std::string, long long> first_fd_of_ofd;
+  for (const auto& e : fds) {
+    long long fd = fd_number(e);
+    std::string name = name_by_parent_fd ? namer.parent_name(fd) : namer.name_of(e);
+    if (name_by_parent_fd && fd == result_channel_fd && name.starts_with("unknown:")) continue;
+    numbers.push_back(std::to_string(fd));
+    std::string key = fmt::format("{}.fd.{}", prefix, fd);
+    out[key] = name + " " + text(member(e, "access")) + fd_flags(e);
+    if (member(e, "kind") == "file" && member(e, "offset").is_number_integer())
+      out[key + ".offset"] = std::to_string(member(e, "offset").get<long long>());
+    const auto& ofd = member(e, "ofd");
+    if (!ofd.is_null()) {
+      auto [it, inserted] = first_fd_of_ofd.emplace(ofd.dump(), fd);
+      if (!inserted) out[key + ".shares"] = fmt::format("fd.{}", it->second);
+    }
+  }
+  out[prefix + ".fds"] = fmt::format("{}", fmt::join(numbers, ","));
+}
+
+void add_signals(Observation& out, const std::string& prefix, const nlohmann::json& snapshot) {
+  const auto& signals = member(snapshot, "signals");
+  for (const char* which : {"ignored", "caught", "blocked"})
+    out[fmt::format("{}.signals.{}", prefix, which)] = joined(member(signals, which), ",");
+}
+
+std::string relation(const nlohmann::json& value, const nlohmann::json& parent_value, const nlohmann::json& self) {
+  if (value.is_null()) return "unknown";
+  if (value == parent_value) return "parent";
+  if (value == self) return "self";
+  return "other";
+}
+
+std::string outcome_text(const nlohmann::json& outcome) {
+  std::string kind = text(member(outcome, "kind"));
+  if (kind == "exited") return "exited " + text(member(outcome, "returncode"));
+  if (kind == "signaled") {
+    const auto& rc = member(outcome, "returncode");
+    return "signaled " + (rc.is_number_integer() ? signal_name(-rc.get<int>()) : text(rc));
+  }
+  if (kind == "exception") return "exception " + text(member(outcome, "exception"));
+  throw std::runtime_error(fmt::format("outcome.kind must be exited, signaled or exception, got '{}'", kind));
+}
+
+}  // namespace
+
+Observation normalize_result(const nlohmann::json& result, const PathSubstitution& paths) {
+  Observation out;
+  const auto& outcome = member(result, "outcome");
+  if (!outcome.is_object()) throw std::runtime_error("result without an \"outcome\" object");
+  out["outcome"] = outcome_text(outcome);
+  if (member(outcome, "kind") == "exception") {
+    if (!member(outcome, "errno_name").is_null()) out["outcome.errno"] = text(member(outcome, "errno_name"));
+    if (!member(outcome, "filename").is_null()) out["outcome.filename"] = paths.apply(text(member(outcome, "filename")));
+  }
+  const auto& parent = member(result, "parent");
+  FdNamer namer(parent);
+
+  const auto& probe = member(result, "probe");
+  if (probe.is_object()) {
+    add_fd_table(out, "child", probe, namer, false);
+    out["child.session"] = relation(member(probe, "sid"), member(parent, "sid"), member(probe, "pid"));
+    out["child.pgroup"] = relation(member(probe, "pgid"), member(parent, "pgid"), member(probe, "pid"));
+    out["child.umask"] = text(member(probe, "umask"));
+    add_signals(out, "child", probe);
+    out["child.cwd"] = paths.apply(text(member(probe, "cwd")));
+    out["child.env"] = joined(member(probe, "env"), "\n", &paths);
+    for (const char* id : {"uid", "euid", "gid", "egid"}) {
+      const auto& v = member(probe, id);
+      out[fmt::format("child.{}", id)] = v == member(parent, id) ? "parent" : text(v);
+    }
+    const auto& groups = member(probe, "groups");
+    out["child.groups"] = groups == member(parent, "groups") ? "parent" : joined(groups, ",");
+  }
+
+  const auto& after = member(result, "parent_after");
+  if (after.is_object() && after.contains("fds")) {
+    std::vector<std::string> names;
+    for (const auto& e : sorted_fds(after)) {
+      std::string name = namer.name_of(e);
+      if (fd_number(e) == result_channel_fd && name.starts_with("unknown:")) continue;
+      names.push_back(name);
+    }
+    out["parent_after.fds"] = fmt::format("{}", fmt::join(names, ","));
+  }
+  return out;
+}
+
+Observation normalize_parent_state(const nlohmann::json& result, const PathSubstitution& paths) {
+  Observation out;
+  const auto& parent = member(result, "parent");
+  if (!parent.is_object()) throw std::runtime_error("result without a \"parent\" snapshot");
+  FdNamer namer(parent);
+  add_fd_table(out, "parent", parent, namer, true);
+  out["parent.umask"] = text(member(parent, "umask"));
+  add_signals(out, "parent", parent);
+  out["parent.cwd"] = paths.apply(text(member(parent, "cwd")));
+  out["parent.env"] = joined(member(parent, "env"), "\n", &paths);
+  for (const char* id : {"uid", "euid", "gid", "egid", "groups"})
+    out[fmt::format("parent.{}", id)] = member(parent, id).dump();
+  return out;
+}
+
+}  // namespace fdconform

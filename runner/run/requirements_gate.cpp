@@ -1,0 +1,32 @@
+#include "run/requirements_gate.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace fdconform {
+
+HostFacts HostFacts::current() {
+  HostFacts h;
+  h.root = ::geteuid() == 0;
+  struct utsname u {};
+  if (::uname(&u) == 0) h.kernel = u.release;
+  return h;
+}
+
+std::optional<std::string> skip_reason(const Requirements& r, const DriverHello& hello, const HostFacts& host) {
+  if (r.root && !host.root) return std::string("needs root (requires.root)");
+  if (r.non_root && host.root) return std::string("needs a non-root user (requires.non_root)");
+  if (r.kernel && compare_versions(host.kernel, *r.kernel) < 0)
+    return fmt::format("needs Linux {} or newer, this is {}", *r.kernel, host.kernel);
+  if (r.python && hello.name == "CPython" && !r.python->admits(hello.version))
+    return fmt::format("needs Python {}, this is {}", r.python->text, hello.version);
+  for (const auto& feature : r.features)
+    if (std::find(hello.features.begin(), hello.features.end(), feature) == hello.features.end())
+      return fmt::format("needs feature {}, which this implementation lacks", feature);
+  return std::nullopt;
+}
+
+}  // namespace fdconform

@@ -1,0 +1,21 @@
+#pragma once
+// Whether a scenario applies to an implementation on this host (`requires:`), decided by the runner.
+#include <optional>
+#include <string>
+
+#include "drivers/driver_session.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fdconform {
+
+struct HostFacts {
+  bool root = false;
+  std::string kernel;  // uname release
+
+  static HostFacts current();
+};
+
+// The skip reason, or nullopt when the cell should run.
+std::optional<std::string> skip_reason(const Requirements& requires_, const DriverHello& hello, const HostFacts& host);
+
+}  // namespace fdconform

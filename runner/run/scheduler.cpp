@@ -1,0 +1,84 @@
+#include "run/scheduler.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include "run/interrupt.hpp"
+
+namespace fdconform {
+Scheduler::Scheduler(RunPlan plan, RunDirectory& run_dir, RowDone on_row)
+    : plan_(std::move(plan)), run_dir_(run_dir), on_row_(std::move(on_row)) {
+  std::size_t rows = plan_.scenarios->size(), cols = plan_.columns->size();
+  cells_.resize(rows * cols);
+  finished_.assign(rows * cols, false);
+  remaining_in_row_.assign(rows, cols);
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    cells_[i].scenario = i / cols;
+    cells_[i].column = i % cols;
+  }
+}
+
+void Scheduler::adopt_sessions(std::vector<std::unique_ptr<DriverSession>> by_column) {
+  adopted_ = std::move(by_column);
+}
+
+void Scheduler::judge_and_report(std::size_t s) {
+  std::vector<JudgedCell*> row;
+  std::size_t cols = plan_.columns->size();
+  for (std::size_t c = 0; c < cols; ++c)
+    if (finished_[s * cols + c]) row.push_back(&cells_[s * cols + c]);
+  if (row.empty()) return;
+  const auto& columns = *plan_.columns;
+  judge_row(row, plan_.reference_column, columns[plan_.reference_column].descriptor.id, (*plan_.scenarios)[s].expect);
+  if (on_row_) on_row_(row);
+}
+
+void Scheduler::worker(std::vector<std::unique_ptr<DriverSession>> sessions) {
+  sessions.resize(plan_.columns->size());
+  std::size_t cols = plan_.columns->size();
+  while (!interrupt_requested()) {
+    std::size_t i = next_cell_.fetch_add(1);
+    if (i >= cells_.size()) break;
+    auto started = std::chrono::steady_clock::now();
+    std::size_t s = i / cols, c = i % cols;
+    CellObservation observed = execute_cell((*plan_.scenarios)[s], (*plan_.columns)[c], sessions[c], run_dir_,
+                                            static_cast<long long>(i), plan_.settings);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (interrupt_requested() && observed.status == CellObservation::Status::error) break;  // cut short, not a result
+    std::lock_guard lock(cells_mutex_);
+    cells_[i].observation = std::move(observed);
+    cells_[i].duration_ms = ms;
+    finished_[i] = true;
+    if (--remaining_in_row_[s] == 0) judge_and_report(s);
+  }
+  // Sessions stop (EOF, then kill and reap) as they go out of scope here.
+}
+
+bool Scheduler::run() {
+  next_cell_ = 0;
+  int jobs = std::max(1, plan_.jobs);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < jobs; ++w) {
+    std::vector<std::unique_ptr<DriverSession>> sessions;
+    if (w == 0) sessions = std::move(adopted_);
+    threads.emplace_back([this, s = std::move(sessions)]() mutable { worker(std::move(s)); });
+  }
+  for (auto& t : threads) t.join();
+  bool complete = true;
+  std::lock_guard lock(cells_mutex_);
+  for (std::size_t s = 0; s < remaining_in_row_.size(); ++s)
+    if (remaining_in_row_[s] != 0) {
+      complete = false;
+      judge_and_report(s);  // a partial row: judged with what ran
+    }
+  return complete;
+}
+
+std::vector<JudgedCell> Scheduler::finished_cells() const {
+  std::vector<JudgedCell> out;
+  for (std::size_t i = 0; i < cells_.size(); ++i)
+    if (finished_[i]) out.push_back(cells_[i]);
+  return out;
+}
+
+}  // namespace fdconform

@@ -1,0 +1,28 @@
+#pragma once
+// Temporary directories: one per run under $TMPDIR, one per cell inside it, removed afterwards.
+#include <string>
+
+namespace fdconform {
+
+class RunDirectory {
+ public:
+  // Creates $TMPDIR/fdconform-XXXXXX (its real path, so observations never see a symlinked name).
+  RunDirectory();
+  ~RunDirectory();  // removes everything left
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
+
+  const std::string& path() const { return path_; }
+  bool ok() const { return !path_.empty(); }
+  const std::string& error() const { return error_; }
+
+  // A fresh empty cell directory, mode 0777 so probes running as another user can write there.
+  std::string make_cell_dir(long long number);
+  static void remove_tree(const std::string& path);
+
+ private:
+  std::string path_;
+  std::string error_;
+};
+
+}  // namespace fdconform

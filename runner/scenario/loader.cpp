@@ -1,0 +1,117 @@
+#include "scenario/loader.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+#include <regex>
+
+#include "scenario/text_checks.hpp"
+#include "scenario/validation_context.hpp"
+#include "scenario/yaml_checker.hpp"
+
+namespace fdconform {
+namespace {
+
+void validate_metadata(YamlChecker& check, const MapView& top, std::string_view expected_id, Scenario& s) {
+  if (auto f = top.find("format")) {
+    if (!YamlChecker::is_plain_scalar(*f) || f->Scalar() != "1")
+      check.error(*f, fmt::format("format: expected 1 (the only scenario format version), got {}",
+                                  YamlChecker::describe(*f)));
+  }
+  if (auto id = top.find("id")) {
+    if (auto v = check.string(*id, "id")) {
+      static const std::regex shape("[a-z0-9][a-z0-9-]*");
+      if (!std::regex_match(*v, shape))
+        check.error(*id, fmt::format("id: expected lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*), got '{}'",
+                                     *v));
+      else if (!expected_id.empty() && *v != expected_id)
+        check.error(*id, fmt::format("id: '{}' does not match the file name: expected '{}'", *v, expected_id));
+      s.id = *v;
+    }
+  }
+  if (auto t = top.find("title")) s.title = check.line(*t, "title").value_or("");
+  if (auto d = top.find("description")) s.description = check.string(*d, "description").value_or("");
+  if (auto src = top.find("source")) s.source = check.line(*src, "source").value_or("");
+  if (auto c = top.find("covers")) {
+    if (auto items = check.string_list(*c, "covers")) {
+      if (items->empty()) check.error(*c, "covers: expected a non-empty list of checklist items such as [X7, C1]");
+      s.covers = *items;
+    }
+  }
+  if (auto t = top.find("tags"); t && !YamlChecker::is_null(*t)) s.tags = check.string_list(*t, "tags").value_or(std::vector<std::string>{});
+  if (auto t = top.find("timeout"); t && !YamlChecker::is_null(*t)) s.timeout_seconds = check.positive_number(*t, "timeout");
+}
+
+void validate_document(YamlChecker& check, const YAML::Node& root, std::string_view expected_id, Scenario& s) {
+  auto top = check.map(root, "the scenario",
+                       {"format", "id", "title", "description", "covers", "source", "tags", "requires", "parent",
+                        "spawn", "timeout", "expect"});
+  if (!top) return;
+  check.require(*top, "the scenario", {"format", "id", "title", "description", "covers", "source", "spawn"});
+  validate_metadata(check, *top, expected_id, s);
+
+  ValidationContext ctx{check, {}};
+  nlohmann::json requires_json = validate_requires(ctx, top->find("requires"), s.requires_);
+  nlohmann::json parent = validate_parent(ctx, top->find("parent"));
+  nlohmann::json spawn = top->find("spawn") ? validate_spawn(ctx, *top->find("spawn")) : nlohmann::json::object();
+  s.expect = validate_expect(ctx, top->find("expect"));
+
+  s.json = {
+      {"format", 1},          {"id", s.id},           {"title", s.title},   {"description", s.description},
+      {"covers", s.covers},   {"source", s.source},   {"tags", s.tags},     {"requires", requires_json},
+      {"parent", parent},     {"spawn", spawn},       {"timeout", nullptr}, {"expect", s.expect},
+  };
+  if (s.timeout_seconds) s.json["timeout"] = *s.timeout_seconds;
+}
+
+}  // namespace
+
+std::string scenario_stem(const std::string& path) {
+  std::string name = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  for (std::string_view ext : {".yaml", ".yml"})
+    if (name.size() > ext.size() && name.ends_with(ext)) return name.substr(0, name.size() - ext.size());
+  return name;
+}
+
+LoadResult load_scenario_text(const std::string& file, std::string_view text, std::string_view expected_id) {
+  LoadResult result;
+  if (text.size() > max_scenario_bytes) {
+    result.diagnostics.push_back(
+        {file, 1, 1, fmt::format("file too large: a scenario must be at most {} bytes", max_scenario_bytes)});
+    return result;
+  }
+  if (auto problem = check_scenario_text(file, text)) {
+    result.diagnostics.push_back(*problem);
+    return result;
+  }
+  YamlChecker check(file, result.diagnostics);
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    Scenario s;
+    s.file = file;
+    s.yaml = std::string(text);
+    validate_document(check, root, expected_id, s);
+    if (result.diagnostics.empty()) result.scenario = std::move(s);
+  } catch (const YAML::DeepRecursion& e) {
+    check.error(e.mark, "YAML nesting too deep: expected a scenario of ordinary depth");
+  } catch (const YAML::ParserException& e) {
+    check.error(e.mark, fmt::format("YAML syntax error: {}", e.msg));
+  } catch (const YAML::Exception& e) {
+    check.error(e.mark, fmt::format("cannot read this YAML: {}", e.msg));
+  } catch (const std::exception& e) {
+    check.error(YAML::Mark::null_mark(), fmt::format("internal error while validating: {}", e.what()));
+  }
+  sort_by_position(result.diagnostics);
+  if (!result.diagnostics.empty()) result.scenario.reset();
+  return result;
+}
+
+LoadResult load_scenario_file(const std::string& path) {
+  Diagnostic problem;
+  auto text = read_scenario_file(path, problem);
+  if (!text) return LoadResult{std::nullopt, {problem}};
+  return load_scenario_text(path, *text, scenario_stem(path));
+}
+
+}  // namespace fdconform

@@ -1,0 +1,35 @@
+#pragma once
+// A validated scenario: the metadata the runner itself needs, plus the JSON every driver receives.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/version_gate.hpp"
+
+namespace fdconform {
+
+struct Requirements {
+  bool root = false;
+  bool non_root = false;
+  std::optional<std::string> kernel;  // minimum kernel release, e.g. "5.9"
+  std::optional<VersionGate> python;  // applies to CPython implementations only
+  std::vector<std::string> features;  // capabilities every implementation must announce in its hello
+};
+
+struct Scenario {
+  std::string id;
+  std::string title;
+  std::string description;
+  std::string file;  // as given on the command line
+  std::string yaml;  // the file's text, for reports
+  std::vector<std::string> covers;
+  std::vector<std::string> tags;
+  std::string source;
+  Requirements requires_;
+  std::optional<double> timeout_seconds;
+  nlohmann::json expect = nlohmann::json::object();  // the validated `expect` block (may be empty)
+  nlohmann::json json;                                // full scenario with defaults, sent to drivers
+};
+
+}  // namespace fdconform

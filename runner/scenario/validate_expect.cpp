@@ -1,0 +1,94 @@
+// The `expect:` section: explicit expectations checked against every implementation.
+#include <fmt/format.h>
+
+#include <regex>
+
+#include "normalize/field_names.hpp"
+#include "scenario/validation_context.hpp"
+
+namespace fdconform {
+namespace {
+
+// Names an observation may give an fd (docs/SCENARIO_FORMAT.md "Resource names in observations").
+bool is_observed_name(const ValidationContext& ctx, const std::string& name) {
+  static const std::vector<std::string> fixed = {"parent.stdin", "parent.stdout", "parent.stderr", "popen.pipe",
+                                                 "devnull"};
+  if (std::find(fixed.begin(), fixed.end(), name) != fixed.end()) return true;
+  if (name.starts_with("unknown:") && name.size() > 8) return true;
+  return ctx.find_end(name) != nullptr;
+}
+
+}  // namespace
+
+nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!node || YamlChecker::is_null(*node)) return out;
+  auto& check = ctx.check;
+  auto view = check.map(*node, "expect", {"outcome", "returncode", "exception", "errno", "filename", "fds", "fields"});
+  if (!view) return out;
+  if (auto o = view->find("outcome"))
+    if (auto v = check.choice(*o, "expect.outcome", {"exited", "exception", "signaled"})) out["outcome"] = *v;
+  if (auto r = view->find("returncode"))
+    if (auto v = check.integer(*r, "expect.returncode", -128, 255)) out["returncode"] = *v;
+  if (auto e = view->find("exception")) {
+    if (auto v = check.string(*e, "expect.exception")) {
+      static const std::regex identifier("[A-Za-z_][A-Za-z0-9_.]*");
+      if (std::regex_match(*v, identifier)) out["exception"] = *v;
+      else check.error(*e, fmt::format("expect.exception: expected an exception class name such as OSError, got '{}'", *v));
+    }
+  }
+  if (auto e = view->find("errno")) {
+    if (auto v = check.string(*e, "expect.errno")) {
+      static const std::regex errno_name("E[A-Z0-9]+");
+      if (std::regex_match(*v, errno_name)) out["errno"] = *v;
+      else check.error(*e, fmt::format("expect.errno: expected an errno name such as ENOENT, got '{}'", *v));
+    }
+  }
+  if (auto f = view->find("filename"))
+    if (auto v = check.string(*f, "expect.filename")) out["filename"] = *v;
+  if (auto fds = view->find("fds")) {
+    if (!fds->IsMap()) {
+      check.error(*fds, fmt::format("expect.fds: expected a mapping of fd numbers to names, got {}",
+                                    YamlChecker::describe(*fds)));
+    } else {
+      nlohmann::json named = nlohmann::json::object();
+      for (auto it = fds->begin(); it != fds->end(); ++it) {
+        auto fd = check.integer(it->first, "expect.fds key", 0, max_fd_number);
+        auto name = check.string(it->second, "expect.fds value");
+        if (!fd || !name) continue;
+        std::string key = std::to_string(*fd);
+        if (named.contains(key)) {
+          check.error(it->first, fmt::format("expect.fds: fd {} is listed twice", *fd));
+        } else if (!is_observed_name(ctx, *name)) {
+          check.error(it->second, fmt::format("expect.fds.{}: '{}' names no resource: expected parent.stdin, "
+                                              "parent.stdout, parent.stderr, popen.pipe, devnull, unknown:<kind> "
+                                              "or one of {}",
+                                              *fd, *name, ctx.end_names()));
+        } else {
+          named[key] = *name;
+        }
+      }
+      out["fds"] = named;
+    }
+  }
+  if (auto fields = view->find("fields")) {
+    if (auto pairs = check.string_map(*fields, "expect.fields")) {
+      nlohmann::json values = nlohmann::json::object();
+      // Keys are re-walked for their marks: string_map keeps only text.
+      for (auto it = fields->begin(); it != fields->end(); ++it) {
+        const std::string& key = it->first.Scalar();
+        if (!is_observation_field(key)) {
+          check.error(it->first, fmt::format("expect.fields: unknown field '{}': expected a normalized field such "
+                                             "as outcome, child.fds, child.fd.N, child.umask (docs/PROTOCOL.md)",
+                                             key));
+          continue;
+        }
+        values[key] = it->second.Scalar();
+      }
+      out["fields"] = values;
+    }
+  }
+  return out;
+}
+
+}  // namespace fdconform

@@ -1,0 +1,226 @@
+// The `parent:` section: the scenario parent's state right before the spawn, and its resources.
+#include <fmt/format.h>
+
+#include <map>
+#include <regex>
+
+#include "scenario/validation_context.hpp"
+
+namespace fdconform {
+namespace {
+
+struct FixedFdUse {
+  std::string owner;
+  int line;
+};
+
+class ResourceValidator {
+ public:
+  explicit ResourceValidator(ValidationContext& ctx) : ctx_(ctx) {}
+
+  nlohmann::json resources(const YAML::Node& node) {
+    nlohmann::json out = nlohmann::json::array();
+    auto items = ctx_.check.sequence(node, "parent.resources");
+    if (!items) return out;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      auto r = resource((*items)[i], fmt::format("parent.resources[{}]", i));
+      if (!r.is_null()) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
+  nlohmann::json resource(const YAML::Node& node, const std::string& path) {
+    auto view = ctx_.check.map(node, path,
+                               {"name", "kind", "content", "offset", "access", "flags", "path", "fd", "inheritable",
+                                "read", "write", "a", "b"});
+    if (!view) return nullptr;
+    ctx_.check.require(*view, path, {"name", "kind"});
+    std::string name;
+    if (auto n = view->find("name")) {
+      if (auto s = ctx_.check.string(*n, path + ".name")) {
+        static const std::regex shape("[a-z][a-z0-9_]*");
+        if (!std::regex_match(*s, shape)) {
+          ctx_.check.error(*n, fmt::format("{}.name: expected a name matching [a-z][a-z0-9_]*, got '{}'", path, *s));
+        } else if (std::find(names_.begin(), names_.end(), *s) != names_.end()) {
+          ctx_.check.error(*n, fmt::format("{}.name: duplicate resource name '{}': each resource needs its own name",
+                                           path, *s));
+        } else if (*s == "parent" || *s == "popen" || *s == "devnull" || *s == "unknown") {
+          ctx_.check.error(*n, fmt::format("{}.name: '{}' is reserved for observations: expected another name", path,
+                                           *s));
+        } else {
+          name = *s;
+          names_.push_back(name);
+        }
+      }
+    }
+    std::string kind;
+    if (auto k = view->find("kind"))
+      kind = ctx_.check.choice(*k, path + ".kind", {"file", "dir", "devnull", "memfd", "eventfd", "pipe", "socketpair"})
+                 .value_or("");
+    if (kind.empty()) return nullptr;
+
+    const std::string label = name.empty() ? path : name;
+    nlohmann::json out = {{"name", name}, {"kind", kind}};
+    auto allowed_for_kind = [&]() -> std::vector<std::string> {
+      if (kind == "file") return {"content", "offset", "access", "flags", "path", "fd", "inheritable"};
+      if (kind == "dir") return {"path", "fd", "inheritable"};
+      if (kind == "devnull") return {"access", "fd", "inheritable"};
+      if (kind == "pipe") return {"read", "write"};
+      if (kind == "socketpair") return {"a", "b"};
+      return {"fd", "inheritable"};  // memfd, eventfd
+    }();
+    for (const auto& e : view->entries) {
+      if (e.key == "name" || e.key == "kind") continue;
+      if (std::find(allowed_for_kind.begin(), allowed_for_kind.end(), e.key) == allowed_for_kind.end())
+        ctx_.check.error(e.key_node, fmt::format("{}: key '{}' does not apply to a {} resource: expected one of {}",
+                                                 path, e.key, kind, join(allowed_for_kind, ", ")));
+    }
+
+    if (kind == "pipe" || kind == "socketpair") {
+      const char* first = kind == "pipe" ? "read" : "a";
+      const char* second = kind == "pipe" ? "write" : "b";
+      for (const char* end : {first, second}) {
+        std::string end_name = name.empty() ? std::string() : name + "." + end;
+        out[end] = end_options(view->find(end), path + "." + end, end_name);
+        if (!end_name.empty()) ctx_.ends.push_back({end_name, kind});
+      }
+      return out;
+    }
+
+    if (kind == "file" || kind == "devnull") {
+      out["access"] = "rdwr";
+      if (auto a = view->find("access"))
+        out["access"] = ctx_.check.choice(*a, path + ".access", {"rdonly", "wronly", "rdwr"}).value_or("rdwr");
+    }
+    if (kind == "file") {
+      out["content"] = "";
+      if (auto c = view->find("content")) {
+        if (YamlChecker::is_null(*c)) out["content"] = "";
+        else out["content"] = ctx_.check.string(*c, path + ".content").value_or("");
+      }
+      out["offset"] = 0;
+      if (auto o = view->find("offset")) out["offset"] = ctx_.check.integer(*o, path + ".offset", 0, 1 << 30).value_or(0);
+      out["flags"] = flag_list(view->find("flags"), path + ".flags", {"append", "nonblock", "sync"});
+    }
+    if (kind == "file" || kind == "dir") {
+      out["path"] = name;
+      if (auto p = view->find("path")) out["path"] = ctx_.check.line(*p, path + ".path").value_or(name);
+    }
+    fd_and_inheritable(*view, path, label, out);
+    if (!name.empty()) ctx_.ends.push_back({name, kind});
+    return out;
+  }
+
+  nlohmann::json end_options(const YAML::Node* node, const std::string& path, const std::string& end_name) {
+    nlohmann::json out = {{"fd", nullptr}, {"inheritable", false}, {"flags", nlohmann::json::array()}};
+    if (!node || YamlChecker::is_null(*node)) return out;
+    auto view = ctx_.check.map(*node, path, {"fd", "inheritable", "flags"});
+    if (!view) return out;
+    fd_and_inheritable(*view, path, end_name.empty() ? path : end_name, out);
+    out["flags"] = flag_list(view->find("flags"), path + ".flags", {"nonblock"});
+    return out;
+  }
+
+  void fd_and_inheritable(const MapView& view, const std::string& path, const std::string& owner,
+                          nlohmann::json& out) {
+    out["fd"] = nullptr;
+    if (auto f = view.find("fd")) {
+      if (!YamlChecker::is_null(*f)) {
+        if (auto fd = ctx_.check.integer(*f, path + ".fd", 0, max_fd_number)) {
+          if (*fd == result_channel_fd) {
+            ctx_.check.error(*f, fmt::format("{}.fd: fd {} is reserved for the driver's result channel: expected "
+                                             "an fd from 0 to {}",
+                                             path, *fd, result_channel_fd - 1));
+          } else if (auto used = fixed_fds_.find(*fd); used != fixed_fds_.end()) {
+            ctx_.check.error(*f, fmt::format("{}.fd: fd {} is named twice: resource '{}' (line {}) already sits "
+                                             "there; expected a free fd number",
+                                             path, *fd, used->second.owner, used->second.line));
+          } else {
+            fixed_fds_[*fd] = {owner, f->Mark().line + 1};
+            out["fd"] = *fd;
+          }
+        }
+      }
+    }
+    out["inheritable"] = false;
+    if (auto i = view.find("inheritable"))
+      out["inheritable"] = ctx_.check.boolean(*i, path + ".inheritable").value_or(false);
+  }
+
+  nlohmann::json flag_list(const YAML::Node* node, const std::string& path,
+                           std::initializer_list<std::string_view> allowed) {
+    nlohmann::json out = nlohmann::json::array();
+    if (!node || YamlChecker::is_null(*node)) return out;
+    auto items = ctx_.check.sequence(*node, path);
+    if (!items) return out;
+    for (std::size_t i = 0; i < items->size(); ++i)
+      if (auto f = ctx_.check.choice((*items)[i], fmt::format("{}[{}]", path, i), allowed)) out.push_back(*f);
+    return out;
+  }
+
+  ValidationContext& ctx_;
+  std::vector<std::string> names_;
+  std::map<long long, FixedFdUse> fixed_fds_;
+};
+
+}  // namespace
+
+nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
+  nlohmann::json out = {
+      {"umask", "022"},
+      {"cwd", nullptr},
+      {"env", {{"set", nlohmann::json::object()}, {"unset", nlohmann::json::array()}}},
+      {"close_std", nlohmann::json::array()},
+      {"signals",
+       {{"ignore", nlohmann::json::array()},
+        {"catch", nlohmann::json::array()},
+        {"default", nlohmann::json::array()},
+        {"block", nlohmann::json::array()}}},
+      {"resources", nlohmann::json::array()},
+  };
+  if (!node || YamlChecker::is_null(*node)) return out;
+  auto& check = ctx.check;
+  auto view = check.map(*node, "parent", {"umask", "cwd", "env", "close_std", "signals", "resources"});
+  if (!view) return out;
+
+  if (auto u = view->find("umask")) out["umask"] = check.octal(*u, "parent.umask", 0777).value_or("022");
+  if (auto env = view->find("env"); env && !YamlChecker::is_null(*env)) {
+    if (auto e = check.map(*env, "parent.env", {"set", "unset"})) {
+      if (auto set = e->find("set"); set && !YamlChecker::is_null(*set)) {
+        if (auto vars = check.string_map(*set, "parent.env.set"))
+          for (const auto& [k, v] : *vars) out["env"]["set"][k] = v;
+      }
+      if (auto unset = e->find("unset"); unset && !YamlChecker::is_null(*unset))
+        if (auto names = check.string_list(*unset, "parent.env.unset")) out["env"]["unset"] = *names;
+    }
+  }
+  if (auto cs = view->find("close_std"); cs && !YamlChecker::is_null(*cs)) {
+    if (auto items = check.sequence(*cs, "parent.close_std")) {
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto fd = check.integer((*items)[i], fmt::format("parent.close_std[{}]", i), 0, 2);
+        if (!fd) continue;
+        if (std::find(out["close_std"].begin(), out["close_std"].end(), *fd) != out["close_std"].end())
+          check.error((*items)[i], fmt::format("parent.close_std[{}]: fd {} is listed twice", i, *fd));
+        else
+          out["close_std"].push_back(*fd);
+      }
+    }
+  }
+  if (auto sig = view->find("signals"); sig && !YamlChecker::is_null(*sig)) {
+    if (auto s = check.map(*sig, "parent.signals", {"ignore", "catch", "default", "block"})) {
+      for (const auto& e : s->entries) {
+        if (YamlChecker::is_null(e.value)) continue;
+        out["signals"][e.key] = validate_signal_list(ctx, e.value, "parent.signals." + e.key, e.key != "block");
+      }
+    }
+  }
+  if (auto r = view->find("resources"); r && !YamlChecker::is_null(*r)) {
+    ResourceValidator resources(ctx);
+    out["resources"] = resources.resources(*r);
+  }
+  if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) out["cwd"] = check.line(*c, "parent.cwd").value_or("");
+  return out;
+}
+
+}  // namespace fdconform

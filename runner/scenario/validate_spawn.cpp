@@ -1,0 +1,296 @@
+// The `spawn:` section: exactly one of popen, posix_spawn, posix_spawnp, fork_exec.
+#include <cctype>
+#include <fmt/format.h>
+
+#include "scenario/validation_context.hpp"
+
+namespace fdconform {
+namespace {
+
+nlohmann::json probe_argv() { return nlohmann::json::array({"{probe}"}); }
+
+nlohmann::json argv_list(ValidationContext& ctx, const YAML::Node* node, const std::string& path,
+                         bool string_allowed) {
+  if (!node) return probe_argv();
+  if (string_allowed && node->IsScalar() && !YamlChecker::is_null(*node)) return node->Scalar();
+  auto items = ctx.check.sequence(*node, path);
+  if (!items) return probe_argv();
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < items->size(); ++i)
+    if (auto s = ctx.check.string((*items)[i], fmt::format("{}[{}]", path, i))) out.push_back(*s);
+  return out;
+}
+
+nlohmann::json optional_env(ValidationContext& ctx, const YAML::Node* node, const std::string& path) {
+  if (!node || YamlChecker::is_null(*node)) return nullptr;
+  auto vars = ctx.check.string_map(*node, path, true);
+  nlohmann::json out = nlohmann::json::object();
+  if (vars)
+    for (const auto& [k, v] : *vars) out[k] = v;
+  return out;
+}
+
+nlohmann::json optional_int(ValidationContext& ctx, const YAML::Node* node, const std::string& path, long long min,
+                            long long max) {
+  if (!node || YamlChecker::is_null(*node)) return nullptr;
+  if (auto v = ctx.check.integer(*node, path, min, max)) return *v;
+  return nullptr;
+}
+
+bool flag(ValidationContext& ctx, const YAML::Node* node, const std::string& path, bool fallback) {
+  if (!node) return fallback;
+  return ctx.check.boolean(*node, path).value_or(fallback);
+}
+
+// A user or group: a number, or a name.
+nlohmann::json id_or_name(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  if (YamlChecker::is_plain_scalar(node) && !node.IsNull() && !node.Scalar().empty() &&
+      (std::isdigit(static_cast<unsigned char>(node.Scalar()[0])) || node.Scalar()[0] == '-')) {
+    if (auto v = ctx.check.integer(node, path, -2147483648LL, 4294967295LL)) return *v;
+    return nullptr;
+  }
+  if (auto s = ctx.check.line(node, path)) return *s;
+  return nullptr;
+}
+
+nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::string& path, bool is_stderr) {
+  if (!node) return "inherit";
+  if (node->IsMap()) {
+    auto view = ctx.check.map(*node, path, {"fd", "resource"});
+    if (!view) return "inherit";
+    if (view->entries.size() != 1) {
+      if (view->entries.size() > 1 || node->size() == 0)
+        ctx.check.error(*node, fmt::format("{}: expected exactly one of fd or resource", path));
+      return "inherit";
+    }
+    const auto& e = view->entries.front();
+    if (e.key == "fd") {
+      if (auto fd = ctx.check.integer(e.value, path + ".fd", 0, max_fd_number)) return {{"fd", *fd}};
+      return "inherit";
+    }
+    auto name = ctx.check.string(e.value, path + ".resource");
+    if (!name) return "inherit";
+    if (!ctx.find_end(*name)) {
+      ctx.check.error(e.value, fmt::format("{}.resource: '{}' names no resource: expected one of {}", path, *name,
+                                           ctx.end_names()));
+      return "inherit";
+    }
+    return {{"resource", *name}};
+  }
+  std::optional<std::string> v =
+      is_stderr ? ctx.check.choice(*node, path, {"inherit", "pipe", "devnull", "stdout"})
+                : ctx.check.choice(*node, path, {"inherit", "pipe", "devnull"});
+  if (!v) return "inherit";
+  return *v;
+}
+
+nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
+  auto& check = ctx.check;
+  nlohmann::json out = {
+      {"argv", probe_argv()}, {"executable", nullptr}, {"shell", false}, {"stdin", "inherit"},
+      {"stdout", "inherit"}, {"stderr", "inherit"}, {"close_fds", true}, {"pass_fds", nlohmann::json::array()},
+      {"cwd", nullptr}, {"env", nullptr}, {"restore_signals", true}, {"start_new_session", false},
+      {"process_group", nullptr}, {"user", nullptr}, {"group", nullptr}, {"extra_groups", nullptr},
+      {"umask", -1}, {"pipesize", -1},
+  };
+  if (YamlChecker::is_null(node)) return out;
+  auto view = check.map(node, "spawn.popen",
+                        {"argv", "executable", "shell", "stdin", "stdout", "stderr", "close_fds", "pass_fds", "cwd",
+                         "env", "restore_signals", "start_new_session", "process_group", "user", "group",
+                         "extra_groups", "umask", "pipesize"});
+  if (!view) return out;
+  out["argv"] = argv_list(ctx, view->find("argv"), "spawn.popen.argv", true);
+  if (auto e = view->find("executable"); e && !YamlChecker::is_null(*e))
+    out["executable"] = check.line(*e, "spawn.popen.executable").value_or("");
+  out["shell"] = flag(ctx, view->find("shell"), "spawn.popen.shell", false);
+  out["stdin"] = stdio(ctx, view->find("stdin"), "spawn.popen.stdin", false);
+  out["stdout"] = stdio(ctx, view->find("stdout"), "spawn.popen.stdout", false);
+  out["stderr"] = stdio(ctx, view->find("stderr"), "spawn.popen.stderr", true);
+  out["close_fds"] = flag(ctx, view->find("close_fds"), "spawn.popen.close_fds", true);
+  if (auto p = view->find("pass_fds"); p && !YamlChecker::is_null(*p)) {
+    if (auto items = check.sequence(*p, "spawn.popen.pass_fds"))
+      for (std::size_t i = 0; i < items->size(); ++i)
+        if (auto ref = ctx.fd_reference((*items)[i], fmt::format("spawn.popen.pass_fds[{}]", i)))
+          out["pass_fds"].push_back(*ref);
+  }
+  if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) out["cwd"] = check.line(*c, "spawn.popen.cwd").value_or("");
+  out["env"] = optional_env(ctx, view->find("env"), "spawn.popen.env");
+  out["restore_signals"] = flag(ctx, view->find("restore_signals"), "spawn.popen.restore_signals", true);
+  out["start_new_session"] = flag(ctx, view->find("start_new_session"), "spawn.popen.start_new_session", false);
+  out["process_group"] =
+      optional_int(ctx, view->find("process_group"), "spawn.popen.process_group", -2147483648LL, 2147483647LL);
+  for (const char* key : {"user", "group"})
+    if (auto u = view->find(key); u && !YamlChecker::is_null(*u))
+      out[key] = id_or_name(ctx, *u, std::string("spawn.popen.") + key);
+  if (auto g = view->find("extra_groups"); g && !YamlChecker::is_null(*g)) {
+    out["extra_groups"] = nlohmann::json::array();
+    if (auto items = check.sequence(*g, "spawn.popen.extra_groups"))
+      for (std::size_t i = 0; i < items->size(); ++i)
+        out["extra_groups"].push_back(id_or_name(ctx, (*items)[i], fmt::format("spawn.popen.extra_groups[{}]", i)));
+  }
+  if (auto u = view->find("umask")) {
+    if (YamlChecker::is_plain_scalar(*u) && u->Scalar() == "-1") out["umask"] = -1;
+    else if (auto o = check.octal(*u, "spawn.popen.umask", 07777)) out["umask"] = *o;
+  }
+  if (auto p = view->find("pipesize")) out["pipesize"] = check.integer(*p, "spawn.popen.pipesize", -1, 1 << 30).value_or(-1);
+  return out;
+}
+
+nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  auto view = ctx.check.map(node, path, {"open", "close", "dup2", "closefrom"});
+  if (!view) return nullptr;
+  if (view->entries.size() != 1) {
+    // With no known key, the unknown one was already reported.
+    if (view->entries.size() > 1 || node.size() == 0)
+      ctx.check.error(node, fmt::format("{}: expected exactly one of open, close, dup2, closefrom", path));
+    return nullptr;
+  }
+  const auto& e = view->entries.front();
+  const std::string action_path = path + "." + e.key;
+  if (e.key == "close") {
+    if (auto ref = ctx.fd_reference(e.value, action_path)) return {{"close", *ref}};
+    return nullptr;
+  }
+  if (e.key == "closefrom") {
+    if (auto fd = ctx.check.integer(e.value, action_path, 0, max_fd_number)) return {{"closefrom", *fd}};
+    return nullptr;
+  }
+  if (e.key == "dup2") {
+    auto items = ctx.check.sequence(e.value, action_path);
+    if (!items) return nullptr;
+    if (items->size() != 2) {
+      ctx.check.error(e.value, fmt::format("{}: expected [source, target], got a list of {}", action_path,
+                                           items->size()));
+      return nullptr;
+    }
+    auto source = ctx.fd_reference((*items)[0], action_path + "[0]");
+    auto target = ctx.fd_reference((*items)[1], action_path + "[1]");
+    if (!source || !target) return nullptr;
+    return {{"dup2", {*source, *target}}};
+  }
+  auto open = ctx.check.map(e.value, action_path, {"fd", "path", "flags", "mode"});
+  if (!open) return nullptr;
+  ctx.check.require(*open, action_path, {"fd", "path"});
+  nlohmann::json out = {{"fd", nullptr}, {"path", ""}, {"flags", nlohmann::json::array({"rdonly"})}, {"mode", "0644"}};
+  if (auto fd = open->find("fd")) out["fd"] = optional_int(ctx, fd, action_path + ".fd", 0, max_fd_number);
+  if (auto p = open->find("path")) out["path"] = ctx.check.line(*p, action_path + ".path").value_or("");
+  if (auto f = open->find("flags")) {
+    out["flags"] = nlohmann::json::array();
+    int access_modes = 0;
+    if (auto items = ctx.check.sequence(*f, action_path + ".flags")) {
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto v = ctx.check.choice((*items)[i], fmt::format("{}.flags[{}]", action_path, i),
+                                  {"rdonly", "wronly", "rdwr", "creat", "trunc", "append", "cloexec", "excl",
+                                   "nonblock"});
+        if (!v) continue;
+        if (*v == "rdonly" || *v == "wronly" || *v == "rdwr") ++access_modes;
+        out["flags"].push_back(*v);
+      }
+    }
+    if (access_modes > 1)
+      ctx.check.error(*f, fmt::format("{}.flags: expected at most one of rdonly, wronly, rdwr", action_path));
+  }
+  if (auto m = open->find("mode")) out["mode"] = ctx.check.octal(*m, action_path + ".mode", 07777).value_or("0644");
+  return {{"open", out}};
+}
+
+nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  auto& check = ctx.check;
+  nlohmann::json out = {
+      {"path", "{probe}"}, {"argv", probe_argv()}, {"env", nullptr}, {"file_actions", nlohmann::json::array()},
+      {"setpgroup", nullptr}, {"resetids", false}, {"setsid", false}, {"setsigmask", nullptr},
+      {"setsigdef", nullptr},
+  };
+  if (YamlChecker::is_null(node)) return out;
+  auto view = check.map(node, path,
+                        {"path", "argv", "env", "file_actions", "setpgroup", "resetids", "setsid", "setsigmask",
+                         "setsigdef"});
+  if (!view) return out;
+  if (auto p = view->find("path")) out["path"] = check.line(*p, path + ".path").value_or("{probe}");
+  out["argv"] = argv_list(ctx, view->find("argv"), path + ".argv", false);
+  out["env"] = optional_env(ctx, view->find("env"), path + ".env");
+  if (auto fa = view->find("file_actions"); fa && !YamlChecker::is_null(*fa)) {
+    if (auto items = check.sequence(*fa, path + ".file_actions"))
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto a = file_action(ctx, (*items)[i], fmt::format("{}.file_actions[{}]", path, i));
+        if (!a.is_null()) out["file_actions"].push_back(std::move(a));
+      }
+  }
+  out["setpgroup"] = optional_int(ctx, view->find("setpgroup"), path + ".setpgroup", -2147483648LL, 2147483647LL);
+  out["resetids"] = flag(ctx, view->find("resetids"), path + ".resetids", false);
+  out["setsid"] = flag(ctx, view->find("setsid"), path + ".setsid", false);
+  for (const char* key : {"setsigmask", "setsigdef"})
+    if (auto s = view->find(key); s && !YamlChecker::is_null(*s))
+      out[key] = validate_signal_list(ctx, *s, path + "." + key, false);
+  return out;
+}
+
+nlohmann::json fork_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  auto view = ctx.check.map(node, path, {"set_inheritable", "dup2", "close"});
+  if (!view) return nullptr;
+  if (view->entries.size() != 1) {
+    if (view->entries.size() > 1 || node.size() == 0)
+      ctx.check.error(node, fmt::format("{}: expected exactly one of set_inheritable, dup2, close", path));
+    return nullptr;
+  }
+  const auto& e = view->entries.front();
+  const std::string step_path = path + "." + e.key;
+  if (e.key == "close") {
+    if (auto ref = ctx.fd_reference(e.value, step_path)) return {{"close", *ref}};
+    return nullptr;
+  }
+  if (e.key == "set_inheritable") {
+    auto args = ctx.check.map(e.value, step_path, {"fd", "value"});
+    if (!args) return nullptr;
+    ctx.check.require(*args, step_path, {"fd", "value"});
+    nlohmann::json out = nlohmann::json::object();
+    if (auto fd = args->find("fd"))
+      if (auto ref = ctx.fd_reference(*fd, step_path + ".fd")) out["fd"] = *ref;
+    if (auto v = args->find("value"))
+      if (auto b = ctx.check.boolean(*v, step_path + ".value")) out["value"] = *b;
+    return {{"set_inheritable", out}};
+  }
+  auto args = ctx.check.map(e.value, step_path, {"fd", "to", "inheritable"});
+  if (!args) return nullptr;
+  ctx.check.require(*args, step_path, {"fd", "to"});
+  nlohmann::json out = {{"inheritable", true}};
+  if (auto fd = args->find("fd"))
+    if (auto ref = ctx.fd_reference(*fd, step_path + ".fd")) out["fd"] = *ref;
+  if (auto to = args->find("to")) out["to"] = optional_int(ctx, to, step_path + ".to", 0, max_fd_number);
+  if (auto i = args->find("inheritable")) out["inheritable"] = flag(ctx, i, step_path + ".inheritable", true);
+  return {{"dup2", out}};
+}
+
+nlohmann::json fork_exec(ValidationContext& ctx, const YAML::Node& node) {
+  nlohmann::json out = {{"steps", nlohmann::json::array()}, {"argv", probe_argv()}};
+  if (YamlChecker::is_null(node)) return out;
+  auto view = ctx.check.map(node, "spawn.fork_exec", {"steps", "argv"});
+  if (!view) return out;
+  if (auto s = view->find("steps"); s && !YamlChecker::is_null(*s)) {
+    if (auto items = ctx.check.sequence(*s, "spawn.fork_exec.steps"))
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto step = fork_step(ctx, (*items)[i], fmt::format("spawn.fork_exec.steps[{}]", i));
+        if (!step.is_null()) out["steps"].push_back(std::move(step));
+      }
+  }
+  out["argv"] = argv_list(ctx, view->find("argv"), "spawn.fork_exec.argv", false);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node) {
+  auto view = ctx.check.map(node, "spawn", {"popen", "posix_spawn", "posix_spawnp", "fork_exec"});
+  if (!view) return nlohmann::json::object();
+  if (view->entries.size() > 1 || node.size() == 0)
+    ctx.check.error(node, fmt::format("spawn: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec, "
+                                      "got {}",
+                                      view->entries.size()));
+  if (view->entries.empty()) return nlohmann::json::object();
+  const auto& e = view->entries.front();
+  if (e.key == "popen") return {{"popen", popen(ctx, e.value)}};
+  if (e.key == "fork_exec") return {{"fork_exec", fork_exec(ctx, e.value)}};
+  return {{e.key, posix_spawn(ctx, e.value, "spawn." + e.key)}};
+}
+
+}  // namespace fdconform

@@ -1,0 +1,73 @@
+#include "scenario/validation_context.hpp"
+
+#include <cctype>
+#include <fmt/format.h>
+
+#include "scenario/signal_names.hpp"
+
+namespace fdconform {
+
+const ResourceEnd* ValidationContext::find_end(std::string_view name) const {
+  for (const auto& e : ends)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+std::string ValidationContext::end_names() const {
+  if (ends.empty()) return "(no resources are declared)";
+  std::vector<std::string> names;
+  for (const auto& e : ends) names.push_back(e.name);
+  return join(names, ", ");
+}
+
+std::optional<nlohmann::json> ValidationContext::fd_reference(const YAML::Node& node, std::string_view path) {
+  if (YamlChecker::is_plain_scalar(node) && !node.IsNull()) {
+    const std::string& text = node.Scalar();
+    bool numeric = !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-');
+    if (numeric) {
+      auto fd = check.integer(node, path, 0, max_fd_number);
+      if (!fd) return std::nullopt;
+      return nlohmann::json(*fd);
+    }
+  }
+  if (!node.IsScalar() || YamlChecker::is_null(node)) {
+    check.error(node, fmt::format("{}: expected an fd number or a resource name, got {}", path,
+                                  YamlChecker::describe(node)));
+    return std::nullopt;
+  }
+  if (!find_end(node.Scalar())) {
+    check.error(node, fmt::format("{}: '{}' names no resource: expected an fd number or one of {}", path,
+                                  node.Scalar(), end_names()));
+    return std::nullopt;
+  }
+  return nlohmann::json(node.Scalar());
+}
+
+nlohmann::json validate_signal_list(ValidationContext& ctx, const YAML::Node& node, std::string_view path,
+                                    bool forbid_uncatchable) {
+  nlohmann::json out = nlohmann::json::array();
+  auto items = ctx.check.sequence(node, path);
+  if (!items) return out;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const auto& item = (*items)[i];
+    std::string item_path = fmt::format("{}[{}]", path, i);
+    auto name = ctx.check.string(item, item_path);
+    if (!name) continue;
+    auto number = signal_number(*name);
+    if (!number) {
+      ctx.check.error(item, fmt::format("{}: unknown signal name '{}': expected SIGHUP ... SIGSYS, SIGRTMIN, "
+                                        "SIGRTMIN+N, SIGRTMAX-N or SIGRTMAX",
+                                        item_path, *name));
+      continue;
+    }
+    if (forbid_uncatchable && (*name == "SIGKILL" || *name == "SIGSTOP")) {
+      ctx.check.error(item, fmt::format("{}: {} cannot be ignored, caught or defaulted: expected another signal",
+                                        item_path, *name));
+      continue;
+    }
+    out.push_back(*name);
+  }
+  return out;
+}
+
+}  // namespace fdconform

@@ -1,0 +1,47 @@
+#pragma once
+// What the section validators share: the checker, and the resource table that later
+// sections (spawn, expect) resolve names against.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <yaml-cpp/yaml.h>
+
+#include "scenario/scenario.hpp"
+#include "scenario/yaml_checker.hpp"
+
+namespace fdconform {
+
+inline constexpr long long max_fd_number = 1023;
+// The scenario parent's result channel lives at this fd (docs/PROTOCOL.md), so no resource may take it.
+inline constexpr long long result_channel_fd = 1023;
+
+// A name a spawn can refer to: a resource, or one end of a pipe/socketpair ("p.read", "s.a").
+struct ResourceEnd {
+  std::string name;
+  std::string kind;  // the resource's kind ("pipe" for both pipe ends)
+};
+
+struct ValidationContext {
+  YamlChecker& check;
+  std::vector<ResourceEnd> ends;
+
+  const ResourceEnd* find_end(std::string_view name) const;
+  std::string end_names() const;  // for "expected one of ..." messages
+
+  // An fd reference: an fd number 0..1023 or the name of a resource end. Returns the JSON value.
+  std::optional<nlohmann::json> fd_reference(const YAML::Node& node, std::string_view path);
+};
+
+// The validators of each section; each reports through ctx.check and returns the section's JSON
+// with defaults filled in (partial when errors were found).
+nlohmann::json validate_requires(ValidationContext& ctx, const YAML::Node* node, Requirements& out);
+nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node);
+nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node);
+nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node);
+// A list of signal names; `forbid_uncatchable` rejects SIGKILL and SIGSTOP.
+nlohmann::json validate_signal_list(ValidationContext& ctx, const YAML::Node& node, std::string_view path,
+                                    bool forbid_uncatchable);
+
+}  // namespace fdconform

@@ -1,0 +1,80 @@
+#pragma once
+// Typed, located reads of a YAML tree: every mismatch becomes a Diagnostic and reading goes on,
+// so one pass over a file reports all of its errors.
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scenario/diagnostic.hpp"
+
+namespace fdconform {
+
+struct MapEntry {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+};
+
+// A mapping whose keys were checked against a closed set; lookups never create nodes.
+struct MapView {
+  YAML::Node node;
+  std::vector<MapEntry> entries;
+
+  const YAML::Node* find(std::string_view key) const;
+};
+
+class YamlChecker {
+ public:
+  YamlChecker(std::string file, std::vector<Diagnostic>& out) : file_(std::move(file)), out_(out) {}
+
+  const std::string& file() const { return file_; }
+  void error(const YAML::Node& at, std::string message);
+  void error(const YAML::Mark& at, std::string message);
+  std::size_t error_count() const { return out_.size(); }
+
+  // A mapping with keys from `allowed` only; reports unknown and repeated keys. nullopt when not a mapping.
+  std::optional<MapView> map(const YAML::Node& node, std::string_view path,
+                             std::initializer_list<std::string_view> allowed);
+  // Reports each key of `required` that `view` lacks, at the mapping.
+  void require(const MapView& view, std::string_view path, std::initializer_list<std::string_view> required);
+
+  // A scalar, quoted or not (numbers written plainly are accepted as their text).
+  std::optional<std::string> string(const YAML::Node& node, std::string_view path);
+  // Like string(), on one line and not empty.
+  std::optional<std::string> line(const YAML::Node& node, std::string_view path);
+  // A plain decimal integer within [min, max].
+  std::optional<long long> integer(const YAML::Node& node, std::string_view path, long long min, long long max);
+  // A plain decimal number > 0 (timeouts).
+  std::optional<double> positive_number(const YAML::Node& node, std::string_view path);
+  std::optional<bool> boolean(const YAML::Node& node, std::string_view path);
+  std::optional<std::string> choice(const YAML::Node& node, std::string_view path,
+                                    std::initializer_list<std::string_view> choices);
+  // A quoted octal string such as "022", value at most `max`.
+  std::optional<std::string> octal(const YAML::Node& node, std::string_view path, unsigned max);
+  std::optional<std::vector<YAML::Node>> sequence(const YAML::Node& node, std::string_view path);
+  std::optional<std::vector<std::string>> string_list(const YAML::Node& node, std::string_view path);
+  // A mapping of names to strings (environment variables); keys must not repeat. `any_key` admits
+  // empty keys and keys with '=' (scenarios that check how a spawn rejects them).
+  std::optional<std::vector<std::pair<std::string, std::string>>> string_map(const YAML::Node& node,
+                                                                             std::string_view path,
+                                                                             bool any_key = false);
+
+  static bool is_null(const YAML::Node& node);
+  static bool is_plain_scalar(const YAML::Node& node);
+  // How a node looks, for "got ..." parts of messages.
+  static std::string describe(const YAML::Node& node);
+
+ private:
+  void expected(const YAML::Node& node, std::string_view path, std::string_view what);
+
+  std::string file_;
+  std::vector<Diagnostic>& out_;
+};
+
+std::string join(const std::vector<std::string>& items, std::string_view separator);
+
+}  // namespace fdconform

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Print the checklist coverage of the scenario corpus as a Markdown table.
+
+For every item of the behaviour checklist (cpython-semantics.md) it lists the
+scenarios whose `covers:` names it, and then the items no scenario covers.
+Standard library only, so it runs on any CPython 3.6+ without a YAML library:
+it reads only the one-line `id:` and `covers: [..]` keys, which the scenario
+format requires to be written that way in this corpus (see docs/SCENARIOS.md).
+
+usage: scenarios/tools/coverage.py [--scenarios DIR] [--checklist FILE]
+"""
+import argparse
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SCENARIOS = os.path.dirname(HERE)
+DEFAULT_CHECKLIST = "/work/shared/reference/cpython-semantics.md"
+FAMILIES = "PCFXEVSGUAI"  # the order the checklist presents them in
+
+ITEM_HEADING = re.compile(r"\*\*([%s]\d+) —\s+([^*]*?)\.?\*\*" % FAMILIES)
+COVERS_LINE = re.compile(r"^covers:\s*\[(.*)\]\s*$", re.M)
+ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.M)
+
+
+def item_sort_key(item):
+    return (FAMILIES.index(item[0]), int(item[1:]))
+
+
+def read_checklist(path):
+    """Map item id -> short title, in checklist order; empty if the file is missing."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    items = {}
+    for item, title in ITEM_HEADING.findall(text):
+        items.setdefault(item, " ".join(title.split()))
+    return items
+
+
+def read_scenarios(directory):
+    """Map scenario id -> list of covered item ids. Problems go to stderr."""
+    result = {}
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(directory, name), encoding="utf-8") as f:
+            text = f.read()
+        id_match = ID_LINE.search(text)
+        covers_match = COVERS_LINE.search(text)
+        if not id_match or not covers_match:
+            print("%s: needs a one-line `id:` and `covers: [...]`" % name, file=sys.stderr)
+            continue
+        covers = [c.strip().strip("'\"") for c in covers_match.group(1).split(",") if c.strip()]
+        result[id_match.group(1)] = covers
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS)
+    parser.add_argument("--checklist", default=DEFAULT_CHECKLIST)
+    args = parser.parse_args()
+
+    checklist = read_checklist(args.checklist)
+    scenarios = read_scenarios(args.scenarios)
+
+    covered_by = {}
+    for scenario, items in scenarios.items():
+        for item in items:
+            covered_by.setdefault(item, []).append(scenario)
+
+    unknown = sorted(i for i in covered_by if checklist and i not in checklist)
+    all_items = sorted(set(checklist) | set(covered_by), key=item_sort_key)
+
+    print("| item | behaviour | scenarios |")
+    print("|---|---|---|")
+    for item in all_items:
+        if item not in covered_by:
+            continue
+        names = ", ".join("`%s`" % s for s in sorted(covered_by[item]))
+        print("| %s | %s | %s |" % (item, checklist.get(item, "?"), names))
+
+    missing = [i for i in all_items if i not in covered_by]
+    print()
+    print("%d scenarios; %d of %d checklist items covered." % (
+        len(scenarios), len(all_items) - len(missing), len(all_items)))
+    if missing:
+        print()
+        print("Not covered: " + ", ".join(missing) + ".")
+    if unknown:
+        print()
+        print("Named in covers but not in the checklist: " + ", ".join(unknown) + ".")
+    return 1 if unknown else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+#include "child_plan.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "exec_search.hpp"
+#include "spawn_core/spawn_error.hpp"
+
+namespace spawn_core::detail {
+
+CStringArray::CStringArray(std::vector<std::string> strings) : strings_(std::move(strings)) {
+  pointers_.reserve(strings_.size() + 1);
+  for (auto& s : strings_) pointers_.push_back(s.data());
+  pointers_.push_back(nullptr);
+}
+
+ResolvedArgs resolve_args(const Command& command) {
+  ResolvedArgs resolved;
+  resolved.argv = command.args;
+  if (command.shell) {
+    resolved.argv.insert(resolved.argv.begin(), {"/bin/sh", "-c"});
+    // With shell, a given executable replaces argv[0] (a truthy one: "" does not).
+    if (command.executable && !command.executable->empty()) resolved.argv[0] = *command.executable;
+  }
+  if (command.executable) {
+    resolved.executable = *command.executable;
+  } else if (!resolved.argv.empty()) {
+    resolved.executable = resolved.argv[0];
+  } else {
+    // Popen([]) fails on args[0].
+    throw SpawnError::invalid_argument("IndexError", "list index out of range");
+  }
+  return resolved;
+}
+
+std::vector<std::string> env_entries(const EnvList& env) {
+  std::vector<std::string> entries;
+  entries.reserve(env.size());
+  for (const auto& [key, value] : env) entries.push_back(key + "=" + value);
+  return entries;
+}
+
+ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, const Credentials& credentials,
+                           const StdioFds& stdio, int errpipe_read, int errpipe_write) {
+  ChildPlan plan;
+  plan.argv = CStringArray(args.argv);
+  if (command.env) {
+    plan.has_env = true;
+    plan.envp = CStringArray(env_entries(*command.env));
+  }
+  plan.exec_candidates = CStringArray(exec_candidates(args.executable, command.env));
+  if (command.cwd) {
+    plan.has_cwd = true;
+    plan.cwd = *command.cwd;
+  }
+  plan.stdio = stdio;
+  plan.errpipe_read = errpipe_read;
+  plan.errpipe_write = errpipe_write;
+
+  plan.fds_to_keep = command.pass_fds;
+  plan.fds_to_keep.push_back(errpipe_write);
+  std::sort(plan.fds_to_keep.begin(), plan.fds_to_keep.end());
+  plan.fds_to_keep.erase(std::unique(plan.fds_to_keep.begin(), plan.fds_to_keep.end()), plan.fds_to_keep.end());
+  plan.close_fds = command.close_fds || !command.pass_fds.empty();
+  plan.close_strategy = command.close_strategy;
+  const long open_max = sysconf(_SC_OPEN_MAX);
+  plan.brute_force_limit = open_max > 0 && open_max < INT32_MAX ? static_cast<int>(open_max) : 256;
+
+  plan.umask = command.umask;
+  plan.restore_signals = command.restore_signals;
+  plan.start_new_session = command.start_new_session;
+  plan.process_group = command.process_group;
+  plan.credentials = credentials;
+  if (credentials.groups) plan.groups = *credentials.groups;
+  sigemptyset(&plan.child_sigmask);
+  return plan;
+}
+
+}  // namespace spawn_core::detail

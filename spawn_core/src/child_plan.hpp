@@ -1,0 +1,79 @@
+// Everything the child needs, built in the parent before fork: after fork the
+// child only reads this struct (no allocation, no locks, no exceptions).
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "credentials.hpp"
+#include "spawn_core/command.hpp"
+#include "stdio_setup.hpp"
+
+namespace spawn_core::detail {
+
+// A NULL-terminated char* array owning its strings.
+class CStringArray {
+ public:
+  CStringArray() { pointers_.push_back(nullptr); }
+  explicit CStringArray(std::vector<std::string> strings);
+  // Moving keeps each string object in place (the vector's buffer moves), so
+  // the pointers stay valid; a copy would point into the original.
+  CStringArray(CStringArray&&) noexcept = default;
+  CStringArray& operator=(CStringArray&&) noexcept = default;
+  CStringArray(const CStringArray&) = delete;
+  CStringArray& operator=(const CStringArray&) = delete;
+  char* const* data() const { return pointers_.data(); }
+  size_t size() const { return strings_.size(); }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<char*> pointers_;
+};
+
+struct ChildPlan {
+  CStringArray argv;
+  bool has_env = false;  // false: exec with the environ the child sees
+  CStringArray envp;
+  CStringArray exec_candidates;
+
+  bool has_cwd = false;
+  std::string cwd;
+
+  StdioFds stdio;
+  int errpipe_read = -1;
+  int errpipe_write = -1;
+
+  // Sorted and distinct: pass_fds plus errpipe_write (CPython's fds_to_keep).
+  std::vector<int> fds_to_keep;
+  bool close_fds = true;
+  CloseStrategy close_strategy = CloseStrategy::automatic;
+  int brute_force_limit = 256;  // sysconf(_SC_OPEN_MAX), read before fork
+
+  int umask = -1;
+  bool restore_signals = true;
+  bool start_new_session = false;
+  pid_t process_group = -1;
+  Credentials credentials;
+  std::vector<gid_t> groups;  // a copy of credentials.groups the child can index
+
+  // vfork only: the mask the parent thread had before blocking everything.
+  bool after_vfork = false;
+  sigset_t child_sigmask;
+};
+
+// argv after CPython's shell handling, and the executable it runs.
+struct ResolvedArgs {
+  std::vector<std::string> argv;
+  std::string executable;  // CPython's orig_executable: the filename of exec errors
+};
+ResolvedArgs resolve_args(const Command& command);
+
+std::vector<std::string> env_entries(const EnvList& env);
+
+ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, const Credentials& credentials,
+                           const StdioFds& stdio, int errpipe_read, int errpipe_write);
+
+}  // namespace spawn_core::detail

@@ -1,0 +1,81 @@
+#include "credentials.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "python_repr.hpp"
+#include "spawn_core/spawn_error.hpp"
+
+namespace spawn_core::detail {
+
+namespace {
+
+// The _r lookups need a caller buffer whose size is only a hint; grow on ERANGE.
+template <typename Entry, typename Lookup>
+bool lookup_entry(const std::string& name, Entry& entry, std::vector<char>& buffer, Lookup lookup) {
+  buffer.resize(1024);
+  while (true) {
+    Entry* result = nullptr;
+    const int rc = lookup(name.c_str(), &entry, buffer.data(), buffer.size(), &result);
+    if (rc == ERANGE) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    return rc == 0 && result != nullptr;
+  }
+}
+
+gid_t resolve_group(const GroupSpec& spec) {
+  if (const gid_t* id = std::get_if<gid_t>(&spec)) return *id;
+  const auto& name = std::get<std::string>(spec);
+  struct group entry {};
+  std::vector<char> buffer;
+  if (!lookup_entry(name, entry, buffer, getgrnam_r)) {
+    throw SpawnError::invalid_argument("KeyError", fmt::format("getgrnam(): name not found: {}", python_repr(name)));
+  }
+  return entry.gr_gid;
+}
+
+uid_t resolve_user(const UserSpec& spec) {
+  if (const uid_t* id = std::get_if<uid_t>(&spec)) return *id;
+  const auto& name = std::get<std::string>(spec);
+  struct passwd entry {};
+  std::vector<char> buffer;
+  if (!lookup_entry(name, entry, buffer, getpwnam_r)) {
+    throw SpawnError::invalid_argument("KeyError", fmt::format("getpwnam(): name not found: {}", python_repr(name)));
+  }
+  return entry.pw_uid;
+}
+
+}  // namespace
+
+Credentials resolve_credentials(const Command& command) {
+  Credentials credentials;
+  // CPython's order: group, extra_groups, then user (Popen.__init__).
+  if (command.group) {
+    const gid_t gid = resolve_group(*command.group);
+    // (gid_t)-1 means "no change" to the C code (3.12.1+), so it is not a change.
+    if (gid != static_cast<gid_t>(-1)) credentials.gid = gid;
+  }
+  if (command.extra_groups) {
+    std::vector<gid_t> groups;
+    for (const auto& spec : *command.extra_groups) groups.push_back(resolve_group(spec));
+    if (groups.size() > static_cast<size_t>(sysconf(_SC_NGROUPS_MAX))) {
+      throw SpawnError::invalid_argument("ValueError", "too many extra_groups");
+    }
+    credentials.groups = std::move(groups);
+  }
+  if (command.user) {
+    const uid_t uid = resolve_user(*command.user);
+    if (uid != static_cast<uid_t>(-1)) credentials.uid = uid;
+  }
+  return credentials;
+}
+
+}  // namespace spawn_core::detail

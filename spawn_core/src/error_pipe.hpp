@@ -1,0 +1,34 @@
+// The child -> parent error record. The child writes one fixed-size record
+// (which step failed and its errno) on a close-on-exec pipe and _exits; a
+// successful exec closes the pipe, so the parent reads EOF and nothing else.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "spawn_core/spawn_error.hpp"
+
+namespace spawn_core::detail {
+
+enum class ChildStep : uint8_t { noexec = 1, chdir = 2, exec = 3 };
+
+struct ErrorRecord {
+  ChildStep step;
+  int error_number;
+};
+
+// Child side: one write(2) of a record smaller than PIPE_BUF (so it is atomic).
+void write_error_record(int fd, ChildStep step, int error_number) noexcept;
+
+// Parent side: reads until EOF. nullopt when the child exec'd. A record of the
+// wrong size or content is reported as CPython's SubprocessError.
+std::optional<ErrorRecord> read_error_record(int fd);
+
+// The SpawnError CPython 3.13 raises for a record: filename = executable for
+// exec failures, cwd for chdir failures, none otherwise.
+SpawnError error_from_record(const ErrorRecord& record, const std::string& executable,
+                             const std::optional<std::string>& cwd);
+
+}  // namespace spawn_core::detail

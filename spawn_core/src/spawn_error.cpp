@@ -1,0 +1,85 @@
+#include "spawn_core/spawn_error.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "python_repr.hpp"
+
+namespace spawn_core {
+
+namespace {
+
+// What os.strerror() prints: the C library's text for the errno.
+std::string strerror_text(int error_number) {
+  char buffer[256];
+  // GNU strerror_r returns a pointer that may or may not be `buffer`.
+  const char* text = strerror_r(error_number, buffer, sizeof buffer);
+  return text;
+}
+
+std::string oserror_message(int error_number, const std::optional<std::string>& filename) {
+  std::string message = fmt::format("[Errno {}] {}", error_number, strerror_text(error_number));
+  if (filename) message += ": " + detail::python_repr(*filename);
+  return message;
+}
+
+}  // namespace
+
+SpawnError::SpawnError(FailedStep step, int error_number, std::optional<std::string> filename)
+    : std::runtime_error(oserror_message(error_number, filename)),
+      step_(step),
+      errno_(error_number),
+      filename_(std::move(filename)),
+      python_type_(python_oserror_type(error_number)),
+      message_(oserror_message(error_number, filename_)) {}
+
+SpawnError::SpawnError(std::string python_type, std::string message)
+    : std::runtime_error(message), python_type_(std::move(python_type)), message_(std::move(message)) {}
+
+SpawnError SpawnError::invalid_argument(std::string python_type, std::string message) {
+  return SpawnError(std::move(python_type), std::move(message));
+}
+
+std::string python_oserror_type(int error_number) {
+  // PEP 3151's errno -> subclass table, as CPython's OSError constructor applies it.
+  switch (error_number) {
+    case EAGAIN:  // == EWOULDBLOCK on Linux
+    case EALREADY:
+    case EINPROGRESS:
+      return "BlockingIOError";
+    case ECHILD:
+      return "ChildProcessError";
+    case EPIPE:
+    case ESHUTDOWN:
+      return "BrokenPipeError";
+    case ECONNABORTED:
+      return "ConnectionAbortedError";
+    case ECONNREFUSED:
+      return "ConnectionRefusedError";
+    case ECONNRESET:
+      return "ConnectionResetError";
+    case EEXIST:
+      return "FileExistsError";
+    case ENOENT:
+      return "FileNotFoundError";
+    case EISDIR:
+      return "IsADirectoryError";
+    case ENOTDIR:
+      return "NotADirectoryError";
+    case EINTR:
+      return "InterruptedError";
+    case EACCES:
+    case EPERM:
+      return "PermissionError";
+    case ESRCH:
+      return "ProcessLookupError";
+    case ETIMEDOUT:
+      return "TimeoutError";
+    default:
+      return "OSError";
+  }
+}
+
+}  // namespace spawn_core

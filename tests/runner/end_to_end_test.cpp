@@ -1,0 +1,103 @@
+// `fdconform run` end to end with fake drivers: proves the harness can fail, and reports exactly
+// what changed. (Against the real drivers and probe, scripts/suite runs the corpus.)
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+const std::string tests_dir = RUNNER_TESTS_DIR;
+
+struct RunOutput {
+  int status = -1;
+  std::string out;
+  nlohmann::json results;
+};
+
+std::string write_descriptors() {
+  std::string path = ::testing::TempDir() + "/fake-drivers.json";
+  std::string script = tests_dir + "/fake_drivers/fake_driver.py";
+  nlohmann::json d = nlohmann::json::array({
+      {{"id", "fake-a"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-a"}}},
+      {{"id", "fake-b"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-b"}}},
+  });
+  std::ofstream(path) << d.dump();
+  return path;
+}
+
+RunOutput run_fdconform(const std::string& extra) {
+  std::string json = ::testing::TempDir() + "/e2e-results.json";
+  std::remove(json.c_str());
+  std::string cmd = std::string(FDCONFORM_BINARY) + " run " + tests_dir + "/e2e_scenarios --driver " +
+                    write_descriptors() + " --impl 'fake-*' --reference fake-a -j 2 --timeout 20 --json " + json +
+                    " " + extra + " 2>&1";
+  RunOutput r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, p)) r.out.append(buffer, n);
+  int status = ::pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(json);
+  if (in) r.results = nlohmann::json::parse(in, nullptr, false);
+  return r;
+}
+
+const nlohmann::json* cell(const nlohmann::json& results, const std::string& scenario, const std::string& impl) {
+  for (const auto& c : results["cells"])
+    if (c["scenario"] == scenario && c["implementation"] == impl) return &c;
+  return nullptr;
+}
+
+TEST(EndToEnd, WrongExpectationIsReportedAsDiffer) {
+  auto r = run_fdconform("");
+  ASSERT_TRUE(r.results.is_object()) << r.out;
+  EXPECT_EQ(r.status, 1) << r.out;  // something failed, so not 0
+  EXPECT_EQ(r.results["complete"], true);
+  for (const char* impl : {"fake-a", "fake-b"}) {
+    auto* wrong = cell(r.results, "wrong-expectation", impl);
+    ASSERT_NE(wrong, nullptr);
+    EXPECT_EQ((*wrong)["verdict"], "differ");
+    ASSERT_EQ((*wrong)["expectation_failures"].size(), 1u);
+    EXPECT_EQ((*wrong)["expectation_failures"][0]["field"], "outcome");
+    EXPECT_EQ((*wrong)["expectation_failures"][0]["expected"], "exited 3");
+    EXPECT_EQ((*cell(r.results, "plain-spawn", impl))["verdict"], "match");
+    EXPECT_EQ((*cell(r.results, "skip-me", impl))["verdict"], "skip");
+    EXPECT_EQ((*cell(r.results, "skip-me", impl))["reason"], "fake skip");
+  }
+  EXPECT_NE(r.out.find("fdconform: 2 passed, 2 failed, 4 skipped"), std::string::npos) << r.out;
+}
+
+TEST(EndToEnd, DeviationIsReportedAsExactlyTheFieldThatChanged) {
+  auto r = run_fdconform("--filter '^plain-spawn$' --deviate fake-b=umask");
+  ASSERT_TRUE(r.results.is_object()) << r.out;
+  EXPECT_EQ(r.status, 1) << r.out;
+  auto* deviant = cell(r.results, "plain-spawn", "fake-b");
+  ASSERT_NE(deviant, nullptr);
+  EXPECT_EQ((*deviant)["verdict"], "differ");
+  EXPECT_EQ((*deviant)["diff"], nlohmann::json::parse(R"([{"field":"child.umask","expected":"022","actual":"077"}])"));
+  EXPECT_EQ((*cell(r.results, "plain-spawn", "fake-a"))["verdict"], "match");
+  EXPECT_NE((*deviant)["class"], (*cell(r.results, "plain-spawn", "fake-a"))["class"]);
+}
+
+TEST(EndToEnd, RootOnlyGatesSkipWithAReason) {
+  auto r = run_fdconform("--filter needs-root");
+  ASSERT_TRUE(r.results.is_object()) << r.out;
+  auto* c = cell(r.results, "needs-root-or-not", "fake-a");
+  ASSERT_NE(c, nullptr);
+  if (::geteuid() == 0) {
+    EXPECT_EQ((*c)["verdict"], "skip");
+    EXPECT_EQ((*c)["reason"], "needs a non-root user (requires.non_root)");
+    EXPECT_EQ(r.status, 0) << r.out;  // only skips: success
+  } else {
+    EXPECT_EQ((*c)["verdict"], "match");
+  }
+}
+
+}  // namespace

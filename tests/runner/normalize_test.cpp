@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include "normalize/normalizer.hpp"
+
+namespace fdconform {
+namespace {
+
+nlohmann::json fd(int n, const char* kind, const char* access, int ino, int ofd, nlohmann::json flags = nlohmann::json::array()) {
+  return {{"fd", n}, {"kind", kind}, {"access", access}, {"flags", flags}, {"cloexec", false}, {"offset", 0},
+          {"dev", 8}, {"ino", ino}, {"path", "/w/x"}, {"ofd", ofd}};
+}
+
+// A scenario parent with stdio, a file "log" at 7 and a pipe p at 5/6; the child got log at 3
+// (dup'ed, sharing with 4), the pipe's read end at 5, and a pipe the spawn created at 1.
+nlohmann::json hand_made_result() {
+  nlohmann::json parent = {
+      {"pid", 100}, {"sid", 50}, {"pgid", 50}, {"umask", "022"}, {"cwd", "/tmp/run/cell-1"},
+      {"uid", 0}, {"euid", 0}, {"gid", 0}, {"egid", 0}, {"groups", {0}},
+      {"signals", {{"ignored", {"SIGPIPE"}}, {"caught", {"SIGINT"}}, {"blocked", nlohmann::json::array()}}},
+      {"env", {"PATH=/bin", "W=/tmp/run/cell-1"}},
+      {"fds", {fd(0, "file", "rdonly", 10, 0), fd(1, "file", "wronly", 11, 1), fd(2, "file", "wronly", 12, 2),
+               fd(5, "pipe", "rdonly", 20, 3), fd(6, "pipe", "wronly", 20, 4), fd(7, "file", "rdwr", 30, 5),
+               fd(1023, "pipe", "wronly", 99, 6)}},
+      {"resources", {{"parent.stdin", 0}, {"parent.stdout", 1}, {"parent.stderr", 2}, {"p.read", 5}, {"p.write", 6}, {"log", 7}}}};
+  nlohmann::json probe = {
+      {"pid", 200}, {"sid", 200}, {"pgid", 50}, {"umask", "077"}, {"cwd", "/tmp/run/cell-1/sub"},
+      {"uid", 0}, {"euid", 0}, {"gid", 0}, {"egid", 0}, {"groups", {0}},
+      {"signals", {{"ignored", nlohmann::json::array()}, {"caught", nlohmann::json::array()}, {"blocked", {"SIGHUP", "SIGUSR1"}}}},
+      {"env", {"PATH=/bin", "P=/opt/b/fdconform-probe"}},
+      {"fds", {fd(0, "file", "rdonly", 10, 0), fd(1, "pipe", "wronly", 77, 1), fd(2, "file", "wronly", 12, 2),
+               fd(3, "file", "rdwr", 30, 3, {"nonblock", "append"}), fd(4, "file", "rdwr", 30, 3),
+               fd(5, "pipe", "rdonly", 20, 4)}}};
+  probe["fds"][3]["offset"] = 2;
+  return {{"result", 1}, {"status", "ran"},
+          {"outcome", {{"kind", "exited"}, {"returncode", 0}}},
+          {"parent", parent}, {"probe", probe},
+          {"parent_after", {{"fds", {fd(0, "file", "rdonly", 10, 0), fd(7, "file", "rdwr", 30, 5), fd(9, "pipe", "rdonly", 77, 6), fd(1023, "pipe", "wronly", 99, 7)}}}}};
+}
+
+const PathSubstitution paths{"/tmp/run/cell-1", "/opt/b/fdconform-probe"};
+
+TEST(Normalize, NamesChildFdsByParentResource) {
+  auto o = normalize_result(hand_made_result(), paths);
+  EXPECT_EQ(o["child.fds"], "0,1,2,3,4,5");
+  EXPECT_EQ(o["child.fd.0"], "parent.stdin rdonly");
+  EXPECT_EQ(o["child.fd.1"], "popen.pipe wronly");
+  EXPECT_EQ(o["child.fd.3"], "log rdwr append nonblock");  // flags in the fixed order
+  EXPECT_EQ(o["child.fd.3.offset"], "2");
+  EXPECT_EQ(o["child.fd.4.shares"], "fd.3");
+  EXPECT_EQ(o.count("child.fd.3.shares"), 0u);
+  EXPECT_EQ(o["child.fd.5"], "p.read rdonly");
+  EXPECT_EQ(o.count("child.fd.5.offset"), 0u);  // offsets for files only
+}
+
+TEST(Normalize, PidsBecomeRelationsAndPathsPlaceholders) {
+  auto o = normalize_result(hand_made_result(), paths);
+  EXPECT_EQ(o["child.session"], "self");
+  EXPECT_EQ(o["child.pgroup"], "parent");
+  EXPECT_EQ(o["child.cwd"], "{workdir}/sub");
+  EXPECT_EQ(o["child.env"], "PATH=/bin\nP={probe}");
+  EXPECT_EQ(o["child.uid"], "parent");
+  EXPECT_EQ(o["child.groups"], "parent");
+  EXPECT_EQ(o["child.umask"], "077");
+  EXPECT_EQ(o["child.signals.blocked"], "SIGHUP,SIGUSR1");
+  EXPECT_EQ(o["child.signals.ignored"], "");
+  EXPECT_EQ(o["outcome"], "exited 0");
+  for (const auto& [field, value] : o) {
+    EXPECT_EQ(value.find("200"), std::string::npos) << field;  // no raw pid
+    EXPECT_EQ(value.find("/tmp/run"), std::string::npos) << field;
+  }
+}
+
+TEST(Normalize, ParentAfterNamesWhatTheParentKept) {
+  auto o = normalize_result(hand_made_result(), paths);
+  EXPECT_EQ(o["parent_after.fds"], "parent.stdin,log,popen.pipe");  // the result channel is left out
+}
+
+TEST(Normalize, OutcomesOfEachKind) {
+  auto r = hand_made_result();
+  r["outcome"] = {{"kind", "signaled"}, {"returncode", -9}};
+  EXPECT_EQ(normalize_result(r, paths)["outcome"], "signaled SIGKILL");
+  r["outcome"] = {{"kind", "exception"}, {"exception", "FileNotFoundError"}, {"errno", 2}, {"errno_name", "ENOENT"},
+                  {"filename", "/tmp/run/cell-1/nope"}};
+  r["probe"] = nullptr;
+  auto o = normalize_result(r, paths);
+  EXPECT_EQ(o["outcome"], "exception FileNotFoundError");
+  EXPECT_EQ(o["outcome.errno"], "ENOENT");
+  EXPECT_EQ(o["outcome.filename"], "{workdir}/nope");
+  EXPECT_EQ(o.count("child.fds"), 0u);
+}
+
+TEST(Normalize, MalformedResultsThrowInsteadOfGuessing) {
+  auto r = hand_made_result();
+  r["outcome"] = {{"kind", "vanished"}};
+  EXPECT_THROW(normalize_result(r, paths), std::runtime_error);
+  EXPECT_THROW(normalize_result(nlohmann::json::array(), paths), std::runtime_error);
+  EXPECT_THROW(normalize_parent_state(nlohmann::json::object(), paths), std::runtime_error);
+}
+
+TEST(Normalize, ParentStateCarriesWhatTwoParentsMustShare) {
+  auto p = normalize_parent_state(hand_made_result(), paths);
+  EXPECT_EQ(p["parent.fds"], "0,1,2,5,6,7");
+  EXPECT_EQ(p["parent.fd.7"], "log rdwr");
+  EXPECT_EQ(p["parent.umask"], "022");
+  EXPECT_EQ(p["parent.signals.caught"], "SIGINT");
+  EXPECT_EQ(p["parent.cwd"], "{workdir}");
+}
+
+}  // namespace
+}  // namespace fdconform

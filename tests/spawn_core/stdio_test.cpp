@@ -1,0 +1,114 @@
+// stdin/stdout/stderr: inherit, pipe, devnull, a given fd, stderr into stdout.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "probe_support.hpp"
+
+using namespace spawn_core_test;
+using spawn_core::Command;
+using spawn_core::SpawnPath;
+using spawn_core::Stdio;
+
+class StdioOnPath : public testing::TestWithParam<SpawnPath> {};
+
+TEST_P(StdioOnPath, PipesConnectTheParentEnds) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.stdin_stream = Stdio::pipe();
+  command.stdout_stream = Stdio::pipe();
+  command.stderr_stream = Stdio::pipe();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  command.args.push_back("--report=" + dir.file("probe.json"));
+  const int fds_before = count_open_fds();
+  auto process = spawn_core::spawn(command);
+  ASSERT_NE(process.stdin_fd(), -1);
+  ASSERT_NE(process.stdout_fd(), -1);
+  ASSERT_NE(process.stderr_fd(), -1);
+  // Parent ends are close-on-exec; the child ends were closed in the parent.
+  EXPECT_TRUE(fcntl(process.stdin_fd(), F_GETFD) & FD_CLOEXEC);
+  EXPECT_TRUE(fcntl(process.stdout_fd(), F_GETFD) & FD_CLOEXEC);
+  EXPECT_EQ(count_open_fds(), fds_before + 3);
+  process.communicate();
+  auto report = read_report(dir.file("probe.json"));
+  ASSERT_TRUE(report);
+  for (int fd : {0, 1, 2}) {
+    ASSERT_TRUE(report->has_fd(fd)) << fd;
+    EXPECT_EQ(report->fd(fd)->at("kind"), "pipe") << fd;
+  }
+  EXPECT_EQ(report->fd(0)->at("access"), "rdonly");
+  EXPECT_EQ(report->fd(1)->at("access"), "wronly");
+  EXPECT_EQ(report->fds(), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(count_open_fds(), fds_before);
+}
+
+TEST_P(StdioOnPath, DevnullIsOneReadWriteOpenForEveryStream) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.stdin_stream = Stdio::devnull();
+  command.stdout_stream = Stdio::devnull();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  const int fds_before = count_open_fds();
+  auto report = run_probe(command, dir);
+  ASSERT_TRUE(report);
+  for (int fd : {0, 1}) {
+    EXPECT_EQ(report->fd(fd)->at("path"), "/dev/null");
+    EXPECT_EQ(report->fd(fd)->at("access"), "rdwr");
+  }
+  EXPECT_EQ(count_open_fds(), fds_before);
+}
+
+TEST_P(StdioOnPath, GivenFdIsUsedAndLeftOpenInTheParent) {
+  TempDir dir;
+  const std::string log = dir.write("log", "");
+  const int fd = open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  Command command = probe_command(dir);
+  command.stdout_stream = Stdio::from_fd(fd);
+  command.stderr_stream = Stdio::to_stdout();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  auto report = run_probe(command, dir);
+  EXPECT_GE(fcntl(fd, F_GETFD), 0) << "spawn_core closed the caller's fd";
+  close(fd);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->fd(1)->at("path"), log);
+  EXPECT_EQ(report->fd(1)->at("flags"), nlohmann::json::array({"append"}));
+  EXPECT_EQ(report->fd(2)->at("ino"), report->fd(1)->at("ino"));
+  EXPECT_FALSE(report->has_fd(fd)) << "the source fd was close-on-exec";
+}
+
+TEST_P(StdioOnPath, StderrToStdoutWithPipeSharesThePipe) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.stdout_stream = Stdio::pipe();
+  command.stderr_stream = Stdio::to_stdout();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  command.args.push_back("--report=" + dir.file("probe.json"));
+  auto process = spawn_core::spawn(command);
+  EXPECT_EQ(process.stderr_fd(), -1);
+  process.communicate();
+  auto report = read_report(dir.file("probe.json"));
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->fd(1)->at("kind"), "pipe");
+  EXPECT_EQ(report->fd(2)->at("ino"), report->fd(1)->at("ino"));
+}
+
+TEST_P(StdioOnPath, InheritLeavesTheParentsStandardFds) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  auto report = run_probe(command, dir);
+  ASSERT_TRUE(report);
+  for (int fd : {0, 1, 2}) {
+    if (fcntl(fd, F_GETFD) < 0 || (fcntl(fd, F_GETFD) & FD_CLOEXEC)) {
+      EXPECT_FALSE(report->has_fd(fd));
+      continue;
+    }
+    ASSERT_TRUE(report->has_fd(fd));
+    struct stat st {};
+    fstat(fd, &st);
+    EXPECT_EQ(report->fd(fd)->at("ino").get<ino_t>(), st.st_ino);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, StdioOnPath, testing::ValuesIn(kAllPaths), path_name);
