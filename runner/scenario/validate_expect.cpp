@@ -76,7 +76,7 @@ nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
       nlohmann::json values = nlohmann::json::object();
       // Keys are re-walked for their marks: string_map keeps only text.
       for (auto it = fields->begin(); it != fields->end(); ++it) {
-        const std::string& key = it->first.Scalar();
+        const std::string key = it->first.Scalar();
         if (!is_observation_field(key)) {
           check.error(it->first, fmt::format("expect.fields: unknown field '{}': expected a normalized field such "
                                              "as outcome, child.fds, child.fd.N, child.umask (docs/PROTOCOL.md)",

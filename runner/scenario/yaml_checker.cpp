@@ -60,7 +60,8 @@ std::optional<MapView> YamlChecker::map(const YAML::Node& node, std::string_view
   MapView view{node, {}};
   std::vector<std::string> allowed_names(allowed.begin(), allowed.end());
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy: yaml-cpp's iterator hands out a temporary, so a reference would dangle.
+    const YAML::Node key = it->first;
     if (!key.IsScalar()) {
       error(key, fmt::format("{}: expected a key name, got {}", path, describe(key)));
       continue;
@@ -221,7 +222,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> YamlChecker::str
   std::vector<std::pair<std::string, std::string>> out;
   bool ok = true;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy: yaml-cpp's iterator hands out a temporary, so a reference would dangle.
+    const YAML::Node key = it->first;
     if (!key.IsScalar() || (!any_key && (key.Scalar().empty() || key.Scalar().find('=') != std::string::npos))) {
       error(key, fmt::format("{}: expected a name without '=', got {}", path, describe(key)));
       ok = false;
