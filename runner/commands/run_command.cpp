@@ -18,6 +18,7 @@
 #include "report/outputs.hpp"
 #include "run/environment.hpp"
 #include "run/interrupt.hpp"
+#include "run/orphan_reaper.hpp"
 #include "run/results_document.hpp"
 #include "run/scheduler.hpp"
 
@@ -100,6 +101,8 @@ class LiveOutput {
 }  // namespace
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  // Declared first so it is destroyed last, after every driver session is gone.
+  OrphanReaper orphan_reaper;
   install_interrupt_handlers();
   make_inherited_fds_cloexec();
 
