@@ -121,6 +121,21 @@ void apply_parent_cwd(const Json& parent, const ResourceTable& resources) {
   if (chdir(target.c_str()) != 0) fail(fmt::format("chdir {}", target));
 }
 
+// glibc's sigaction refuses its two internal signals (32 and 33), and a
+// driver started through posix_spawn inherits them ignored: glibc's
+// posix_spawn child ignores them until exec. The kernel call resets them too,
+// so the scenario parent's baseline does not depend on how the driver started.
+void reset_to_default_raw(int signo) {
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    unsigned long mask;
+  } kernel_action{};
+  kernel_action.handler = SIG_DFL;
+  syscall(SYS_rt_sigaction, signo, &kernel_action, nullptr, sizeof kernel_action.mask);
+}
+
 }  // namespace
 
 bool redirect_standard_fds(const std::string& workdir, int keep_fd) {
@@ -142,7 +157,7 @@ bool redirect_standard_fds(const std::string& workdir, int keep_fd) {
 void apply_baseline_signals() {
   for (int signo = 1; signo <= SIGRTMAX; ++signo) {
     if (signo == SIGKILL || signo == SIGSTOP) continue;
-    set_disposition(signo, SIG_DFL);
+    reset_to_default_raw(signo);
   }
   set_disposition(SIGPIPE, SIG_IGN);
   set_disposition(SIGXFSZ, SIG_IGN);

@@ -124,7 +124,9 @@ SpawnRun run_popen(const Json& spec, const SpawnContext& context) {
   try {
     process = spawn_core::spawn(command);
   } catch (const spawn_core::SpawnError& error) {
-    run.outcome = outcome_from_error(error);
+    // Some ineligibility shows only once the pipes exist (one landed on fd 0..2).
+    if (error.step() == spawn_core::FailedStep::path_not_eligible) run.skip = error.what();
+    else run.outcome = outcome_from_error(error);
     return run;
   }
   run.path_used = path_name(process.path_used());

@@ -14,12 +14,14 @@ bool is_fd_number(std::string_view digits) {
 }  // namespace
 
 bool is_observation_field(std::string_view field) {
-  static constexpr std::array<std::string_view, 18> fixed = {
+  static constexpr std::array<std::string_view, 21> fixed = {
       "outcome",       "outcome.errno",         "outcome.filename",      "child.fds",
       "child.session", "child.pgroup",          "child.umask",           "child.signals.ignored",
       "child.signals.caught", "child.signals.blocked", "child.cwd",     "child.env",
       "child.uid",     "child.euid",            "child.gid",             "child.egid",
       "child.groups",  "parent_after.fds",
+      "child.signals.libc_internal_ignored", "child.signals.libc_internal_caught",
+      "child.signals.libc_internal_blocked",
   };
   if (std::find(fixed.begin(), fixed.end(), field) != fixed.end()) return true;
   constexpr std::string_view fd_prefix = "child.fd.";

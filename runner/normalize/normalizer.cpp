@@ -92,10 +92,26 @@ void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::j
   out[prefix + ".fds"] = fmt::format("{}", fmt::join(numbers, ","));
 }
 
+// glibc reserves signals 32 and 33 for itself; its posix_spawn child leaves
+// them ignored across exec, fork and vfork do not. That is a property of the
+// spawn mechanism rather than of the program's own signals, so it gets a
+// field of its own instead of colouring every `signals.ignored` comparison.
+bool is_libc_internal_signal(const std::string& name) { return name == "SIG32" || name == "SIG33"; }
+
 void add_signals(Observation& out, const std::string& prefix, const nlohmann::json& snapshot) {
   const auto& signals = member(snapshot, "signals");
-  for (const char* which : {"ignored", "caught", "blocked"})
-    out[fmt::format("{}.signals.{}", prefix, which)] = joined(member(signals, which), ",");
+  for (const char* which : {"ignored", "caught", "blocked"}) {
+    std::vector<std::string> program, libc_internal;
+    const auto& names = member(signals, which);
+    if (names.is_array())
+      for (const auto& name : names) {
+        const std::string text = name.is_string() ? name.get<std::string>() : name.dump();
+        (is_libc_internal_signal(text) ? libc_internal : program).push_back(text);
+      }
+    out[fmt::format("{}.signals.{}", prefix, which)] = fmt::format("{}", fmt::join(program, ","));
+    if (!libc_internal.empty())
+      out[fmt::format("{}.signals.libc_internal_{}", prefix, which)] = fmt::format("{}", fmt::join(libc_internal, ","));
+  }
 }
 
 std::string relation(const nlohmann::json& value, const nlohmann::json& parent_value, const nlohmann::json& self) {

@@ -141,8 +141,8 @@ Process spawn(const Command& command) {
   if (command.path != SpawnPath::automatic) {
     const std::string why = path_ineligibility(command, path);
     if (!why.empty()) {
-      throw SpawnError::invalid_argument(
-          "ValueError", std::string("spawn path ") + to_string(path) + " cannot run this command: " + why);
+      throw SpawnError::path_not_eligible(std::string("spawn path ") + to_string(path) +
+                                          " cannot run this command: " + why);
     }
   }
 
@@ -165,8 +165,8 @@ Process spawn(const Command& command) {
     const StdioFds& fds = stdio.fds();
     if (std_fd(fds.p2cread) || std_fd(fds.c2pwrite) || std_fd(fds.errwrite)) {
       if (command.path == SpawnPath::posix_spawn) {
-        throw SpawnError::invalid_argument(
-            "ValueError", "spawn path posix_spawn cannot run this command: a redirected stream landed on fd 0..2");
+        throw SpawnError::path_not_eligible(
+            "spawn path posix_spawn cannot run this command: a redirected stream landed on fd 0..2");
       }
       path = SpawnPath::vfork;  // the posix_spawn gate implies no credential change
       if (command.env) check_popen_env(*command.env);

@@ -42,6 +42,12 @@ SpawnError SpawnError::invalid_argument(std::string python_type, std::string mes
   return SpawnError(std::move(python_type), std::move(message));
 }
 
+SpawnError SpawnError::path_not_eligible(std::string message) {
+  SpawnError error("ValueError", std::move(message));
+  error.step_ = FailedStep::path_not_eligible;
+  return error;
+}
+
 std::string python_oserror_type(int error_number) {
   // PEP 3151's errno -> subclass table, as CPython's OSError constructor applies it.
   switch (error_number) {

@@ -18,6 +18,7 @@ enum class FailedStep {
   chdir,       // in the child: chdir(cwd)  (CPython 3.13's "noexec:chdir")
   exec,        // in the child: every exec candidate failed
   posix_spawn, // posix_spawn(3) returned an error (file action, attribute or exec)
+  path_not_eligible,  // a forced SpawnPath cannot honour the command's options (a ValueError)
 };
 
 class SpawnError : public std::runtime_error {
@@ -25,6 +26,8 @@ class SpawnError : public std::runtime_error {
   SpawnError(FailedStep step, int error_number, std::optional<std::string> filename);
   // A ValueError/TypeError-like argument error detected before spawning.
   static SpawnError invalid_argument(std::string python_type, std::string message);
+  // A forced path that cannot run the command; step() is FailedStep::path_not_eligible.
+  static SpawnError path_not_eligible(std::string message);
 
   FailedStep step() const noexcept { return step_; }
   int error_number() const noexcept { return errno_; }  // 0 for argument errors
