@@ -20,8 +20,13 @@ struct RunOutput {
   nlohmann::json results;
 };
 
+// ctest runs each test as its own process, in parallel: files are named per test.
+std::string per_test_path(const std::string& stem) {
+  return ::testing::TempDir() + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + stem;
+}
+
 std::string write_descriptors() {
-  std::string path = ::testing::TempDir() + "/fake-drivers.json";
+  std::string path = per_test_path("fake-drivers.json");
   std::string script = tests_dir + "/fake_drivers/fake_driver.py";
   nlohmann::json d = nlohmann::json::array({
       {{"id", "fake-a"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-a"}}},
@@ -32,7 +37,7 @@ std::string write_descriptors() {
 }
 
 RunOutput run_fdconform(const std::string& extra) {
-  std::string json = ::testing::TempDir() + "/e2e-results.json";
+  std::string json = per_test_path("e2e-results.json");
   std::remove(json.c_str());
   std::string cmd = std::string(FDCONFORM_BINARY) + " run " + tests_dir + "/e2e_scenarios --driver " +
                     write_descriptors() + " --impl 'fake-*' --reference fake-a -j 2 --timeout 20 --json " + json +
