@@ -1,0 +1,823 @@
+"""fdconform's CPython driver: replays scenarios with this interpreter's
+subprocess.Popen, os.posix_spawn(p) and os.fork + os.execv.
+
+Speaks docs/PROTOCOL.md on stdin/stdout. Standard library only; runs on
+CPython 3.6 to 3.13 (mind the syntax: nothing newer than 3.6).
+"""
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import platform
+import select
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import warnings
+
+RESULT_CHANNEL_FD = 1023
+BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+VERSION = sys.version_info
+if VERSION.releaselevel == "final":
+    VERSION_TEXT = "%d.%d.%d" % VERSION[:3]
+else:
+    VERSION_TEXT = "%d.%d.%d%s%d" % (VERSION[:3] + (VERSION.releaselevel[0], VERSION.serial))
+IMPLEMENTATION_ID = "cpython-" + VERSION_TEXT
+CLASSIC_SIGNALS = [None, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
+                   "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
+                   "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
+                   "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"]
+SIGRTMIN = 34
+SIGRTMAX = 64
+LIBC = ctypes.CDLL(None, use_errno=True)
+SYS_RT_SIGACTION = 13
+SYS_KCMP = 312
+KCMP_FILE = 0
+
+
+class Skip(Exception):
+    """The scenario asks for something this interpreter does not have."""
+
+
+class Malformed(Exception):
+    """The request does not follow the protocol."""
+
+
+def features():
+    found = []
+    if hasattr(os, "posix_spawn"):
+        found.append("posix_spawn")
+    if hasattr(os, "POSIX_SPAWN_CLOSEFROM"):
+        found.append("posix_spawn_closefrom")
+    if VERSION >= (3, 11):
+        found.append("process_group")
+    if VERSION >= (3, 9):
+        found += ["umask", "user_group"]
+    if VERSION >= (3, 10):
+        found += ["pipesize", "vfork"]
+    found.append("close_range")
+    return found
+
+
+def hello():
+    libc_name, libc_version = platform.libc_ver()
+    return {"fdconform_driver": 1,
+            "implementation": {"id": IMPLEMENTATION_ID, "name": "CPython", "version": VERSION_TEXT,
+                               "language": "python",
+                               "detail": "%s; %s %s" % (sys.executable, libc_name, libc_version)},
+            "features": features()}
+
+
+# ---------------------------------------------------------------- names
+
+def signal_name(number):
+    if 1 <= number <= 31:
+        return CLASSIC_SIGNALS[number]
+    if number == SIGRTMIN:
+        return "SIGRTMIN"
+    if number == SIGRTMAX:
+        return "SIGRTMAX"
+    if SIGRTMIN < number < SIGRTMAX:
+        return "SIGRTMIN+%d" % (number - SIGRTMIN)
+    return "SIG%d" % number
+
+
+def signal_number(name):
+    if name in CLASSIC_SIGNALS:
+        return CLASSIC_SIGNALS.index(name)
+    if name == "SIGRTMIN":
+        return SIGRTMIN
+    if name == "SIGRTMAX":
+        return SIGRTMAX
+    if name.startswith("SIGRTMIN+"):
+        return SIGRTMIN + int(name[9:])
+    if name.startswith("SIGRTMAX-"):
+        return SIGRTMAX - int(name[9:])
+    raise Malformed("unknown signal name %r" % name)
+
+
+# ---------------------------------------------------------------- snapshot
+
+def list_fds(exclude):
+    fds = sorted(int(name) for name in os.listdir("/proc/self/fd"))
+    live = []
+    for fd in fds:
+        if fd in exclude:
+            continue
+        try:
+            os.fstat(fd)
+        except OSError:
+            continue  # the listing's own directory fd, already closed
+        live.append(fd)
+    return live
+
+
+def fd_kind(mode, target):
+    if target.startswith("anon_inode:"):
+        for marker, kind in (("[eventfd]", "eventfd"), ("[eventpoll]", "epoll"), ("[signalfd]", "signalfd"),
+                             ("[timerfd]", "timerfd"), ("[pidfd]", "pidfd"), ("inotify", "inotify")):
+            if marker in target:
+                return kind
+        return "anon"
+    if stat.S_ISREG(mode):
+        return "memfd" if target.startswith("/memfd:") else "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISFIFO(mode):
+        return "pipe" if target.startswith("pipe:") else "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "chr"
+    if stat.S_ISBLK(mode):
+        return "blk"
+    return "unknown"
+
+
+def access_mode(flags):
+    if flags & getattr(os, "O_PATH", 0o10000000):
+        return "path"
+    return {os.O_RDONLY: "rdonly", os.O_WRONLY: "wronly"}.get(flags & os.O_ACCMODE, "rdwr")
+
+
+def status_flags(flags):
+    names = []
+    if flags & os.O_APPEND:
+        names.append("append")
+    if flags & os.O_NONBLOCK:
+        names.append("nonblock")
+    if flags & os.O_SYNC == os.O_SYNC:
+        names.append("sync")
+    elif flags & os.O_DSYNC:
+        names.append("dsync")
+    if flags & getattr(os, "O_DIRECT", 0o40000):
+        names.append("direct")
+    if flags & getattr(os, "O_NOATIME", 0o1000000):
+        names.append("noatime")
+    if flags & getattr(os, "O_ASYNC", 0o20000):
+        names.append("async")
+    return names
+
+
+def fdinfo_position(fd):
+    try:
+        with open("/proc/self/fdinfo/%d" % fd) as info:
+            for line in info:
+                if line.startswith("pos:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def same_open_file(a, b):
+    pid = os.getpid()
+    return LIBC.syscall(SYS_KCMP, pid, pid, KCMP_FILE, a, b) == 0
+
+
+def fd_table(exclude):
+    entries = []
+    for fd in list_fds(exclude):
+        st = os.fstat(fd)
+        try:
+            target = os.readlink("/proc/self/fd/%d" % fd)
+        except OSError:
+            target = ""
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        entries.append({"fd": fd, "kind": fd_kind(st.st_mode, target), "access": access_mode(flags),
+                        "flags": status_flags(flags),
+                        "cloexec": bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC),
+                        "offset": fdinfo_position(fd), "dev": st.st_dev, "ino": st.st_ino,
+                        "rdev": st.st_rdev, "path": target})
+    if entries and same_open_file(entries[0]["fd"], entries[0]["fd"]):
+        next_class = 0
+        for i, entry in enumerate(entries):
+            for earlier in entries[:i]:
+                if same_open_file(earlier["fd"], entry["fd"]):
+                    entry["ofd"] = earlier["ofd"]
+                    break
+            else:
+                entry["ofd"] = next_class
+                next_class += 1
+    return entries
+
+
+def signal_masks():
+    masks = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("SigBlk", "SigIgn", "SigCgt"):
+                masks[key] = int(value.strip(), 16)
+    return masks
+
+
+def names_in_mask(mask):
+    return [signal_name(n) for n in range(1, 65) if mask & (1 << (n - 1))]
+
+
+def c_environ():
+    environ = ctypes.POINTER(ctypes.c_char_p).in_dll(LIBC, "environ")
+    entries = []
+    i = 0
+    while environ[i] is not None:
+        entries.append(os.fsdecode(environ[i]))
+        i += 1
+    return entries
+
+
+def snapshot(exclude):
+    mask = os.umask(0)
+    os.umask(mask)
+    masks = signal_masks()
+    uid = os.getresuid()
+    gid = os.getresgid()
+    return {"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0), "pgid": os.getpgid(0),
+            "cwd": os.getcwd(), "umask": "%03o" % mask, "env": c_environ(),
+            "uid": uid[0], "euid": uid[1], "suid": uid[2], "gid": gid[0], "egid": gid[1], "sgid": gid[2],
+            "groups": os.getgroups(),
+            "signals": {"ignored": names_in_mask(masks.get("SigIgn", 0)),
+                        "caught": names_in_mask(masks.get("SigCgt", 0)),
+                        "blocked": names_in_mask(masks.get("SigBlk", 0))},
+            "fds": fd_table(exclude)}
+
+
+# ---------------------------------------------------------------- the scenario parent
+
+def reset_signal_raw(number):
+    """SIG_DFL through the kernel call: glibc refuses its internal signals 32 and 33."""
+    action = (ctypes.c_ulong * 4)()  # handler SIG_DFL (0), flags, restorer, mask
+    LIBC.syscall(SYS_RT_SIGACTION, number, ctypes.byref(action), None, 8)
+
+
+def apply_baseline_signals():
+    for number in range(1, 65):
+        if number not in (signal.SIGKILL, signal.SIGSTOP):
+            reset_signal_raw(number)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+def move_fd(fd, target, inheritable):
+    if fd != target:
+        os.dup2(fd, target, inheritable=inheritable)
+        os.close(fd)
+    os.set_inheritable(target, inheritable)
+    return target
+
+
+def redirect_standard_fds(workdir):
+    base = os.path.join(workdir, "parent.")
+    opened = [os.open(base + "stdin", os.O_RDONLY | os.O_CREAT, 0o666),
+              os.open(base + "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666),
+              os.open(base + "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)]
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3) for fd in opened]
+    for fd in opened:
+        if fd not in (0, 1, 2) or fd not in high:
+            pass
+    for number, fd in enumerate(high):
+        os.dup2(fd, number, inheritable=True)
+    for fd in set(opened + high):
+        if fd > 2:
+            os.close(fd)
+    os.closerange(3, RESULT_CHANNEL_FD)
+    os.closerange(RESULT_CHANNEL_FD + 1, 65536)
+
+
+class Resources(object):
+    def __init__(self):
+        self.fds = []      # (name, fd) in creation order
+        self.dirs = {}
+
+    def add(self, name, fd):
+        self.fds.append((name, fd))
+
+    def fd_of(self, name):
+        for known, fd in self.fds:
+            if known == name:
+                return fd
+        return {"parent.stdin": 0, "parent.stdout": 1, "parent.stderr": 2}.get(name)
+
+    def resolve(self, reference):
+        if isinstance(reference, bool):
+            raise Malformed("expected an fd number or a resource name")
+        if isinstance(reference, int):
+            return reference
+        fd = self.fd_of(reference)
+        if fd is None:
+            raise Malformed("%r names no resource" % reference)
+        return fd
+
+
+def add_status_flags(fd, names, allow_file_flags):
+    extra = 0
+    for name in names or []:
+        if name == "nonblock":
+            extra |= os.O_NONBLOCK
+        elif allow_file_flags and name == "append":
+            extra |= os.O_APPEND
+        elif allow_file_flags and name == "sync":
+            extra |= os.O_SYNC
+        else:
+            raise Malformed("unknown flag %r" % name)
+    return extra
+
+
+def place(fd, spec, sibling=None):
+    """Moves a freshly created (close-on-exec) fd to its fixed number, if any."""
+    inheritable = bool(spec.get("inheritable", False))
+    target = spec.get("fd")
+    if target is not None and target != fd:
+        if sibling is not None and sibling[0] == target:
+            sibling[0] = fcntl.fcntl(target, fcntl.F_DUPFD_CLOEXEC, 0)
+            os.close(target)
+        return move_fd(fd, target, inheritable)
+    os.set_inheritable(fd, inheritable)
+    return fd
+
+
+ACCESS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR}
+
+
+def create_resource(spec, resources):
+    name, kind = spec["name"], spec["kind"]
+    if kind in ("pipe", "socketpair"):
+        first, second = ("read", "write") if kind == "pipe" else ("a", "b")
+        first_spec, second_spec = spec.get(first) or {}, spec.get(second) or {}
+        if kind == "pipe":
+            ends = list(os.pipe())
+        else:
+            pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            ends = [pair[0].detach(), pair[1].detach()]
+        for fd, end_spec in ((ends[0], first_spec), (ends[1], second_spec)):
+            extra = add_status_flags(fd, end_spec.get("flags"), False)
+            if extra:
+                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | extra)
+        other = [ends[1]]
+        ends[0] = place(ends[0], first_spec, other)
+        ends[1] = other[0]
+        other = [ends[0]]
+        ends[1] = place(ends[1], second_spec, other)
+        ends[0] = other[0]
+        resources.add(name + "." + first, ends[0])
+        resources.add(name + "." + second, ends[1])
+        return
+    if kind == "file":
+        path = spec.get("path") or name
+        with open(path, "wb") as writer:
+            writer.write(spec.get("content", "").encode("utf-8", "surrogateescape"))
+        fd = os.open(path, ACCESS[spec.get("access", "rdwr")] | add_status_flags(None, spec.get("flags"), True))
+        if spec.get("offset", 0):
+            os.lseek(fd, spec["offset"], os.SEEK_SET)
+    elif kind == "dir":
+        path = spec.get("path") or name
+        if not os.path.isdir(path):
+            os.mkdir(path, 0o777)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        resources.dirs[name] = path
+    elif kind == "devnull":
+        fd = os.open(os.devnull, ACCESS[spec.get("access", "rdwr")] | add_status_flags(None, spec.get("flags"), True))
+    elif kind == "memfd":
+        if not hasattr(os, "memfd_create"):
+            raise Skip("memfd resources need os.memfd_create (CPython 3.8+)")
+        fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    elif kind == "eventfd":
+        if not hasattr(os, "eventfd"):
+            raise Skip("eventfd resources need os.eventfd (CPython 3.10+)")
+        fd = os.eventfd(0, os.EFD_CLOEXEC)
+    else:
+        raise Malformed("unknown resource kind %r" % kind)
+    resources.add(name, place(fd, spec))
+
+
+def substitute(text, placeholders):
+    for key, value in placeholders.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def noop_handler(signum, frame):
+    pass
+
+
+def prepare_parent(scenario, workdir, placeholders):
+    parent = scenario.get("parent") or {}
+    os.chdir(workdir)
+    os.umask(int(parent.get("umask", "022"), 8))
+    os.environ.clear()
+    os.environ.update({"PATH": BASE_PATH, "LANG": "C", "FDCONFORM_SCENARIO": scenario["id"]})
+    env = parent.get("env") or {}
+    for key, value in (env.get("set") or {}).items():
+        os.environ[key] = substitute(value, placeholders)
+    for key in env.get("unset") or []:
+        os.environ.pop(key, None)
+    closed = list(parent.get("close_std") or [])
+    for fd in closed:
+        os.close(fd)
+    resources = Resources()
+    for spec in parent.get("resources") or []:
+        create_resource(spec, resources)
+    signals = parent.get("signals") or {}
+    for name in signals.get("ignore") or []:
+        signal.signal(signal_number(name), signal.SIG_IGN)
+    for name in signals.get("catch") or []:
+        signal.signal(signal_number(name), noop_handler)
+    for name in signals.get("default") or []:
+        signal.signal(signal_number(name), signal.SIG_DFL)
+    blocked = [signal_number(name) for name in signals.get("block") or []]
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    cwd = parent.get("cwd")
+    if cwd:
+        os.chdir(resources.dirs.get(cwd, cwd))
+    return resources, closed
+
+
+def resource_map(resources, closed):
+    mapping = {}
+    taken = set(fd for _, fd in resources.fds)
+    for fd, name in enumerate(("parent.stdin", "parent.stdout", "parent.stderr")):
+        if fd not in closed and fd not in taken:
+            mapping[name] = fd
+    for name, fd in resources.fds:
+        mapping[name] = fd
+    return mapping
+
+
+# ---------------------------------------------------------------- spawning
+
+class Outcome(object):
+    def __init__(self):
+        self.value = None
+        self.error = None
+        self.skip = None
+
+
+def exception_outcome(error):
+    number = getattr(error, "errno", None)
+    filename = getattr(error, "filename", None)
+    if isinstance(filename, bytes):
+        filename = os.fsdecode(filename)
+    return {"kind": "exception", "returncode": None, "exception": type(error).__name__,
+            "errno": number, "errno_name": errno.errorcode.get(number) if number else None,
+            "filename": None if filename is None else str(filename), "message": str(error)}
+
+
+def returncode_outcome(code):
+    if code < 0:
+        return {"kind": "signaled", "returncode": code}
+    return {"kind": "exited", "returncode": code}
+
+
+def kill_tree(pid):
+    for target in (lambda: os.killpg(os.getpgid(pid), signal.SIGKILL) if os.getpgid(pid) != os.getpgid(0) else None,
+                   lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+
+
+def wait_with_deadline(pid, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            if os.WIFSIGNALED(status):
+                return -os.WTERMSIG(status)
+            return os.WEXITSTATUS(status)
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.002)
+
+
+STDIO = {"inherit": None, "pipe": subprocess.PIPE, "devnull": subprocess.DEVNULL, "stdout": subprocess.STDOUT}
+
+
+def stdio_argument(value, resources):
+    if isinstance(value, dict):
+        if "fd" in value:
+            return value["fd"]
+        return resources.resolve(value["resource"])
+    return STDIO[value]
+
+
+def octal_or_int(value):
+    return int(value, 8) if isinstance(value, str) else value
+
+
+def popen_kwargs(spec, resources, placeholders, report_argument):
+    argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]]
+    kwargs = {"close_fds": spec.get("close_fds", True), "restore_signals": spec.get("restore_signals", True),
+              "start_new_session": spec.get("start_new_session", False)}
+    if spec.get("shell"):
+        argv = [" ".join(argv) + " " + report_argument] + []
+        kwargs["shell"] = True
+    else:
+        argv.append(report_argument)
+    if spec.get("executable") is not None:
+        kwargs["executable"] = substitute(spec["executable"], placeholders)
+    for stream in ("stdin", "stdout", "stderr"):
+        kwargs[stream] = stdio_argument(spec.get(stream, "inherit"), resources)
+    if spec.get("pass_fds"):
+        kwargs["pass_fds"] = [resources.resolve(r) for r in spec["pass_fds"]]
+    if spec.get("cwd") is not None:
+        kwargs["cwd"] = resources.dirs.get(spec["cwd"], substitute(spec["cwd"], placeholders))
+    if spec.get("env") is not None:
+        kwargs["env"] = dict((k, substitute(v, placeholders)) for k, v in spec["env"].items())
+    gated = (("process_group", (3, 11)), ("user", (3, 9)), ("group", (3, 9)), ("extra_groups", (3, 9)))
+    for key, since in gated:
+        if spec.get(key) is not None:
+            if VERSION < since:
+                raise Skip("%s needs CPython %d.%d+" % ((key,) + since))
+            kwargs[key] = spec[key]
+    umask = octal_or_int(spec.get("umask", -1))
+    if umask != -1:
+        if VERSION < (3, 9):
+            raise Skip("umask needs CPython 3.9+")
+        kwargs["umask"] = umask
+    if spec.get("pipesize", -1) != -1:
+        if VERSION < (3, 10):
+            raise Skip("pipesize needs CPython 3.10+")
+        kwargs["pipesize"] = spec["pipesize"]
+    return argv, kwargs
+
+
+def run_popen(spec, resources, placeholders, report_argument, timeout):
+    argv, kwargs = popen_kwargs(spec, resources, placeholders, report_argument)
+    outcome = Outcome()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            process = subprocess.Popen(argv, **kwargs)
+        except Exception as error:  # what Popen raises is the observation
+            outcome.value = exception_outcome(error)
+            return outcome
+    try:
+        process.communicate(timeout=timeout)
+        outcome.value = returncode_outcome(process.returncode)
+    except subprocess.TimeoutExpired:
+        kill_tree(process.pid)
+        process.wait()
+        outcome.error = "timed out: the child was still running after %d ms and was killed" % (timeout * 1000)
+    return outcome
+
+
+OPEN_FLAGS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR, "creat": os.O_CREAT,
+              "trunc": os.O_TRUNC, "append": os.O_APPEND, "cloexec": os.O_CLOEXEC, "excl": os.O_EXCL,
+              "nonblock": os.O_NONBLOCK}
+
+
+def file_actions(actions, resources, placeholders):
+    converted = []
+    for action in actions:
+        if "open" in action:
+            spec = action["open"]
+            flags = 0
+            for name in spec.get("flags") or ["rdonly"]:
+                flags |= OPEN_FLAGS[name]
+            converted.append((os.POSIX_SPAWN_OPEN, spec["fd"], substitute(spec["path"], placeholders), flags,
+                              int(spec.get("mode", "0644"), 8)))
+        elif "close" in action:
+            converted.append((os.POSIX_SPAWN_CLOSE, resources.resolve(action["close"])))
+        elif "dup2" in action:
+            source, target = action["dup2"]
+            converted.append((os.POSIX_SPAWN_DUP2, resources.resolve(source), resources.resolve(target)))
+        elif "closefrom" in action:
+            if not hasattr(os, "POSIX_SPAWN_CLOSEFROM"):
+                raise Skip("the closefrom file action needs os.POSIX_SPAWN_CLOSEFROM (CPython 3.13+)")
+            converted.append((os.POSIX_SPAWN_CLOSEFROM, action["closefrom"]))
+        else:
+            raise Malformed("unknown file action %r" % action)
+    return converted
+
+
+def run_posix_spawn(spec, search, resources, placeholders, report_argument, timeout):
+    if not hasattr(os, "posix_spawn"):
+        raise Skip("os.posix_spawn needs CPython 3.8+")
+    function = os.posix_spawnp if search else os.posix_spawn
+    path = substitute(spec.get("path") or "{probe}", placeholders)
+    argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]] + [report_argument]
+    if spec.get("env") is not None:
+        env = dict((k, substitute(v, placeholders)) for k, v in spec["env"].items())
+    else:
+        env = None if VERSION >= (3, 13) else os.environ
+    kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders)}
+    if spec.get("setpgroup") is not None:
+        kwargs["setpgroup"] = spec["setpgroup"]
+    if spec.get("resetids"):
+        kwargs["resetids"] = True
+    if spec.get("setsid"):
+        kwargs["setsid"] = True
+    for key in ("setsigmask", "setsigdef"):
+        if spec.get(key) is not None:
+            kwargs[key] = [signal_number(name) for name in spec[key]]
+    outcome = Outcome()
+    try:
+        pid = function(path, argv, env, **kwargs)
+    except Exception as error:
+        outcome.value = exception_outcome(error)
+        return outcome
+    code = wait_with_deadline(pid, timeout)
+    if code is None:
+        kill_tree(pid)
+        os.waitpid(pid, 0)
+        outcome.error = "timed out: the child was still running after %d ms and was killed" % (timeout * 1000)
+    else:
+        outcome.value = returncode_outcome(code)
+    return outcome
+
+
+def run_fork_exec(spec, resources, placeholders, report_argument, timeout):
+    argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]] + [report_argument]
+    steps = spec.get("steps") or []
+    outcome = Outcome()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for step in steps:
+                if "set_inheritable" in step:
+                    os.set_inheritable(resources.resolve(step["set_inheritable"]["fd"]),
+                                       step["set_inheritable"]["value"])
+                elif "dup2" in step:
+                    args = step["dup2"]
+                    os.dup2(resources.resolve(args["fd"]), args["to"], inheritable=args.get("inheritable", True))
+                elif "close" in step:
+                    os.close(resources.resolve(step["close"]))
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    code = wait_with_deadline(pid, timeout)
+    if code is None:
+        kill_tree(pid)
+        os.waitpid(pid, 0)
+        outcome.error = "timed out: the child was still running after %d ms and was killed" % (timeout * 1000)
+    else:
+        outcome.value = returncode_outcome(code)
+    return outcome
+
+
+# ---------------------------------------------------------------- gates
+
+def version_tuple(text):
+    return tuple(int(part) for part in text.split("."))
+
+
+def gate_allows(gate):
+    for clause in gate.split(","):
+        clause = clause.strip()
+        for operator in (">=", "<=", "==", "!=", ">", "<"):
+            if clause.startswith(operator):
+                bound = version_tuple(clause[len(operator):].strip())
+                mine = tuple(VERSION[:len(bound)])
+                ok = {">=": mine >= bound, "<=": mine <= bound, "==": mine == bound, "!=": mine != bound,
+                      ">": mine > bound, "<": mine < bound}[operator]
+                if not ok:
+                    return False
+                break
+        else:
+            raise Malformed("bad version gate %r" % gate)
+    return True
+
+
+def check_requirements(scenario):
+    requires = scenario.get("requires") or {}
+    if requires.get("python") and not gate_allows(requires["python"]):
+        raise Skip("needs CPython %s" % requires["python"])
+    if requires.get("root") and os.geteuid() != 0:
+        raise Skip("needs root")
+    if requires.get("non_root") and os.geteuid() == 0:
+        raise Skip("needs a non-root user")
+    missing = [f for f in requires.get("features") or [] if f not in features()]
+    if missing:
+        raise Skip("this interpreter lacks: " + ", ".join(missing))
+
+
+# ---------------------------------------------------------------- one request
+
+def base_result(scenario_id, status, reason=None):
+    return {"result": 1, "scenario": scenario_id, "implementation": IMPLEMENTATION_ID, "status": status,
+            "reason": reason, "outcome": None, "parent": None, "parent_after": None, "probe": None}
+
+
+def replay(request):
+    scenario = request["scenario"]
+    workdir = request["workdir"]
+    probe = request["probe"]
+    timeout = request.get("timeout_ms", 10000) / 1000.0
+    placeholders = {"probe": probe, "probe_dir": os.path.dirname(probe) or ".", "workdir": workdir}
+    check_requirements(scenario)
+    resources, closed = prepare_parent(scenario, workdir, placeholders)
+    exclude = (RESULT_CHANNEL_FD,)
+    result = base_result(scenario["id"], "ran")
+    parent = snapshot(exclude)
+    parent["resources"] = resource_map(resources, closed)
+    result["parent"] = parent
+    report_path = os.path.join(workdir, "probe.json")
+    report_argument = "--report=" + report_path
+    spawn = scenario["spawn"]
+    if "popen" in spawn:
+        outcome = run_popen(spawn["popen"], resources, placeholders, report_argument, timeout)
+    elif "posix_spawn" in spawn or "posix_spawnp" in spawn:
+        search = "posix_spawnp" in spawn
+        outcome = run_posix_spawn(spawn["posix_spawnp" if search else "posix_spawn"], search, resources,
+                                  placeholders, report_argument, timeout)
+    elif "fork_exec" in spawn:
+        outcome = run_fork_exec(spawn["fork_exec"], resources, placeholders, report_argument, timeout)
+    else:
+        raise Malformed("spawn: expected popen, posix_spawn, posix_spawnp or fork_exec")
+    if outcome.error:
+        result["status"] = "error"
+        result["reason"] = outcome.error
+    result["outcome"] = outcome.value
+    result["parent_after"] = {"fds": fd_table(exclude)}
+    if not outcome.error:
+        try:
+            with open(report_path) as report:
+                result["probe"] = json.load(report)
+        except (OSError, ValueError):
+            result["probe"] = None
+    return result
+
+
+def run_scenario_parent(request, channel):
+    scenario_id = (request.get("scenario") or {}).get("id", "?")
+    try:
+        if channel != RESULT_CHANNEL_FD:
+            os.dup2(channel, RESULT_CHANNEL_FD, inheritable=False)
+            os.close(channel)
+        redirect_standard_fds(request["workdir"])
+        apply_baseline_signals()
+        result = replay(request)
+    except Skip as why:
+        result = base_result(scenario_id, "skip", str(why))
+    except Malformed as why:
+        result = base_result(scenario_id, "error", "malformed request: %s" % why)
+    except Exception as error:  # the scenario parent must always answer
+        result = base_result(scenario_id, "error", "scenario parent failed: %s: %s" % (type(error).__name__, error))
+    data = json.dumps(result).encode("utf-8")
+    while data:
+        try:
+            written = os.write(RESULT_CHANNEL_FD, data)
+        except OSError:
+            break
+        data = data[written:]
+    os._exit(0)
+
+
+def serve_one(line):
+    try:
+        request = json.loads(line)
+        if not isinstance(request, dict) or request.get("request") != 1:
+            raise ValueError("not a protocol-1 request")
+        for key in ("scenario", "workdir", "probe"):
+            if key not in request:
+                raise ValueError("missing %r" % key)
+    except ValueError as error:
+        return base_result("?", "error", "malformed request: %s" % error)
+    scenario_id = request["scenario"].get("id", "?") if isinstance(request["scenario"], dict) else "?"
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        run_scenario_parent(request, write_end)
+    os.close(write_end)
+    chunks = []
+    while True:
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks).decode("utf-8"))
+    except ValueError:
+        if os.WIFSIGNALED(status):
+            how = "was killed by signal %d" % os.WTERMSIG(status)
+        else:
+            how = "exited with status %d" % os.WEXITSTATUS(status)
+        return base_result(scenario_id, "error", "the scenario parent %s without a result" % how)
+
+
+def main():
+    out = sys.stdout
+    out.write(json.dumps(hello()) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        out.write(json.dumps(serve_one(line)) + "\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
