@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
   run->add_option("--html", run_options.html_file, "write the HTML report here");
   run->add_option("--out", run_options.out_dir, "write results.json, results.xml and report.html into this directory");
   run->add_option("--reference", run_options.reference, "the implementation verdicts are against (default: newest CPython)");
+  run->add_option("--expectations", run_options.expectations_dir,
+                  "directory of expectation files (default: the source tree's expectations/)");
+  run->add_flag("--no-expectations", run_options.no_expectations, "ignore expectation files");
+  run->add_flag("--update-expectations", run_options.update_expectations,
+                "rewrite the expectation files from this run (new entries are marked unreviewed)");
   // Test-only: makes one implementation deviate on purpose, to prove the harness reports it.
   run->add_option("--deviate", run_options.deviations, "IMPL=WHAT")->group("");
 

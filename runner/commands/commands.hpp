@@ -21,6 +21,9 @@ struct RunOptions {
   double timeout_seconds = 10;
   std::string json_file, junit_file, html_file, out_dir;
   std::string reference;
+  std::string expectations_dir;          // empty: <source>/expectations
+  bool no_expectations = false;
+  bool update_expectations = false;
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);

@@ -19,6 +19,8 @@
 #include "run/environment.hpp"
 #include "run/interrupt.hpp"
 #include "run/orphan_reaper.hpp"
+#include "expectations/expectation_files.hpp"
+#include "expectations/update_expectations.hpp"
 #include "run/results_document.hpp"
 #include "run/scheduler.hpp"
 
@@ -127,6 +129,18 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   for (const auto& c : columns)
     if (!c.available) err << "fdconform: " << c.unavailable << '\n';
 
+  const std::string expectations_dir =
+      options.expectations_dir.empty() ? source_dir() + "/expectations" : options.expectations_dir;
+  ExpectationSet expectations;
+  if (!options.no_expectations) {
+    expectations = load_expectation_directory(expectations_dir);
+    if (!expectations.diagnostics.empty()) {
+      for (const auto& d : expectations.diagnostics) err << d.to_string() << '\n';
+      err << "fdconform: the expectation files have errors; fix them or pass --no-expectations\n";
+      return 2;
+    }
+  }
+
   RunDirectory run_dir;
   if (!run_dir.ok()) {
     err << "fdconform: " << run_dir.error() << '\n';
@@ -141,6 +155,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   plan.settings.default_timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
   plan.settings.host = HostFacts::current();
   plan.settings.interrupt_fd = interrupt_fd();
+  plan.expectations = options.no_expectations ? nullptr : &expectations;
 
   LiveOutput live(out, scenarios.size() * columns.size());
   Scheduler scheduler(plan, run_dir, [&](const std::vector<JudgedCell*>& row) { live.row(row, scenarios, columns); });
@@ -167,6 +182,16 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   }
   auto write_errors = write_outputs(document, files);
   for (const auto& e : write_errors) err << "fdconform: " << e << '\n';
+
+  if (options.update_expectations && record.complete) {
+    ExpectationUpdate update = update_expectations(expectations, expectations_dir, scenarios, columns, reference,
+                                                   record.cells, document["environment"].value("date", ""));
+    out << fmt::format("fdconform: expectations: {} added, {} replaced, {} removed\n", update.added, update.replaced,
+                       update.removed);
+    for (const auto& path : update.written) out << "fdconform: rewrote " << path << '\n';
+    if (update.added > 0)
+      out << "fdconform: new entries are marked unreviewed: give each a reason and a link\n";
+  }
 
   write_closing_summary(document, out);
   if (!record.complete) out << "fdconform: interrupted; the results are partial (complete: false)\n";

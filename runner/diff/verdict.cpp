@@ -19,11 +19,22 @@ std::string summary(const std::vector<FieldDifference>& diff, const std::vector<
   return out;
 }
 
-std::vector<std::string> fields_of(const std::vector<FieldDifference>& diff) {
-  std::vector<std::string> fields;
-  for (const auto& d : diff) fields.push_back(d.field);
-  std::sort(fields.begin(), fields.end());
-  return fields;
+// True when the cell differs from the reference in exactly the signature's
+// fields, each showing exactly the value the signature names.
+bool matches_signature(const std::vector<FieldDifference>& diff, const DifferenceSignature& signature) {
+  if (diff.size() != signature.size()) return false;
+  for (const auto& d : diff) {
+    auto it = signature.find(d.field);
+    if (it == signature.end() || it->second != d.actual) return false;
+  }
+  return true;
+}
+
+std::string describe_signature(const DifferenceSignature& signature) {
+  std::string text;
+  for (const auto& [field, value] : signature)
+    text += (text.empty() ? "" : ", ") + field + "=" + (value ? "'" + *value + "'" : std::string("(absent)"));
+  return text;
 }
 
 }  // namespace
@@ -69,13 +80,20 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
   j.expectation_failures = check_expectations(expect, cell.observation);
   bool differs = !j.diff.empty() || !j.expectation_failures.empty();
   if (known) {
-    // An expectation file entry: the cell is expected to differ from the reference in exactly these fields.
-    if (!j.expectation_failures.empty() || (differs && fields_of(j.diff) != *known)) j.verdict = Verdict::differ;
-    else j.verdict = differs ? Verdict::expected_differ : Verdict::unexpected_pass;
+    // An expectation file entry: the cell is expected to differ from the reference in exactly
+    // these fields, with exactly these values; anything else, including agreeing, fails.
+    if (!j.expectation_failures.empty()) j.verdict = Verdict::differ;
+    else if (!differs) j.verdict = Verdict::unexpected_pass;
+    else j.verdict = matches_signature(j.diff, *known) ? Verdict::expected_differ : Verdict::differ;
   } else {
     j.verdict = differs ? Verdict::differ : Verdict::match;
   }
   if (differs) j.reason = summary(j.diff, j.expectation_failures);
+  if (known && j.verdict == Verdict::differ && j.expectation_failures.empty())
+    j.reason += "; the expectation file expects " + describe_signature(*known);
+  if (j.verdict == Verdict::unexpected_pass)
+    j.reason = "matches the reference although an expectation file expects " + describe_signature(*known) +
+               ": remove the entry";
   else if (!reference && !is_reference && !reference_unavailable.empty())
     j.reason = "not compared: " + reference_unavailable;
   return j;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "diff/field_difference.hpp"
+#include "expectations/expectation_files.hpp"
 #include "normalize/observation.hpp"
 
 namespace fdconform {
@@ -33,8 +34,9 @@ struct Judgement {
   std::vector<FieldDifference> expectation_failures;  // the scenario's own expect block
 };
 
-// The fields an expectation file (issue 5) says this cell differs in; absent: no such file entry.
-using KnownDifferences = std::optional<std::vector<std::string>>;
+// What an expectation file says this cell shows where it differs from the reference:
+// field -> value (nullopt: the field is absent). No entry: nullopt.
+using KnownDifferences = std::optional<DifferenceSignature>;
 
 // `reference` is null when this cell is the reference, or when the reference did not run
 // (`reference_unavailable` then says why).

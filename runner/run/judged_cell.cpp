@@ -5,7 +5,7 @@
 namespace fdconform {
 
 void judge_row(std::vector<JudgedCell*>& row, std::size_t reference_column, const std::string& reference_id,
-               const nlohmann::json& expect) {
+               const nlohmann::json& expect, const std::vector<KnownDifferences>& known) {
   const CellObservation* reference = nullptr;
   std::string unavailable = fmt::format("the reference {} did not run in this run", reference_id);
   for (auto* cell : row) {
@@ -18,8 +18,10 @@ void judge_row(std::vector<JudgedCell*>& row, std::size_t reference_column, cons
   if (reference) classes.push_back(&reference->observation);
   for (auto* cell : row) {
     bool is_reference = cell->column == reference_column;
+    const KnownDifferences none;
+    const KnownDifferences& entry = cell->column < known.size() && !is_reference ? known[cell->column] : none;
     cell->judgement = judge_cell(cell->observation, is_reference ? nullptr : reference, is_reference, unavailable,
-                                 expect);
+                                 expect, entry);
     if (cell->observation.status != CellObservation::Status::ran) continue;
     std::size_t k = 0;
     while (k < classes.size() && *classes[k] != cell->observation.observation) ++k;

@@ -17,7 +17,8 @@ struct JudgedCell {
 };
 
 // Judges one row (all cells of one scenario) against the reference column, and assigns classes.
+// `known` gives, per column index, what an expectation file says that cell shows (or nullopt).
 void judge_row(std::vector<JudgedCell*>& row, std::size_t reference_column, const std::string& reference_id,
-               const nlohmann::json& expect);
+               const nlohmann::json& expect, const std::vector<KnownDifferences>& known = {});
 
 }  // namespace fdconform

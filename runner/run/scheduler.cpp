@@ -29,7 +29,13 @@ void Scheduler::judge_and_report(std::size_t s) {
     if (finished_[s * cols + c]) row.push_back(&cells_[s * cols + c]);
   if (row.empty()) return;
   const auto& columns = *plan_.columns;
-  judge_row(row, plan_.reference_column, columns[plan_.reference_column].descriptor.id, (*plan_.scenarios)[s].expect);
+  const std::string& reference_id = columns[plan_.reference_column].descriptor.id;
+  std::vector<KnownDifferences> known(cols);
+  if (plan_.expectations)
+    for (std::size_t c = 0; c < cols; ++c)
+      known[c] = plan_.expectations->lookup((*plan_.scenarios)[s].id, columns[c].descriptor.id,
+                                            columns[c].hello.version, reference_id);
+  judge_row(row, plan_.reference_column, reference_id, (*plan_.scenarios)[s].expect, known);
   if (on_row_) on_row_(row);
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include "expectations/expectation_files.hpp"
 // Runs every (scenario x implementation) cell on N worker threads. Each worker owns one warm
 // DriverSession per column; cells of one scenario are judged together once the row is complete.
 #include <atomic>
@@ -20,6 +21,7 @@ struct RunPlan {
   std::size_t reference_column = 0;
   int jobs = 1;
   CellSettings settings;
+  const ExpectationSet* expectations = nullptr;  // accepted differences; null: none
 };
 
 class Scheduler {

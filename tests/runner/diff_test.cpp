@@ -78,10 +78,15 @@ TEST(Verdict, ReferenceIsJudgedOnItsExpectationsOnly) {
 
 TEST(Verdict, KnownDifferencesGiveExpectedDifferAndUnexpectedPass) {
   auto reference = ran({{"child.umask", "022"}});
-  KnownDifferences umask = std::vector<std::string>{"child.umask"};
+  KnownDifferences umask = DifferenceSignature{{"child.umask", "077"}};
   EXPECT_EQ(judge_cell(ran({{"child.umask", "077"}}), &reference, false, "", {}, umask).verdict, Verdict::expected_differ);
   EXPECT_EQ(judge_cell(ran({{"child.umask", "022"}}), &reference, false, "", {}, umask).verdict, Verdict::unexpected_pass);
   EXPECT_EQ(judge_cell(ran({{"child.umask", "077"}, {"x", "1"}}), &reference, false, "", {}, umask).verdict, Verdict::differ);
+  // The same field with another value is not the expected difference.
+  EXPECT_EQ(judge_cell(ran({{"child.umask", "027"}}), &reference, false, "", {}, umask).verdict, Verdict::differ);
+  // A field expected to be absent.
+  KnownDifferences absent = DifferenceSignature{{"child.umask", std::nullopt}};
+  EXPECT_EQ(judge_cell(ran({}), &reference, false, "", {}, absent).verdict, Verdict::expected_differ);
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+#pragma once
+// Expectation files: accepted, explained differences from the reference
+// (docs/EXPECTATIONS.md). Each file says which columns it applies to; each
+// entry names a scenario and the exact value every differing field is
+// expected to show, with the reason and a link.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/diagnostic.hpp"
+#include "scenario/version_gate.hpp"
+
+namespace fdconform {
+
+// field -> the value this column is expected to show (nullopt: the field is absent).
+using DifferenceSignature = std::map<std::string, std::optional<std::string>>;
+
+struct ExpectationEntry {
+  std::string scenario;
+  DifferenceSignature fields;
+  std::string reason;
+  std::string link;
+  int line = 1;
+};
+
+struct AppliesTo {
+  std::string implementation = "*";        // glob on the column id
+  std::optional<VersionGate> version;      // against the column's hello version
+  std::string reference = "*";             // glob on the run's reference id
+  std::optional<VersionGate> kernel;       // against uname's release
+  std::optional<bool> root;                // only as root / only not as root
+};
+
+struct ExpectationFile {
+  std::string path;
+  AppliesTo applies_to;
+  std::vector<ExpectationEntry> entries;
+};
+
+struct ExpectationSet {
+  std::vector<ExpectationFile> files;
+  std::vector<Diagnostic> diagnostics;  // every problem of every file
+
+  // The signature for one cell, merged over every applicable file; nullopt when no entry applies.
+  // Two applicable entries that disagree on a field are reported in `conflict`.
+  std::optional<DifferenceSignature> lookup(const std::string& scenario, const std::string& column_id,
+                                            const std::string& column_version, const std::string& reference_id,
+                                            std::string* conflict = nullptr) const;
+  // Entries naming a scenario that is not in `known_ids`, as diagnostics (stale entries).
+  std::vector<Diagnostic> stale_entries(const std::vector<std::string>& known_ids) const;
+};
+
+// Whether a file's conditions hold for one column in a run against `reference_id`.
+bool applies(const AppliesTo& conditions, const std::string& column_id, const std::string& column_version,
+             const std::string& reference_id);
+
+// Loads every *.yaml directly inside `directory` (sorted); a missing directory is an empty set.
+ExpectationSet load_expectation_directory(const std::string& directory);
+ExpectationSet load_expectation_text(const std::string& file, const std::string& text);
+
+// The YAML text of `file`, as --update-expectations writes it.
+std::string render_expectation_file(const ExpectationFile& file);
+
+}  // namespace fdconform
