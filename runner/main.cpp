@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> paths;
   auto* validate = app.add_subcommand("validate", "check scenario files strictly; print every error");
   validate->add_option("paths", paths, "scenario files or directories (recursive *.yaml)")->required();
+  std::string validate_expectations;
+  validate->add_option("--expectations", validate_expectations,
+                       "also check the expectation files in this directory (stale entries included)");
 
   auto* list = app.add_subcommand("list", "list scenario ids, titles and the checklist items they cover");
   list->add_option("paths", paths, "scenario files or directories")->required();
@@ -43,7 +46,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (validate->parsed()) return fdconform::validate_command(paths, std::cout, std::cerr);
+  if (validate->parsed()) return fdconform::validate_command(paths, validate_expectations, std::cout, std::cerr);
   if (list->parsed()) return fdconform::list_command(paths, std::cout, std::cerr);
   if (run->parsed()) return fdconform::run_command(run_options, std::cout, std::cerr);
   return fdconform::oracles_command(std::cout, std::cerr);

@@ -6,7 +6,8 @@
 
 namespace fdconform {
 
-int validate_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
+int validate_command(const std::vector<std::string>& paths, const std::string& expectations_dir, std::ostream& out,
+                     std::ostream& err);
 int list_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
 int oracles_command(std::ostream& out, std::ostream& err);
 

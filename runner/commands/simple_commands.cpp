@@ -4,17 +4,32 @@
 #include <ostream>
 
 #include "commands/commands.hpp"
+#include "expectations/expectation_files.hpp"
 #include "commands/corpus.hpp"
 #include "drivers/interpreters.hpp"
 
 namespace fdconform {
 
-int validate_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
+int validate_command(const std::vector<std::string>& paths, const std::string& expectations_dir, std::ostream& out,
+                     std::ostream& err) {
   auto corpus = load_corpus(paths);
   print_problems(corpus, err);
   out << fmt::format("fdconform: {} files, {} valid, {} with errors ({} errors)\n", corpus.files,
                      corpus.scenarios.size(), corpus.files_with_errors, corpus.diagnostics.size());
-  return corpus.diagnostics.empty() && corpus.path_errors.empty() && corpus.files > 0 ? 0 : 1;
+  bool expectations_ok = true;
+  if (!expectations_dir.empty()) {
+    // Against the corpus just validated, an entry for a scenario that is not there is stale.
+    ExpectationSet set = load_expectation_directory(expectations_dir);
+    std::vector<std::string> ids;
+    for (const auto& s : corpus.scenarios) ids.push_back(s.id);
+    auto problems = set.diagnostics;
+    auto stale = set.stale_entries(ids);
+    problems.insert(problems.end(), stale.begin(), stale.end());
+    for (const auto& d : problems) err << d.to_string() << '\n';
+    out << fmt::format("fdconform: {} expectation files, {} problems\n", set.files.size(), problems.size());
+    expectations_ok = problems.empty();
+  }
+  return corpus.diagnostics.empty() && corpus.path_errors.empty() && corpus.files > 0 && expectations_ok ? 0 : 1;
 }
 
 int list_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err) {
