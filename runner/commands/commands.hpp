@@ -25,6 +25,7 @@ struct RunOptions {
   std::string expectations_dir;          // empty: <source>/expectations
   bool no_expectations = false;
   bool update_expectations = false;
+  bool cold = false;                     // a fresh driver process for every cell
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);

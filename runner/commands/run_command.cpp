@@ -156,6 +156,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   plan.settings.host = HostFacts::current();
   plan.settings.interrupt_fd = interrupt_fd();
   plan.expectations = options.no_expectations ? nullptr : &expectations;
+  plan.cold = options.cold;
 
   LiveOutput live(out, scenarios.size() * columns.size());
   Scheduler scheduler(plan, run_dir, [&](const std::vector<JudgedCell*>& row) { live.row(row, scenarios, columns); });

@@ -49,6 +49,8 @@ void Scheduler::worker(std::vector<std::unique_ptr<DriverSession>> sessions) {
     std::size_t s = i / cols, c = i % cols;
     CellObservation observed = execute_cell((*plan_.scenarios)[s], (*plan_.columns)[c], sessions[c], run_dir_,
                                             static_cast<long long>(i), plan_.settings);
+    // Cold mode: a fresh driver for every cell, to show warm sessions change no observation.
+    if (plan_.cold) sessions[c].reset();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     if (interrupt_requested() && observed.status == CellObservation::Status::error) break;  // cut short, not a result
     std::lock_guard lock(cells_mutex_);

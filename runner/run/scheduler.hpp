@@ -22,6 +22,7 @@ struct RunPlan {
   int jobs = 1;
   CellSettings settings;
   const ExpectationSet* expectations = nullptr;  // accepted differences; null: none
+  bool cold = false;                             // restart the driver for every cell
 };
 
 class Scheduler {
