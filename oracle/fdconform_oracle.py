@@ -20,6 +20,7 @@ import time
 import warnings
 
 RESULT_CHANNEL_FD = 1023
+TIMEOUT_REASON = "timed out: the child was still running after %d ms and was killed"
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 VERSION = sys.version_info
 if VERSION.releaselevel == "final":
@@ -573,7 +574,7 @@ def run_popen(spec, resources, placeholders, report_argument, timeout):
     except subprocess.TimeoutExpired:
         kill_tree(process.pid)
         process.wait()
-        outcome.error = "timed out: the child was still running after %d ms and was killed" % (timeout * 1000)
+        outcome.error = TIMEOUT_REASON % (timeout * 1000)
     return outcome
 
 
@@ -641,11 +642,17 @@ def run_posix_spawn(spec, search, resources, placeholders, report_argument, time
     except Exception as error:
         outcome.value = exception_outcome(error)
         return outcome
+    return waited_outcome(pid, timeout)
+
+
+def waited_outcome(pid, timeout):
+    """The child's exit, or a timeout error after killing it and its group."""
+    outcome = Outcome()
     code = wait_with_deadline(pid, timeout)
     if code is None:
         kill_tree(pid)
         os.waitpid(pid, 0)
-        outcome.error = "timed out: the child was still running after %d ms and was killed" % (timeout * 1000)
+        outcome.error = TIMEOUT_REASON % (timeout * 1000)
     else:
         outcome.value = returncode_outcome(code)
     return outcome
@@ -654,7 +661,6 @@ def run_posix_spawn(spec, search, resources, placeholders, report_argument, time
 def run_fork_exec(spec, resources, placeholders, report_argument, timeout):
     argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]] + [report_argument]
     steps = spec.get("steps") or []
-    outcome = Outcome()
     pid = os.fork()
     if pid == 0:
         try:
@@ -670,14 +676,7 @@ def run_fork_exec(spec, resources, placeholders, report_argument, timeout):
             os.execv(argv[0], argv)
         finally:
             os._exit(127)
-    code = wait_with_deadline(pid, timeout)
-    if code is None:
-        kill_tree(pid)
-        os.waitpid(pid, 0)
-        outcome.error = "timed out: the child was still running after %d ms and was killed" % (timeout * 1000)
-    else:
-        outcome.value = returncode_outcome(code)
-    return outcome
+    return waited_outcome(pid, timeout)
 
 
 # ---------------------------------------------------------------- gates
