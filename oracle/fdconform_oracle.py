@@ -16,7 +16,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 import warnings
 
 RESULT_CHANNEL_FD = 1023
@@ -490,17 +489,45 @@ def kill_tree(pid):
             pass
 
 
+class DeadlinePassed(Exception):
+    """Raised by the SIGALRM handler that bounds a blocking wait."""
+
+
+def raise_deadline_passed(signum, frame):
+    raise DeadlinePassed()
+
+
+def wait_until_exited(pid, timeout):
+    """Block until the child `pid` has exited, without reaping it; False if
+    `timeout` seconds pass first.
+
+    One blocking waitid(WNOWAIT) bounded by a one-shot timer: the scenario
+    parent sleeps in the kernel instead of polling, and the caller still reaps
+    the child its own way (Popen keeps its returncode bookkeeping). SIGALRM is
+    borrowed only after the spawn, so the child never sees the change.
+    """
+    previous_handler = signal.signal(signal.SIGALRM, raise_deadline_passed)
+    previous_mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM])
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        return True
+    except DeadlinePassed:
+        return False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+
+
 def wait_with_deadline(pid, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            if os.WIFSIGNALED(status):
-                return -os.WTERMSIG(status)
-            return os.WEXITSTATUS(status)
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(0.0005)
+    """The child's returncode (negative: killed by that signal), or None on timeout."""
+    if not wait_until_exited(pid, timeout):
+        return None
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
 
 
 STDIO = {"inherit": None, "pipe": subprocess.PIPE, "devnull": subprocess.DEVNULL, "stdout": subprocess.STDOUT}
@@ -580,11 +607,9 @@ def run_popen(spec, resources, placeholders, report_argument, timeout):
 
 def wait_for_popen(process, timeout):
     """Popen.wait(timeout) sleeps in growing steps up to 50 ms; a probe exits in a few."""
-    deadline = time.monotonic() + timeout
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            raise subprocess.TimeoutExpired(process.args, timeout)
-        time.sleep(0.0005)
+    if not wait_until_exited(process.pid, timeout):
+        raise subprocess.TimeoutExpired(process.args, timeout)
+    process.wait()
 
 
 OPEN_FLAGS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR, "creat": os.O_CREAT,
@@ -769,7 +794,6 @@ def run_scenario_parent(request, channel):
             os.dup2(channel, RESULT_CHANNEL_FD, inheritable=False)
             os.close(channel)
         redirect_standard_fds(request["workdir"])
-        apply_baseline_signals()
         result = replay(request)
     except Skip as why:
         result = base_result(scenario_id, "skip", str(why))
@@ -824,6 +848,9 @@ def serve_one(line):
 
 
 def main():
+    # Once here rather than in every scenario parent: each fork inherits the
+    # dispositions and the mask, and the warm process never changes them.
+    apply_baseline_signals()
     out = sys.stdout
     out.write(json.dumps(hello()) + "\n")
     out.flush()
