@@ -18,11 +18,10 @@ namespace spawn_core::detail {
 
 namespace {
 
-// The failure to report, or {0, 0} when a step succeeded.
+// The failure to report (`preexec` failures carry errno 0).
 struct Failure {
   ChildStep step;
   int error_number;
-  explicit operator bool() const noexcept { return error_number != 0; }
 };
 
 Failure noexec_failure() noexcept { return {ChildStep::noexec, errno != 0 ? errno : EIO}; }
@@ -73,6 +72,8 @@ void restore_default(int sig) noexcept {
 
 // Every step of CPython 3.13's child_exec, in its order. Returns only on failure.
 Failure run_steps(const ChildPlan& plan) noexcept {
+  // 0. The caller's start hook (a fork child only; see ChildHooks).
+  if (plan.hooks.at_child_start != nullptr) plan.hooks.at_child_start(plan.hooks.context);
   // 1. pass_fds become inheritable (errpipe_write stays close-on-exec).
   for (int fd : plan.fds_to_keep) {
     if (fd != plan.errpipe_write && set_cloexec(fd, false) != 0) return noexec_failure();
@@ -119,6 +120,10 @@ Failure run_steps(const ChildPlan& plan) noexcept {
   if (plan.credentials.groups && setgroups(plan.groups.size(), plan.groups.data()) != 0) return noexec_failure();
   if (plan.credentials.gid && setregid(*plan.credentials.gid, *plan.credentials.gid) != 0) return noexec_failure();
   if (plan.credentials.uid && setreuid(*plan.credentials.uid, *plan.credentials.uid) != 0) return noexec_failure();
+  // 15b. The caller's pre-exec hook; fds it opens are closed by step 16.
+  if (plan.hooks.before_close_fds != nullptr && plan.hooks.before_close_fds(plan.hooks.context) != 0) {
+    return {ChildStep::preexec, 0};
+  }
   // 16. close_fds; like CPython, a failure to close is not a spawn failure,
   // except for a forced strategy that could not run at all.
   if (plan.close_fds) {
@@ -129,10 +134,11 @@ Failure run_steps(const ChildPlan& plan) noexcept {
   // 17. Each candidate in turn; keep the first error that says more than
   // "not here", else the last one.
   char* const* envp = plan.has_env ? plan.envp.data() : environ;
+  char* const* argv = plan.has_argv ? plan.argv.data() : nullptr;
   int kept_errno = 0;
   int last_errno = ENOENT;
   for (char* const* candidate = plan.exec_candidates.data(); *candidate != nullptr; ++candidate) {
-    execve(*candidate, plan.argv.data(), envp);
+    execve(*candidate, argv, envp);
     last_errno = errno;
     if (kept_errno == 0 && last_errno != ENOENT && last_errno != ENOTDIR) kept_errno = last_errno;
   }
@@ -143,7 +149,7 @@ Failure run_steps(const ChildPlan& plan) noexcept {
 
 void run_child(const ChildPlan& plan) noexcept {
   const Failure failure = run_steps(plan);
-  write_error_record(plan.errpipe_write, failure.step, failure.error_number);
+  write_child_failure(plan.errpipe_write, plan.error_format, failure.step, failure.error_number);
   _exit(255);
 }
 

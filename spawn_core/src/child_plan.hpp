@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "credentials.hpp"
+#include "error_pipe.hpp"
 #include "spawn_core/command.hpp"
 #include "stdio_setup.hpp"
 
@@ -33,7 +34,20 @@ class CStringArray {
   std::vector<char*> pointers_;
 };
 
+// Caller code run in the child (used by the CPython extension for preexec_fn).
+// Both run on the child's side only; either may be null. They are not
+// async-signal-safe by nature, so a plan with hooks is never run after vfork.
+struct ChildHooks {
+  // First thing in the child, before any fd is touched (PyOS_AfterFork_Child).
+  void (*at_child_start)(void* context) = nullptr;
+  // After the credential steps and before close_fds (CPython's preexec_fn
+  // slot). Non-zero means failure, reported as ChildStep::preexec.
+  int (*before_close_fds)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
 struct ChildPlan {
+  bool has_argv = true;  // false: execve with a NULL argv (fork_exec's args=None)
   CStringArray argv;
   bool has_env = false;  // false: exec with the environ the child sees
   CStringArray envp;
@@ -58,6 +72,9 @@ struct ChildPlan {
   pid_t process_group = -1;
   Credentials credentials;
   std::vector<gid_t> groups;  // a copy of credentials.groups the child can index
+
+  ChildHooks hooks;
+  ErrorFormat error_format = ErrorFormat::record;
 
   // vfork only: the mask the parent thread had before blocking everything.
   bool after_vfork = false;

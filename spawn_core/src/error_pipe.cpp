@@ -31,6 +31,53 @@ void write_error_record(int fd, ChildStep step, int error_number) noexcept {
   }
 }
 
+namespace {
+
+constexpr char kPreexecMessage[] = "Exception occurred in preexec_fn.";
+
+// Appends `text` to a fixed buffer; async-signal-safe (no libc string calls).
+struct TextBuffer {
+  char data[128];
+  size_t size = 0;
+  void append(const char* text) noexcept {
+    while (*text != '\0' && size < sizeof data) data[size++] = *text++;
+  }
+  void append_hex(unsigned value) noexcept {
+    char digits[2 * sizeof value];
+    size_t n = 0;
+    do {
+      digits[n++] = "0123456789abcdef"[value % 16];
+      value /= 16;
+    } while (value != 0);
+    while (n > 0 && size < sizeof data) data[size++] = digits[--n];
+  }
+};
+
+}  // namespace
+
+void write_child_failure(int fd, ErrorFormat format, ChildStep step, int error_number) noexcept {
+  if (format == ErrorFormat::record) {
+    write_error_record(fd, step, error_number);
+    return;
+  }
+  TextBuffer text;
+  if (step == ChildStep::preexec) {
+    text.append("SubprocessError:0:");
+    text.append(kPreexecMessage);
+  } else {
+    text.append("OSError:");
+    text.append_hex(static_cast<unsigned>(error_number));
+    text.append(":");
+    if (step == ChildStep::chdir && format == ErrorFormat::cpython_3_13) {
+      text.append("noexec:chdir");
+    } else if (step != ChildStep::exec) {
+      text.append("noexec");
+    }
+  }
+  while (write(fd, text.data, text.size) < 0 && errno == EINTR) {
+  }
+}
+
 std::optional<ErrorRecord> read_error_record(int fd) {
   std::string data;
   char buffer[512];
@@ -44,7 +91,7 @@ std::optional<ErrorRecord> read_error_record(int fd) {
   if (data.empty()) return std::nullopt;
   WireRecord wire{};
   if (data.size() == sizeof wire) std::memcpy(&wire, data.data(), sizeof wire);
-  if (data.size() != sizeof wire || wire.magic != kMagic || wire.step < 1 || wire.step > 3) {
+  if (data.size() != sizeof wire || wire.magic != kMagic || wire.step < 1 || wire.step > 4) {
     std::string shown;
     for (unsigned char c : data) shown += fmt::format("\\x{:02x}", c);
     throw SpawnError::invalid_argument("SubprocessError", fmt::format("Bad exception data from child: b'{}'", shown));
@@ -59,6 +106,8 @@ SpawnError error_from_record(const ErrorRecord& record, const std::string& execu
       return SpawnError(FailedStep::exec, record.error_number, executable);
     case ChildStep::chdir:
       return SpawnError(FailedStep::chdir, record.error_number, cwd);
+    case ChildStep::preexec:
+      return SpawnError::invalid_argument("SubprocessError", kPreexecMessage);
     case ChildStep::noexec:
       break;
   }

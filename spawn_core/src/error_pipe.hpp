@@ -12,7 +12,14 @@
 
 namespace spawn_core::detail {
 
-enum class ChildStep : uint8_t { noexec = 1, chdir = 2, exec = 3 };
+enum class ChildStep : uint8_t { noexec = 1, chdir = 2, exec = 3, preexec = 4 };
+
+// How the child encodes its failure. `record` is spawn_core's own 8-byte
+// record (read by read_error_record); the two text forms are what
+// CPython's Lib/subprocess.py parses ("ExceptionName:hex_errno:detail"):
+// 3.11/3.12 mark every pre-exec failure "noexec", 3.13 marks a chdir
+// failure "noexec:chdir".
+enum class ErrorFormat : uint8_t { record, cpython_3_11, cpython_3_13 };
 
 struct ErrorRecord {
   ChildStep step;
@@ -21,6 +28,10 @@ struct ErrorRecord {
 
 // Child side: one write(2) of a record smaller than PIPE_BUF (so it is atomic).
 void write_error_record(int fd, ChildStep step, int error_number) noexcept;
+
+// Child side, any format: one write(2) in the requested encoding. A `preexec`
+// failure carries no errno: it becomes CPython's SubprocessError text.
+void write_child_failure(int fd, ErrorFormat format, ChildStep step, int error_number) noexcept;
 
 // Parent side: reads until EOF. nullopt when the child exec'd. A record of the
 // wrong size or content is reported as CPython's SubprocessError.
