@@ -1,0 +1,42 @@
+"""A driver that replays nothing: it records every request the runner sends.
+
+Usage (as a driver descriptor's argv): python3 record_driver.py OUT.jsonl
+
+It says hello with every feature, so the runner sends it every scenario, then
+appends each request line to OUT.jsonl and answers it with a skip. The protocol
+tests use it to get scenarios as the runner turns them into JSON, rather than
+converting YAML themselves.
+"""
+import json
+import sys
+
+FEATURES = ["posix_spawn", "posix_spawn_closefrom", "process_group", "umask", "user_group", "pipesize", "vfork",
+            "close_range"]
+
+
+def main():
+    out_path = sys.argv[1]
+    sys.stdout.write(json.dumps({"fdconform_driver": 1,
+                                 "implementation": {"id": "recorder", "name": "Recorder", "version": "1",
+                                                    "language": "python", "detail": "records requests"},
+                                 "features": FEATURES}) + "\n")
+    sys.stdout.flush()
+    with open(out_path, "a") as out:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            out.write(line.rstrip("\n") + "\n")
+            out.flush()
+            try:
+                scenario_id = json.loads(line)["scenario"]["id"]
+            except (ValueError, KeyError, TypeError):
+                scenario_id = "?"
+            sys.stdout.write(json.dumps({"result": 1, "scenario": scenario_id, "implementation": "recorder",
+                                         "status": "skip", "reason": "recorded only", "outcome": None,
+                                         "parent": None, "parent_after": None, "probe": None}) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
