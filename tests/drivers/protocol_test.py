@@ -86,8 +86,11 @@ class Driver(object):
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
                                         env=DRIVER_ENV, cwd="/", start_new_session=True)
         self.buffer = b""
+        self.broken = None  # set once the driver missed an answer: later exchanges fail at once
 
     def send_line(self, text):
+        if self.broken:
+            raise AssertionError("the driver stopped answering earlier: " + self.broken)
         self.process.stdin.write(text.encode("utf-8") + b"\n")
         self.process.stdin.flush()
 
@@ -96,11 +99,14 @@ class Driver(object):
 
     def read_line(self, seconds=ANSWER_SECONDS):
         """The next line as text, or None at EOF; fails the test after `seconds`."""
+        if self.broken:
+            raise AssertionError("the driver stopped answering earlier: " + self.broken)
         deadline = time.monotonic() + seconds
         fd = self.process.stdout.fileno()
         while b"\n" not in self.buffer:
             left = deadline - time.monotonic()
             if left <= 0:
+                self.broken = "no answer within %.1f s" % seconds
                 raise AssertionError("the driver did not answer within %.1f s; stderr: %s" % (seconds, self.diagnostics()))
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
@@ -142,8 +148,12 @@ class Driver(object):
                 self.process.stdin.close()
             except (OSError, ValueError):
                 pass
-            if self.wait(10) is None:
-                self.process.kill()
+            if self.wait(5) is None:
+                # the driver and its scenario parents: one process group (started with a new session)
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except OSError:
+                    pass
                 self.process.wait()
         self.process.stdout.close()
         self.stderr.close()
@@ -429,8 +439,10 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         cls.driver.stop()
         cls.workdirs.remove()
 
-    def ask(self, scenario, timeout_ms=10000, seconds=ANSWER_SECONDS):
+    def ask(self, scenario, timeout_ms=10000, seconds=ANSWER_SECONDS, prepare=None):
         self.workdir = self.workdirs.new()
+        if prepare:
+            prepare(self.workdir)
         self.driver.send(request_for(scenario, self.workdir, timeout_ms))
         return self.driver.read_message(seconds)
 
@@ -625,6 +637,17 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertTrue(outcome["filename"].endswith("/no-such-program"), outcome)
         self.assertIsNone(result["probe"])
 
+    def test_probe_without_a_report(self):
+        """probe.json already there (not JSON): the probe exits 3 (O_EXCL) and the result has no probe report."""
+        def plant(workdir):
+            with open(os.path.join(workdir, "probe.json"), "w") as f:
+                f.write("planted, not a report")
+        result = self.ask(minimal_scenario("probe-no-report"), prepare=plant)
+        self.check_result(result, "probe-no-report", self.implementation)
+        self.assertEqual(result["status"], "ran", result.get("reason"))
+        self.assertEqual((result["outcome"]["kind"], result["outcome"]["returncode"]), ("exited", 3), result["outcome"])
+        self.assertIsNone(result["probe"], "a file that is not a report is no report")
+
     # -- hangs
 
     def hang(self, scenario_id, command, new_session):
@@ -634,29 +657,31 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         if new_session and "posix_spawn" in self.hello["features"]:
             # a forced spawn path may be unable to start a session from Popen: then os.posix_spawn's setsid
             spawns.append({"posix_spawn": {"path": "/bin/sh", "argv": argv, "setsid": True}})
-        for spawn in spawns:
-            started = time.monotonic()
-            result = self.ask(minimal_scenario(scenario_id, spawn=spawn), timeout_ms=HANG_TIMEOUT_MS,
-                              seconds=HANG_BOUND)
-            elapsed = time.monotonic() - started
-            self.check_result(result, scenario_id, self.implementation)
-            if result["status"] != "skip" or spawn is spawns[-1]:
-                break
-        self.assertEqual(result["status"], "error", result)
-        self.assertGreaterEqual(elapsed, HANG_TIMEOUT_MS / 1000.0 * 0.9, "answered before the timeout: %s" % result)
-        self.assertLess(elapsed, HANG_BOUND)
-        leftovers = processes_with(marker)
-        for _ in range(20):  # the kernel may take a moment to tear them down
-            if not leftovers:
-                break
-            time.sleep(0.05)
+        try:
+            for spawn in spawns:
+                started = time.monotonic()
+                result = self.ask(minimal_scenario(scenario_id, spawn=spawn), timeout_ms=HANG_TIMEOUT_MS,
+                                  seconds=HANG_BOUND)
+                elapsed = time.monotonic() - started
+                self.check_result(result, scenario_id, self.implementation)
+                if result["status"] != "skip" or spawn is spawns[-1]:
+                    break
+            self.assertEqual(result["status"], "error", result)
+            self.assertGreaterEqual(elapsed, HANG_TIMEOUT_MS / 1000.0 * 0.9, "answered before the timeout: %s" % result)
+            self.assertLess(elapsed, HANG_BOUND)
             leftovers = processes_with(marker)
-        for pid in leftovers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.assertEqual(leftovers, [], "%s: processes left behind after the timeout" % scenario_id)
+            for _ in range(20):  # the kernel may take a moment to tear them down
+                if not leftovers:
+                    break
+                time.sleep(0.05)
+                leftovers = processes_with(marker)
+            self.assertEqual(leftovers, [], "%s: processes left behind after the timeout" % scenario_id)
+        finally:
+            for pid in processes_with(marker):  # never leave them to the next test
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         # and the driver still serves
         after = self.ask(minimal_scenario(scenario_id + "-after"))
         self.assertEqual(after["status"], "ran", after.get("reason"))
