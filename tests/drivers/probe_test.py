@@ -232,6 +232,31 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(report["env"], [])
         self.assertEqual(os.path.getsize(target), 0, "fds 0-2 untouched")
 
+    def test_non_ascii_bytes_round_trip(self):
+        """Bytes >= 0x80 in env entries, argv and paths are written one by one as U+0080..U+00FF,
+        so the exact bytes come back with latin-1, invalid UTF-8 included (probe/report_json.cpp)."""
+        name = os.fsencode(self.tmp) + b"/caf\xc3\xa9-\xff"
+        with open(name, "wb") as f:
+            f.write(b"x")
+
+        def setup():
+            place(os.open(name, os.O_RDONLY), 4)
+            return [4]
+
+        env = {b"U": b"caf\xc3\xa9 \xe2\x98\x83", b"RAW": b"\xff\xfe", b"CTRL": b"a\tb\x01"}
+        argv = [os.fsencode(PROBE), b"\xc3\xa9", b"--report=" + os.fsencode(self.report)]
+        status, _ = run_probe(setup, argv, env, self.tmp)
+        self.assertEqual(status, 0)
+        with open(self.report, "rb") as f:
+            raw = f.read()
+        self.assertTrue(all(b < 0x80 for b in raw), "the report itself is ASCII")
+        report = json.loads(raw.decode("ascii"))
+        self.assertEqual([e.encode("latin-1") for e in report["env"]],
+                         [b"U=caf\xc3\xa9 \xe2\x98\x83", b"RAW=\xff\xfe", b"CTRL=a\tb\x01"])
+        self.assertEqual(report["argv"][1].encode("latin-1"), b"\xc3\xa9")
+        self.assertEqual([e["fd"] for e in report["fds"]], [4])
+        self.assertEqual(report["fds"][0]["path"].encode("latin-1"), name)
+
     def test_closed_stdin_is_absent_and_the_listing_fd_is_left_out(self):
         """With fd 0 closed, the probe's own /proc/self/fd listing takes fd 0: it must not be reported."""
         def setup():

@@ -637,6 +637,25 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertTrue(outcome["filename"].endswith("/no-such-program"), outcome)
         self.assertIsNone(result["probe"])
 
+    def test_non_ascii_text(self):
+        """UTF-8 in a request (the corpus has it in descriptions) under LANG=C, and in the parent's environment."""
+        scenario = minimal_scenario("non-ascii-description")
+        scenario["description"] = "semantics doc \u00a75 item 9 \u2192 \u2603"
+        self.driver.send_line(json.dumps(request_for(scenario, self.workdirs.new()), ensure_ascii=False))
+        result = self.driver.read_message()
+        self.check_result(result, "non-ascii-description", self.implementation)
+        self.assertEqual(result["status"], "ran", result.get("reason"))
+
+    def test_non_ascii_environment(self):
+        value = "caf\u00e9 \u2603"
+        result = self.ask(minimal_scenario("non-ascii-env", parent={"env": {"set": {"FDCONFORM_U": value}}}))
+        self.check_result(result, "non-ascii-env", self.implementation)
+        self.assertEqual(result["status"], "ran", result.get("reason"))
+        self.assertIn("FDCONFORM_U=" + value, result["parent"]["env"])
+        # the probe writes bytes >= 0x80 one by one as U+0080..U+00FF (probe/report_json.cpp)
+        reported = [e for e in result["probe"]["env"] if e.startswith("FDCONFORM_U=")]
+        self.assertEqual([e.encode("latin-1").decode("utf-8") for e in reported], ["FDCONFORM_U=" + value])
+
     def test_probe_without_a_report(self):
         """probe.json already there (not JSON): the probe exits 3 (O_EXCL) and the result has no probe report."""
         def plant(workdir):
@@ -708,6 +727,10 @@ KNOWN_GAPS = {
     # unless that group is the scenario parent's own; a grandchild in that
     # group keeps running (the spawn_core driver kills the whole tree).
     "hung-tree": (SessionTest, "test_hanging_grandchild_in_the_parents_group_is_killed"),
+    # CPython 3.6 started with LANG=C (as the runner starts drivers) has an
+    # ASCII filesystem encoding: os.environ refuses a non-ASCII value, and the
+    # cell is an error ("UnicodeEncodeError") rather than a run or a skip.
+    "c-locale-env": (SessionTest, "test_non_ascii_environment"),
 }
 
 
