@@ -29,7 +29,6 @@ import argparse
 import errno
 import json
 import os
-import platform
 import re
 import select
 import shutil
@@ -538,6 +537,11 @@ class SessionTest(unittest.TestCase, ShapeChecks):
             ("protocol version 2", json.dumps(dict(good, request=2))),
             ("unknown spawn kind", json.dumps(request_for(minimal_scenario("bad-spawn", spawn={"teleport": {}}),
                                                           workdir))),
+            ("a resource on the result channel's fd", json.dumps(request_for(minimal_scenario("fd-1023", parent={
+                "resources": [{"name": "f", "kind": "file", "fd": RESULT_CHANNEL_FD, "inheritable": True}]}),
+                self.workdirs.new()))),
+            ("a workdir that does not exist", json.dumps(request_for(minimal_scenario("no-such-workdir"),
+                                                                     os.path.join(workdir, "missing")))),
         ]
         for _, line in lines:
             self.driver.send_line(line)
