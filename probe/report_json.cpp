@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include "fdconform_common/signal_names.hpp"
 #include "snapshot.hpp"
 
 namespace probe {
@@ -59,7 +60,7 @@ void append_list(std::string& out, const Items& items, Append append_item) {
 }
 
 void append_signal_names(std::string& out, const std::vector<int>& signals) {
-  append_list(out, signals, [](std::string& o, int signo) { append_string(o, signal_name(signo)); });
+  append_list(out, signals, [](std::string& o, int signo) { append_string(o, fdconform_common::signal_name(signo)); });
 }
 
 void append_fd(std::string& out, const FdEntry& fd) {

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <string>
 
 #include "snapshot.hpp"
 
@@ -23,22 +22,7 @@ struct KernelSigaction {
 
 constexpr int highest_signal = 64;  // _NSIG - 1 on Linux
 
-const char* const classic_names[] = {
-    nullptr,   "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT",   "SIGBUS",
-    "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM",   "SIGTERM",
-    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU",   "SIGURG",
-    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",    "SIGSYS"};
-
 }  // namespace
-
-std::string signal_name(int signo) {
-  if (signo >= 1 && signo <= 31) return classic_names[signo];
-  const int low = SIGRTMIN, high = SIGRTMAX;
-  if (signo == low) return "SIGRTMIN";
-  if (signo == high) return "SIGRTMAX";
-  if (signo > low && signo < high) return "SIGRTMIN+" + std::to_string(signo - low);
-  return "SIG" + std::to_string(signo);
-}
 
 SignalState read_signal_state() {
   SignalState state;

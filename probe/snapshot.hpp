@@ -46,7 +46,6 @@ struct Snapshot {
 std::vector<FdEntry> read_fd_table();
 ProcessState read_process_state();
 SignalState read_signal_state();
-std::string signal_name(int signo);
 
 // The report as JSON text.
 std::string to_json(const Snapshot& snapshot);

@@ -17,7 +17,7 @@
 
 #include <fmt/format.h>
 
-#include "signal_names.hpp"
+#include "fdconform_common/signal_names.hpp"
 
 extern char** environ;
 
@@ -110,7 +110,7 @@ unsigned long long status_hex(const std::string& key) {
 Json signal_names_in(unsigned long long mask) {
   Json names = Json::array();
   for (int signo = 1; signo <= SIGRTMAX && signo <= 64; ++signo)
-    if (mask & (1ULL << (signo - 1))) names.push_back(name_of_signal(signo));
+    if (mask & (1ULL << (signo - 1))) names.push_back(fdconform_common::signal_name(signo));
   return names;
 }
 

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "signal_names.hpp"
+#include "fdconform_common/signal_names.hpp"
 
 namespace driver {
 namespace {
@@ -86,7 +86,7 @@ std::vector<int> signal_list(const Json& signals, const char* key, bool allow_un
   if (!list) return numbers;
   for (const Json& item : array_at(*list, where)) {
     std::string name = string_at(item, where + "[]");
-    auto number = signal_from_name(name);
+    auto number = fdconform_common::signal_number(name);
     if (!number) throw RequestError(fmt::format("{}: \"{}\" is not a signal name (SIGHUP..SIGSYS, SIGRTMIN+N, SIGRTMAX-N)", where, name));
     if (!allow_unchangeable && (*number == SIGKILL || *number == SIGSTOP))
       throw RequestError(fmt::format("{}: {} cannot be ignored, caught or defaulted", where, name));

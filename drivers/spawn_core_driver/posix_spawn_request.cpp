@@ -6,7 +6,7 @@
 
 #include "child_wait.hpp"
 #include "outcome.hpp"
-#include "signal_names.hpp"
+#include "fdconform_common/signal_names.hpp"
 #include "spawn_core/posix_spawn.hpp"
 #include "spawn_core/spawn_error.hpp"
 #include "spawn_from_scenario.hpp"
@@ -58,7 +58,7 @@ std::vector<int> signals_from(const Json& list, const std::string& where) {
   std::vector<int> numbers;
   for (const Json& item : array_at(list, where)) {
     std::string name = string_at(item, where + "[]");
-    auto number = signal_from_name(name);
+    auto number = fdconform_common::signal_number(name);
     if (!number) throw RequestError(fmt::format("{}: \"{}\" is not a signal name", where, name));
     numbers.push_back(*number);
   }

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "scenario/signal_names.hpp"
+#include "fdconform_common/signal_names.hpp"
 
 namespace fdconform {
 namespace {
@@ -32,7 +32,7 @@ std::optional<OutcomeExpectation> expected_outcome(const nlohmann::json& expect)
     return OutcomeExpectation{"exception " + expect["exception"].get<std::string>(), false};
   if (kind != "exception" && expect.contains("returncode")) {
     long long rc = expect["returncode"].get<long long>();
-    if (kind == "signaled") return OutcomeExpectation{"signaled " + signal_name(static_cast<int>(rc < 0 ? -rc : rc)), false};
+    if (kind == "signaled") return OutcomeExpectation{"signaled " + fdconform_common::signal_name(static_cast<int>(rc < 0 ? -rc : rc)), false};
     return OutcomeExpectation{fmt::format("exited {}", rc), false};
   }
   return OutcomeExpectation{kind, true};

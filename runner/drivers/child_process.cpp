@@ -11,7 +11,7 @@
 #include <cstring>
 #include <fmt/format.h>
 
-#include "scenario/signal_names.hpp"
+#include "fdconform_common/signal_names.hpp"
 
 namespace fdconform {
 namespace {
@@ -114,7 +114,7 @@ void kill_and_reap(pid_t pid) {
 
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", signal_name(WTERMSIG(status)));
+  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", fdconform_common::signal_name(WTERMSIG(status)));
   return fmt::format("ended with wait status {}", status);
 }
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "normalize/fd_identity.hpp"
-#include "scenario/signal_names.hpp"
+#include "fdconform_common/signal_names.hpp"
 
 namespace fdconform {
 namespace {
@@ -126,7 +126,7 @@ std::string outcome_text(const nlohmann::json& outcome) {
   if (kind == "exited") return "exited " + text(member(outcome, "returncode"));
   if (kind == "signaled") {
     const auto& rc = member(outcome, "returncode");
-    return "signaled " + (rc.is_number_integer() ? signal_name(-rc.get<int>()) : text(rc));
+    return "signaled " + (rc.is_number_integer() ? fdconform_common::signal_name(-rc.get<int>()) : text(rc));
   }
   if (kind == "exception") return "exception " + text(member(outcome, "exception"));
   throw std::runtime_error(fmt::format("outcome.kind must be exited, signaled or exception, got '{}'", kind));

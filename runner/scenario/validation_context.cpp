@@ -3,7 +3,7 @@
 #include <cctype>
 #include <fmt/format.h>
 
-#include "scenario/signal_names.hpp"
+#include "fdconform_common/signal_names.hpp"
 
 namespace fdconform {
 
@@ -53,7 +53,7 @@ nlohmann::json validate_signal_list(ValidationContext& ctx, const YAML::Node& no
     std::string item_path = fmt::format("{}[{}]", path, i);
     auto name = ctx.check.string(item, item_path);
     if (!name) continue;
-    auto number = signal_number(*name);
+    auto number = fdconform_common::signal_number(*name);
     if (!number) {
       ctx.check.error(item, fmt::format("{}: unknown signal name '{}': expected SIGHUP ... SIGSYS, SIGRTMIN, "
                                         "SIGRTMIN+N, SIGRTMAX-N or SIGRTMAX",
