@@ -64,7 +64,20 @@ def run_probe(setup, argv, env, cwd):
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status), pid
 
 
+def lift(fd):
+    """The same open file on a number far above every target (close-on-exec); the old number is closed."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 200)
+    os.close(fd)
+    return high
+
+
 def place(fd, target, inheritable=True):
+    """Moves fd to target, through a high number first, so that a fresh fd the
+    kernel put on some other target's number is never overwritten by a later
+    place(). Create everything with lift() before placing when several fds
+    are made at once."""
+    if fd < 200:
+        fd = lift(fd)
     if fd != target:
         os.dup2(fd, target, inheritable=inheritable)
         os.close(fd)
@@ -115,17 +128,17 @@ class ProbeTest(unittest.TestCase):
 
         def setup():
             self.std_files()
-            fd = place(os.open(data, os.O_RDWR), 5)
+            # everything is created first, then moved: place() goes through high numbers
+            fd = lift(os.open(data, os.O_RDWR))
             os.lseek(fd, 4, os.SEEK_SET)
-            read_end, write_end = os.pipe()
-            spare = os.dup(read_end)  # keep the numbers out of the way of the targets
-            os.close(read_end)
-            read_end = place(spare, 6)
+            read_end, write_end = [lift(end) for end in os.pipe()]
+            place(fd, 5)
+            place(read_end, 6)
             place(write_end, 7)
             fcntl.fcntl(7, fcntl.F_SETFL, fcntl.fcntl(7, fcntl.F_GETFL) | os.O_NONBLOCK)
-            a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            place(a.detach(), 8)
-            b.close()
+            a, b = [lift(end.detach()) for end in socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)]
+            place(a, 8)
+            os.close(b)
             place(os.open(log, os.O_WRONLY | os.O_APPEND), 9)
             os.dup2(5, 10)                                         # shares 5's open file description
             place(os.open(data, os.O_RDONLY), 11, inheritable=False)   # close-on-exec: must not appear
