@@ -39,7 +39,7 @@ using spawn_core::SpawnPath;
 constexpr int kSpawnThreads = 8;
 constexpr int kMemoryThreads = 2;
 constexpr int kFdThreads = 2;
-constexpr long kDefaultChildren = 4000;
+constexpr long kDefaultChildren = 2000;  // per path; about 3 min for all four on a loaded 2-core host
 
 long env_number(const char* name, long fallback) {
   const char* text = std::getenv(name);
@@ -167,8 +167,8 @@ void memory_churn(const std::atomic<bool>& stop, unsigned seed) {
   std::mt19937 random(seed);
   std::vector<std::pair<char*, size_t>> blocks;
   while (!stop.load(std::memory_order_relaxed)) {
-    if (blocks.size() < 256 && (blocks.empty() || random() % 3 != 0)) {
-      const size_t size = size_t{16} << (random() % 16);  // 16 B .. 512 KiB
+    if (blocks.size() < 128 && (blocks.empty() || random() % 3 != 0)) {
+      const size_t size = size_t{16} << (random() % 13);  // 16 B .. 64 KiB: a few MiB live
       char* block = static_cast<char*>(std::malloc(size));
       if (block) {
         std::memset(block, static_cast<int>(random() & 0xff), size);
