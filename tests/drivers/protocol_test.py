@@ -7,8 +7,9 @@ each of its paths, and any new runtime's driver.
 Usage:
   protocol_test.py --runner FDCONFORM --scenarios DIR --probe PROBE
                    [--variant JSON] [--expect-python INTERPRETER] [--expect-id ID]
-                   [--gate-version X.Y] [--known-gap NAME]
+                   [--gate-version X.Y] [--known-gap NAME] [--requests FILE]
                    -- DRIVER ARGV...
+  protocol_test.py --runner FDCONFORM --scenarios DIR --probe PROBE --requests FILE --record-only
 
   --runner         the fdconform binary: real scenarios are turned into requests
                    by the runner itself (through record_driver.py), not by this script
@@ -19,6 +20,8 @@ Usage:
                    hello's; the spawn_core driver names the variant's path)
   --known-gap      a documented gap of this driver (see KNOWN_GAPS): its test
                    is an expected failure
+  --requests       recorded requests (JSON Lines): read when the file exists,
+                   else recorded and written there; --record-only just writes it
   --gate-version   the CPython version the driver evaluates requires.python
                    against (default: implementation.version when the hello's
                    name is CPython; otherwise the gate checks are skipped)
@@ -204,9 +207,14 @@ _recorded = None
 
 
 def recorded_requests():
-    """REAL_SCENARIOS as the runner sends them, recorded once per test process."""
+    """REAL_SCENARIOS as the runner sends them: from --requests FILE when it
+    exists (ctest records it once for every driver), otherwise recorded now."""
     global _recorded
     if _recorded is not None:
+        return _recorded
+    if OPTIONS.requests and os.path.exists(OPTIONS.requests) and not OPTIONS.record_only:
+        with open(OPTIONS.requests) as f:
+            _recorded = [json.loads(line) for line in f if line.strip()]
         return _recorded
     tmp = tempfile.mkdtemp(prefix="fdconform-record-")
     try:
@@ -234,6 +242,12 @@ def recorded_requests():
     order = dict((name, i) for i, name in enumerate(REAL_SCENARIOS))
     requests.sort(key=lambda r: order.get(r["scenario"]["id"], 999))
     _recorded = requests
+    if OPTIONS.requests:
+        partial = OPTIONS.requests + ".%d.tmp" % os.getpid()
+        with open(partial, "w") as f:
+            for request in requests:
+                f.write(json.dumps(request) + "\n")
+        os.rename(partial, OPTIONS.requests)
     return requests
 
 
@@ -750,6 +764,8 @@ def compare(mine, clause):
 
 
 def parse_options(argv):
+    if "--record-only" in argv and "--" not in argv:
+        argv = argv + ["--", "none"]
     if "--" not in argv:
         raise SystemExit("usage: protocol_test.py OPTIONS -- DRIVER ARGV...")
     split = argv.index("--")
@@ -761,6 +777,8 @@ def parse_options(argv):
     parser.add_argument("--expect-python")
     parser.add_argument("--expect-id")
     parser.add_argument("--gate-version")
+    parser.add_argument("--requests", help="JSON Lines file of recorded requests (read if it exists)")
+    parser.add_argument("--record-only", action="store_true", help="record the requests into --requests and exit")
     parser.add_argument("--known-gap", action="append", default=[], choices=sorted(KNOWN_GAPS))
     options, rest = parser.parse_known_args(argv[:split])
     options.variant = json.loads(options.variant)
@@ -772,6 +790,11 @@ def parse_options(argv):
 
 if __name__ == "__main__":
     OPTIONS, unittest_args = parse_options(sys.argv[1:])
+    if OPTIONS.record_only:
+        if not OPTIONS.requests:
+            raise SystemExit("--record-only needs --requests FILE")
+        print("recorded %d requests into %s" % (len(recorded_requests()), OPTIONS.requests))
+        sys.exit(0)
     for gap in OPTIONS.known_gap:
         gap_class, gap_test = KNOWN_GAPS[gap]
         setattr(gap_class, gap_test, unittest.expectedFailure(getattr(gap_class, gap_test)))
