@@ -281,7 +281,7 @@ class ShapeChecks(object):
         self.assertIsInstance(snapshot, dict, where)
         keys = SNAPSHOT_KEYS + (("argv",) if is_probe else ())
         for key in keys:
-            self.assertIn(key, snapshot, "%s: missing %r" % (where, key))
+            self.assertTrue(key in snapshot, "%s: missing %r" % (where, key))
         if is_probe:
             self.assertEqual(snapshot.get("probe"), 1, where)
         for key in ("pid", "ppid", "sid", "pgid", "uid", "euid", "suid", "gid", "egid", "sgid"):
@@ -302,7 +302,7 @@ class ShapeChecks(object):
         for entry in fds:
             here = "%s[fd %s]" % (where, entry.get("fd"))
             for key in FD_KEYS:
-                self.assertIn(key, entry, "%s: missing %r" % (here, key))
+                self.assertTrue(key in entry, "%s: missing %r in %s" % (here, key, entry))
             self.assertIn(entry["kind"], FD_KINDS, here)
             self.assertIn(entry["access"], ACCESS_MODES, here)
             self.assertIsInstance(entry["flags"], list, here)
@@ -320,7 +320,7 @@ class ShapeChecks(object):
         self.assertEqual(result.get("implementation"), implementation, where)
         self.assertIn(result.get("status"), STATUSES, where)
         for key in ("reason", "outcome", "parent", "parent_after", "probe"):
-            self.assertIn(key, result, "%s: missing %r" % (where, key))
+            self.assertTrue(key in result, "%s: missing %r" % (where, key))
         if result["status"] != "ran":
             self.assertIsInstance(result["reason"], str, where + ": skip and error carry a reason")
             self.assertTrue(result["reason"].strip(), where + ": empty reason")
@@ -340,7 +340,7 @@ class ShapeChecks(object):
             else:
                 self.assertIsInstance(outcome.get("exception"), str, where)
                 for key in ("errno", "filename", "message"):
-                    self.assertIn(key, outcome, "%s.outcome: missing %r" % (where, key))
+                    self.assertTrue(key in outcome, "%s.outcome: missing %r" % (where, key))
                 if outcome["errno"] is not None:
                     self.assertIsInstance(outcome["errno"], int, where)
                     self.assertEqual(outcome.get("errno_name"), errno.errorcode.get(outcome["errno"]), where)
