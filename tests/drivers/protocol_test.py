@@ -474,7 +474,15 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         for request in requests:
             request = dict(request, workdir=self.workdirs.new(), probe=OPTIONS.probe, variant=OPTIONS.variant)
             self.driver.send(request)
-        results = [self.driver.read_message() for _ in requests]
+        results = []
+        for request in requests:
+            result = self.driver.read_message()
+            if not isinstance(result, dict) or result.get("scenario") != request["scenario"]["id"]:
+                self.driver.broken = "results out of order"  # the session cannot be trusted any more
+                self.fail("result %d is for %r, request %d was %r: results must come in request order"
+                          % (len(results) + 1, result.get("scenario") if isinstance(result, dict) else result,
+                             len(results) + 1, request["scenario"]["id"]))
+            results.append(result)
         ran = 0
         for request, result in zip(requests, results):
             scenario = request["scenario"]
