@@ -93,8 +93,12 @@ class Driver(object):
     def send_line(self, text):
         if self.broken:
             raise AssertionError("the driver stopped answering earlier: " + self.broken)
-        self.process.stdin.write(text.encode("utf-8") + b"\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(text.encode("utf-8") + b"\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            self.broken = "the driver exited (status %s)" % self.process.poll()
+            raise AssertionError("%s; stderr: %s" % (self.broken, self.diagnostics()))
 
     def send(self, message):
         self.send_line(json.dumps(message))
@@ -715,7 +719,7 @@ class SessionTest(unittest.TestCase, ShapeChecks):
             self.assertGreaterEqual(elapsed, HANG_TIMEOUT_MS / 1000.0 * 0.9, "answered before the timeout: %s" % result)
             self.assertLess(elapsed, HANG_BOUND)
             leftovers = processes_with(marker)
-            for _ in range(20):  # the kernel may take a moment to tear them down
+            for _ in range(10):  # the kernel may take a moment to tear them down
                 if not leftovers:
                     break
                 time.sleep(0.05)
