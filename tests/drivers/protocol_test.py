@@ -257,6 +257,22 @@ def recorded_requests():
 
 # ---------------------------------------------------------------- leftovers
 
+def session_members(sid):
+    """Live (non-zombie) pids whose session is `sid`."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:  # state ppid pgrp session
+            found.append(int(name))
+    return found
+
+
 def processes_with(marker):
     """Pids whose command line contains `marker`."""
     found = []
@@ -422,8 +438,24 @@ class HelloTest(unittest.TestCase):
             driver.close_stdin()
             self.assertIsNone(driver.read_line(10), "nothing may follow the hello when no request came")
             self.assertEqual(driver.wait(10), 0, "a driver exits 0 at EOF on stdin; stderr: " + driver.diagnostics())
+            self.assert_nothing_left(driver)
         finally:
             driver.stop()
+
+    def assert_nothing_left(self, driver):
+        """The driver ran in a session of its own: once it exited, nothing of that session may remain."""
+        left = session_members(driver.process.pid)
+        for _ in range(10):
+            if not left:
+                break
+            time.sleep(0.05)
+            left = session_members(driver.process.pid)
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.assertEqual(left, [], "processes of the driver's session outlived it")
 
     def test_exit_zero_at_eof_after_requests(self):
         """EOF right after a request: the pending answer still comes, then exit 0."""
@@ -437,6 +469,7 @@ class HelloTest(unittest.TestCase):
             self.assertEqual(result.get("status"), "ran", result.get("reason"))
             self.assertIsNone(driver.read_line(10), "exactly one result line per request")
             self.assertEqual(driver.wait(10), 0, "a driver exits 0 at EOF on stdin; stderr: " + driver.diagnostics())
+            self.assert_nothing_left(driver)
         finally:
             driver.stop()
             workdirs.remove()
