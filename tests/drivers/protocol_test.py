@@ -161,6 +161,11 @@ class Driver(object):
                 except OSError:
                     pass
                 self.process.wait()
+        for pid in session_members(self.process.pid):  # what the driver left behind in its session
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         self.process.stdout.close()
         self.stderr.close()
 
