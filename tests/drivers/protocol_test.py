@@ -8,11 +8,14 @@ Usage:
   protocol_test.py --runner FDCONFORM --scenarios DIR --probe PROBE
                    [--variant JSON] [--expect-python INTERPRETER] [--expect-id ID]
                    [--gate-version X.Y] [--known-gap NAME] [--requests FILE]
-                   -- DRIVER ARGV...
+                   (--driver DESCRIPTOR.json | -- DRIVER ARGV...)
   protocol_test.py --runner FDCONFORM --scenarios DIR --probe PROBE --requests FILE --record-only
 
   --runner         the fdconform binary: real scenarios are turned into requests
                    by the runner itself (through record_driver.py), not by this script
+  --driver         the descriptor file given to `fdconform run --driver`: its argv
+                   starts the driver, its variant goes into every request, and
+                   its id is what every result must carry (unless given here)
   --variant        the request's "variant" object, as a descriptor would give it
   --expect-python  the interpreter the oracle runs under: the hello must name it
                    (CPython, its exact version, id cpython-<version>)
@@ -171,7 +174,7 @@ class Driver(object):
 
 
 def start_driver():
-    driver = Driver(OPTIONS.driver)
+    driver = Driver(OPTIONS.driver_argv)
     hello = driver.read_message()
     return driver, hello
 
@@ -814,16 +817,14 @@ def compare(mine, clause):
 
 
 def parse_options(argv):
-    if "--record-only" in argv and "--" not in argv:
-        argv = argv + ["--", "none"]
-    if "--" not in argv:
-        raise SystemExit("usage: protocol_test.py OPTIONS -- DRIVER ARGV...")
-    split = argv.index("--")
+    """Options before "--"; the driver's argv after it, or from --driver FILE (a runner descriptor)."""
+    split = argv.index("--") if "--" in argv else len(argv)
     parser = argparse.ArgumentParser()
     parser.add_argument("--runner", required=True)
     parser.add_argument("--scenarios", required=True)
     parser.add_argument("--probe", required=True)
-    parser.add_argument("--variant", default="{}")
+    parser.add_argument("--driver", help="a driver descriptor file, as given to 'fdconform run --driver'")
+    parser.add_argument("--variant")
     parser.add_argument("--expect-python")
     parser.add_argument("--expect-id")
     parser.add_argument("--gate-version")
@@ -831,10 +832,27 @@ def parse_options(argv):
     parser.add_argument("--record-only", action="store_true", help="record the requests into --requests and exit")
     parser.add_argument("--known-gap", action="append", default=[], choices=sorted(KNOWN_GAPS))
     options, rest = parser.parse_known_args(argv[:split])
-    options.variant = json.loads(options.variant)
-    options.driver = argv[split + 1:]
-    if not options.driver:
-        raise SystemExit("protocol_test.py: no driver argv after --")
+    options.variant = json.loads(options.variant) if options.variant else None
+    options.driver_argv = argv[split + 1:]
+    if options.driver:
+        if options.driver_argv:
+            raise SystemExit("protocol_test.py: give the driver either with --driver FILE or after --, not both")
+        with open(options.driver) as f:
+            descriptor = json.load(f)
+        if isinstance(descriptor, list):
+            if len(descriptor) != 1:
+                raise SystemExit("protocol_test.py: %s holds %d descriptors; test one at a time"
+                                 % (options.driver, len(descriptor)))
+            descriptor = descriptor[0]
+        options.driver_argv = descriptor["argv"]
+        if options.variant is None:
+            options.variant = descriptor.get("variant") or {}
+        if options.expect_id is None:
+            options.expect_id = descriptor["id"]
+    if options.variant is None:
+        options.variant = {}
+    if not options.driver_argv and not options.record_only:
+        raise SystemExit("usage: protocol_test.py OPTIONS (--driver FILE | -- DRIVER ARGV...)")
     return options, rest
 
 
