@@ -32,6 +32,9 @@ Installation find_installation(std::string binary_dir) {
   std::string source = env_or_empty("FDCONFORM_SOURCE_DIR");
   if (source.empty()) source = FDCONFORM_SOURCE_DIR_DEFAULT;
   inst.oracle_script = lexically_joined(source, "oracle/fdconform_oracle.py");
+  inst.cpython_ext_dir = lexically_joined(binary_dir, FDCONFORM_CPYTHON_EXT_RELATIVE);
+  inst.cpython_tests_script = lexically_joined(source, "cpython_ext/run-cpython-tests");
+  inst.cpython_tests_expectations = lexically_joined(source, "expectations/cpython-tests/test_subprocess.yaml");
   return inst;
 }
 
