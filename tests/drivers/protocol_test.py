@@ -420,7 +420,7 @@ def expected_fds_hold(test, scenario, result):
 # ---------------------------------------------------------------- the tests
 
 class HelloTest(unittest.TestCase):
-    def test_hello_line(self):
+    def test_hello_line_then_exit_zero_at_eof(self):
         driver, hello = start_driver()
         try:
             self.assertEqual(hello.get("fdconform_driver"), 1, hello)
@@ -439,12 +439,7 @@ class HelloTest(unittest.TestCase):
                 self.assertEqual(implementation["language"], "python")
                 self.assertEqual(implementation["version"], version, "the hello must carry the interpreter's version")
                 self.assertEqual(implementation["id"], "cpython-" + version)
-        finally:
-            driver.stop()
-
-    def test_exit_zero_at_eof_without_requests(self):
-        driver, _ = start_driver()
-        try:
+            # EOF with no request at all: nothing more on stdout, exit 0, nothing left behind
             driver.close_stdin()
             self.assertIsNone(driver.read_line(10), "nothing may follow the hello when no request came")
             self.assertEqual(driver.wait(10), 0, "a driver exits 0 at EOF on stdin; stderr: " + driver.diagnostics())
@@ -789,19 +784,28 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.hang("hang-tree", "/bin/sleep MARK & exec /bin/sleep MARK", False)
 
 
-class TimeoutValueTest(unittest.TestCase, ShapeChecks):
-    """Out-of-range timeout_ms values, each on a driver of its own (a driver that
-    hangs on one must not take the other tests with it)."""
+class TimeoutValueTest(unittest.TestCase):
+    """Out-of-range timeout_ms values, on a driver of their own (a driver that
+    hangs on one must not take the other tests with it). The zero one goes
+    last: a driver that waits forever on it has nothing left to break."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.driver, _ = start_driver()
+        cls.workdirs = Workdirs()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.stop()
+        cls.workdirs.remove()
 
     def answer_within_bound(self, timeout_ms):
-        driver, _ = start_driver()
-        workdirs = Workdirs()
         marker = "%d.%06d" % (40 + os.getpid() % 50, int(time.time() * 1000 + timeout_ms) % 1000000)
         try:
             spawn = {"popen": {"argv": ["/bin/sh", "-c", "exec /bin/sleep " + marker, "sh"]}}
-            driver.send(request_for(minimal_scenario("timeout-%s" % timeout_ms, spawn=spawn), workdirs.new(),
-                                    timeout_ms=timeout_ms))
-            result = driver.read_message(3.0)  # nothing to wait for: the answer is immediate
+            self.driver.send(request_for(minimal_scenario("timeout-%s" % timeout_ms, spawn=spawn),
+                                         self.workdirs.new(), timeout_ms=timeout_ms))
+            result = self.driver.read_message(3.0)  # nothing to wait for: the answer is immediate
             # as for any malformed request, which implementation id it carries is not checked
             self.assertEqual(result.get("result"), 1, result)
             self.assertEqual(result.get("status"), "error", "timeout_ms %r with a child that never exits: %s"
@@ -813,14 +817,12 @@ class TimeoutValueTest(unittest.TestCase, ShapeChecks):
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-            driver.stop()
-            workdirs.remove()
 
-    def test_zero_timeout_is_an_error_not_a_wait_forever(self):
-        self.answer_within_bound(0)
-
-    def test_negative_timeout_is_an_error(self):
+    def test_1_negative_timeout_is_an_error(self):
         self.answer_within_bound(-5)
+
+    def test_2_zero_timeout_is_an_error_not_a_wait_forever(self):
+        self.answer_within_bound(0)
 
 
 # Known gaps a driver may be run with (--known-gap NAME): the test is marked
@@ -840,7 +842,7 @@ KNOWN_GAPS = {
     "c-locale-env": (SessionTest, "test_non_ascii_environment"),
     # The oracle takes timeout_ms 0 as "no timer" (setitimer(0) disarms it):
     # a child that never exits is waited for forever and no answer comes.
-    "timeout-zero": (TimeoutValueTest, "test_zero_timeout_is_an_error_not_a_wait_forever"),
+    "timeout-zero": (TimeoutValueTest, "test_2_zero_timeout_is_an_error_not_a_wait_forever"),
 }
 
 
