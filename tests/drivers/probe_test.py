@@ -270,6 +270,40 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual([e["fd"] for e in report["fds"]], [4])
         self.assertEqual(report["fds"][0]["path"].encode("latin-1"), name)
 
+    def test_access_modes_and_status_flags(self):
+        data = self.path("flags.txt")
+        with open(data, "w") as f:
+            f.write("abc")
+        opens = {20: os.O_PATH, 21: os.O_WRONLY | os.O_SYNC | os.O_APPEND, 22: os.O_RDONLY | os.O_DSYNC | os.O_NONBLOCK,
+                 23: os.O_RDWR | os.O_NOATIME, 24: os.O_WRONLY}
+
+        def setup():
+            for target, flags in sorted(opens.items()):
+                place(os.open(data, flags), target)
+            return list(opens)
+
+        status, _ = run_probe(setup, [PROBE, "--report=" + self.report], {}, self.tmp)
+        self.assertEqual(status, 0)
+        fds = dict((e["fd"], (e["access"], e["flags"])) for e in self.read_report()["fds"])
+        self.assertEqual(fds, {20: ("path", []), 21: ("wronly", ["append", "sync"]), 22: ("rdonly", ["nonblock", "dsync"]),
+                               23: ("rdwr", ["noatime"]), 24: ("wronly", [])})
+
+    def test_many_fds_up_to_1023(self):
+        """More fds than one getdents64 buffer holds, up to the last number below 1024."""
+        targets = list(range(3, 1000, 2)) + [1023]
+
+        def setup():
+            first = place(os.open(os.devnull, os.O_RDONLY), targets[0])
+            for target in targets[1:]:
+                os.dup2(first, target)
+            return targets
+
+        status, _ = run_probe(setup, [PROBE, "--report=" + self.report], {}, self.tmp)
+        self.assertEqual(status, 0)
+        report = self.read_report()
+        self.assertEqual([e["fd"] for e in report["fds"]], targets)
+        self.assertEqual(len(set(e["ofd"] for e in report["fds"])), 1, "all dups of one open file description")
+
     def test_closed_stdin_is_absent_and_the_listing_fd_is_left_out(self):
         """With fd 0 closed, the probe's own /proc/self/fd listing takes fd 0: it must not be reported."""
         def setup():
