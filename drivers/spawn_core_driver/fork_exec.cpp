@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "child_wait.hpp"
 #include "outcome.hpp"
 #include "spawn_core/spawn_error.hpp"
 #include "spawn_from_scenario.hpp"
@@ -108,16 +107,7 @@ SpawnRun run_fork_exec(const Json& spec, const SpawnContext& context) {
     return run;
   }
   if (pid == 0) run_child(steps, argv_pointers, context.extra_fd);
-  run.path_used = "fork";
-  if (auto code = wait_with_deadline(pid, context.timeout)) {
-    run.outcome = outcome_from_returncode(*code);
-    return run;
-  }
-  kill_child_tree(pid);
-  reap(pid);
-  reap_adopted_orphans();
-  run.error = timeout_reason(context.timeout);
-  return run;
+  return waited_run(pid, "fork", context.timeout);
 }
 
 }  // namespace driver

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "child_wait.hpp"
 #include "outcome.hpp"
 #include "fdconform_common/signal_names.hpp"
 #include "spawn_core/posix_spawn.hpp"
@@ -104,16 +103,7 @@ SpawnRun run_posix_spawn(const Json& spec, bool search_path, const SpawnContext&
     run.outcome = outcome_from_error(error);
     return run;
   }
-  run.path_used = "posix_spawn";
-  if (auto code = wait_with_deadline(pid, context.timeout)) {
-    run.outcome = outcome_from_returncode(*code);
-    return run;
-  }
-  kill_child_tree(pid);
-  reap(pid);
-  reap_adopted_orphans();
-  run.error = timeout_reason(context.timeout);
-  return run;
+  return waited_run(pid, "posix_spawn", context.timeout);
 }
 
 }  // namespace driver

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "child_wait.hpp"
+#include "outcome.hpp"
+
 namespace driver {
 
 std::vector<std::string> argv_from(const Json& spec, const std::string& where, const PlaceholderValues& placeholders) {
@@ -16,6 +19,20 @@ std::vector<std::string> argv_from(const Json& spec, const std::string& where, c
 
 std::string timeout_reason(std::chrono::milliseconds timeout) {
   return fmt::format("timed out: the child was still running after {} ms and was killed", timeout.count());
+}
+
+SpawnRun waited_run(pid_t pid, const char* path_used, std::chrono::milliseconds timeout) {
+  SpawnRun run;
+  run.path_used = path_used;
+  if (auto code = wait_with_deadline(pid, timeout)) {
+    run.outcome = outcome_from_returncode(*code);
+    return run;
+  }
+  kill_child_tree(pid);
+  reap(pid);
+  reap_adopted_orphans();
+  run.error = timeout_reason(timeout);
+  return run;
 }
 
 SpawnRun spawn_from_scenario(const Json& spawn_block, const SpawnContext& context) {

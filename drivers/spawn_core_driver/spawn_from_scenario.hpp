@@ -44,4 +44,9 @@ std::vector<std::string> argv_from(const Json& spec, const std::string& where, c
 // An error result's reason for a child that outlived its deadline.
 std::string timeout_reason(std::chrono::milliseconds timeout);
 
+// Waits for a child started without a Popen handle (posix_spawn, fork_exec):
+// its returncode as the outcome, or, past the deadline, the child and what it
+// left behind killed and reaped and the run marked timed out.
+SpawnRun waited_run(pid_t pid, const char* path_used, std::chrono::milliseconds timeout);
+
 }  // namespace driver
