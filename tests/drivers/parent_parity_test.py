@@ -12,7 +12,6 @@ plus the hand-written known-state scenario of protocol_test.py.
 """
 import argparse
 import json
-import os
 import sys
 import unittest
 
