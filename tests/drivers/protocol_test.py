@@ -712,6 +712,19 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         reported = [e for e in result["probe"]["env"] if e.startswith("FDCONFORM_U=")]
         self.assertEqual([e.encode("latin-1").decode("utf-8") for e in reported], ["FDCONFORM_U=" + value])
 
+    def test_scenario_parent_that_dies_is_a_harness_error(self):
+        """The child SIGKILLs its parent: an error result with harness_error naming the signal, then service as usual."""
+        spawn = {"popen": {"argv": ["/bin/sh", "-c", "kill -9 $PPID", "sh"]}}
+        result = self.ask(minimal_scenario("parent-killed", spawn=spawn))
+        self.assertEqual(result.get("result"), 1, result)
+        self.assertEqual(result.get("scenario"), "parent-killed")
+        self.assertEqual(result.get("status"), "error", result)
+        harness = result.get("harness_error")
+        self.assertTrue(isinstance(harness, str) and ("9" in harness or "KILL" in harness.upper()),
+                        "PROTOCOL.md: harness_error names the signal; got %r (reason %r)" % (harness, result.get("reason")))
+        after = self.ask(minimal_scenario("parent-killed-after"))
+        self.assertEqual(after["status"], "ran", after.get("reason"))
+
     def test_probe_without_a_report(self):
         """probe.json already there (not JSON): the probe exits 3 (O_EXCL) and the result has no probe report."""
         def plant(workdir):
@@ -828,6 +841,9 @@ KNOWN_GAPS = {
     # ASCII filesystem encoding: os.environ refuses a non-ASCII value, and the
     # cell is an error ("UnicodeEncodeError") rather than a run or a skip.
     "c-locale-env": (SessionTest, "test_non_ascii_environment"),
+    # When the scenario parent dies without a result, the oracle answers an
+    # error whose reason says so but carries no "harness_error" field.
+    "harness-error": (SessionTest, "test_scenario_parent_that_dies_is_a_harness_error"),
     # The oracle takes timeout_ms 0 as "no timer" (setitimer(0) disarms it):
     # a child that never exits is waited for forever and no answer comes.
     "timeout-zero": (TimeoutValueTest, "test_2_zero_timeout_is_an_error_not_a_wait_forever"),
