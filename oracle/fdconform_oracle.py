@@ -36,6 +36,7 @@ SIGRTMAX = 64
 LIBC = ctypes.CDLL(None, use_errno=True)
 SYS_RT_SIGACTION = 13
 SYS_KCMP = 312
+PR_SET_CHILD_SUBREAPER = 36
 KCMP_FILE = 0
 
 
@@ -184,7 +185,7 @@ def fd_table(exclude):
     for fd in list_fds(exclude):
         st = os.fstat(fd)
         try:
-            target = os.readlink("/proc/self/fd/%d" % fd)
+            target = os.readlink(b"/proc/self/fd/%d" % fd).decode("utf-8", "surrogateescape")
         except OSError:
             target = ""
         flags = fcntl.fcntl(fd, fcntl.F_GETFL)
@@ -225,7 +226,7 @@ def c_environ():
     entries = []
     i = 0
     while environ[i] is not None:
-        entries.append(os.fsdecode(environ[i]))
+        entries.append(environ[i].decode("utf-8", "surrogateescape"))
         i += 1
     return entries
 
@@ -401,10 +402,20 @@ def create_resource(spec, resources):
     resources.add(name, place(fd, spec))
 
 
+def native(text):
+    """The str that os functions turn back into this text's UTF-8 bytes.
+
+    The protocol's strings are UTF-8. Under LANG=C, CPython 3.6 encodes str
+    for the OS as ASCII with surrogateescape, so a non-ASCII value must be
+    decoded that way first; on 3.7+ (UTF-8 under the C locale) this is the
+    identity."""
+    return os.fsdecode(text.encode("utf-8", "surrogateescape"))
+
+
 def substitute(text, placeholders):
     for key, value in placeholders.items():
         text = text.replace("{" + key + "}", value)
-    return text
+    return native(text)
 
 
 def noop_handler(signum, frame):
@@ -419,9 +430,9 @@ def prepare_parent(scenario, workdir, placeholders):
     os.environ.update({"PATH": BASE_PATH, "LANG": "C", "FDCONFORM_SCENARIO": scenario["id"]})
     env = parent.get("env") or {}
     for key, value in (env.get("set") or {}).items():
-        os.environ[key] = substitute(value, placeholders)
+        os.environ[native(key)] = substitute(value, placeholders)
     for key in env.get("unset") or []:
-        os.environ.pop(key, None)
+        os.environ.pop(native(key), None)
     closed = list(parent.get("close_std") or [])
     for fd in closed:
         os.close(fd)
@@ -480,13 +491,64 @@ def returncode_outcome(code):
     return {"kind": "exited", "returncode": code}
 
 
+def adopt_orphans():
+    """Makes this scenario parent the reaper of its descendants' orphans, so a
+    timed-out child's own children can still be found and ended."""
+    LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def descendants_of(root):
+    """Every live process below `root`, from /proc's parent links."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as stat_file:
+                fields = stat_file.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(name))
+    found, pending = [], [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
 def kill_tree(pid):
-    for target in (lambda: os.killpg(os.getpgid(pid), signal.SIGKILL) if os.getpgid(pid) != os.getpgid(0) else None,
-                   lambda: os.kill(pid, signal.SIGKILL)):
+    """SIGKILL to the child's process group (unless it is ours: the scenario
+    parent must live to answer), to all its descendants and to the child.
+    The caller reaps the child, then calls reap_adopted_orphans()."""
+    targets = []
+    try:
+        if os.getpgid(pid) != os.getpgid(0):
+            targets.append(lambda: os.killpg(os.getpgid(pid), signal.SIGKILL))
+    except OSError:
+        pass
+    targets += [lambda member=member: os.kill(member, signal.SIGKILL) for member in descendants_of(pid)]
+    targets.append(lambda: os.kill(pid, signal.SIGKILL))
+    for target in targets:
         try:
             target()
         except OSError:
             pass
+
+
+def reap_adopted_orphans():
+    """Kills and reaps what a killed child left to this subreaper. Called after
+    the child itself was reaped, so every remaining child is such an orphan."""
+    while True:
+        for orphan in descendants_of(os.getpid()):
+            try:
+                os.kill(orphan, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
 
 
 class DeadlinePassed(Exception):
@@ -563,7 +625,7 @@ def popen_kwargs(spec, resources, placeholders, report_argument):
     if spec.get("cwd") is not None:
         kwargs["cwd"] = resources.dirs.get(spec["cwd"], substitute(spec["cwd"], placeholders))
     if spec.get("env") is not None:
-        kwargs["env"] = dict((k, substitute(v, placeholders)) for k, v in spec["env"].items())
+        kwargs["env"] = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
     gated = (("process_group", (3, 11)), ("user", (3, 9)), ("group", (3, 9)), ("extra_groups", (3, 9)))
     for key, since in gated:
         if spec.get(key) is not None:
@@ -601,6 +663,7 @@ def run_popen(spec, resources, placeholders, report_argument, timeout):
     except subprocess.TimeoutExpired:
         kill_tree(process.pid)
         process.wait()
+        reap_adopted_orphans()
         outcome.error = TIMEOUT_REASON % (timeout * 1000)
     return outcome
 
@@ -648,7 +711,7 @@ def run_posix_spawn(spec, search, resources, placeholders, report_argument, time
     path = substitute(spec.get("path") or "{probe}", placeholders)
     argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]] + [report_argument]
     if spec.get("env") is not None:
-        env = dict((k, substitute(v, placeholders)) for k, v in spec["env"].items())
+        env = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
     else:
         env = None if VERSION >= (3, 13) else os.environ
     kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders)}
@@ -677,6 +740,7 @@ def waited_outcome(pid, timeout):
     if code is None:
         kill_tree(pid)
         os.waitpid(pid, 0)
+        reap_adopted_orphans()
         outcome.error = TIMEOUT_REASON % (timeout * 1000)
     else:
         outcome.value = returncode_outcome(code)
@@ -710,6 +774,27 @@ def version_tuple(text):
     return tuple(int(part) for part in text.split("."))
 
 
+def numeric_prefix(release):
+    """(6, 1, 0) of a kernel release such as "6.1.0-18-amd64"."""
+    numbers = []
+    for part in release.split("."):
+        digits = ""
+        for character in part:
+            if not character.isdigit():
+                break
+            digits += character
+        if not digits:
+            break
+        numbers.append(int(digits))
+        if len(digits) != len(part):
+            break
+    return tuple(numbers)
+
+
+def kernel_release():
+    return os.uname().release
+
+
 def gate_allows(gate):
     for clause in gate.split(","):
         clause = clause.strip()
@@ -731,6 +816,10 @@ def check_requirements(scenario):
     requires = scenario.get("requires") or {}
     if requires.get("python") and not gate_allows(requires["python"]):
         raise Skip("needs CPython %s" % requires["python"])
+    if requires.get("kernel"):
+        running = kernel_release()
+        if numeric_prefix(running) < version_tuple(requires["kernel"]):
+            raise Skip("requires Linux %s (running %s)" % (requires["kernel"], running))
     if requires.get("root") and os.geteuid() != 0:
         raise Skip("needs root")
     if requires.get("non_root") and os.geteuid() == 0:
@@ -751,7 +840,10 @@ def replay(request):
     scenario = request["scenario"]
     workdir = request["workdir"]
     probe = request["probe"]
-    timeout = request.get("timeout_ms", 10000) / 1000.0
+    timeout_ms = request.get("timeout_ms", 10000)
+    if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= 86400000:
+        raise Malformed("request.timeout_ms: expected 1..86400000, got %r" % (timeout_ms,))
+    timeout = timeout_ms / 1000.0
     placeholders = {"probe": probe, "probe_dir": os.path.dirname(probe) or ".", "workdir": workdir}
     check_requirements(scenario)
     resources, closed = prepare_parent(scenario, workdir, placeholders)
@@ -760,6 +852,7 @@ def replay(request):
     parent = snapshot(exclude)
     parent["resources"] = resource_map(resources, closed)
     result["parent"] = parent
+    adopt_orphans()
     report_path = os.path.join(workdir, "probe.json")
     report_argument = "--report=" + report_path
     spawn = scenario["spawn"]
@@ -844,7 +937,9 @@ def serve_one(line):
             how = "was killed by signal %d" % os.WTERMSIG(status)
         else:
             how = "exited with status %d" % os.WEXITSTATUS(status)
-        return base_result(scenario_id, "error", "the scenario parent %s without a result" % how)
+        result = base_result(scenario_id, "error", "the scenario parent %s without a result" % how)
+        result["harness_error"] = result["reason"]
+        return result
 
 
 def main():
