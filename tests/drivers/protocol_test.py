@@ -828,24 +828,20 @@ class TimeoutValueTest(unittest.TestCase):
 
 # Known gaps a driver may be run with (--known-gap NAME): the test is marked
 # expected-failure, and an unexpected success fails the run, so the marker
-# goes away with the fix.
+# goes away with the fix. The CPython oracle had all five until e1db403;
+# none is declared for any driver now.
 KNOWN_GAPS = {
-    # The CPython oracle does not evaluate requires.kernel (the runner does
-    # before it sends a request, and the spawn_core driver does too).
+    # requires.kernel not evaluated by the driver (the runner does it anyway).
     "kernel-gate": (SessionTest, "test_kernel_gate_skips"),
-    # The CPython oracle kills the timed-out child and its process group
-    # unless that group is the scenario parent's own; a grandchild in that
-    # group keeps running (the spawn_core driver kills the whole tree).
+    # on a timeout only the child and a process group other than the scenario
+    # parent's are killed: a grandchild in the parent's own group survives.
     "hung-tree": (SessionTest, "test_hanging_grandchild_in_the_parents_group_is_killed"),
-    # CPython 3.6 started with LANG=C (as the runner starts drivers) has an
-    # ASCII filesystem encoding: os.environ refuses a non-ASCII value, and the
-    # cell is an error ("UnicodeEncodeError") rather than a run or a skip.
+    # a non-ASCII parent.env value cannot be set under LANG=C (CPython 3.6's
+    # ASCII filesystem encoding) and the cell is an error.
     "c-locale-env": (SessionTest, "test_non_ascii_environment"),
-    # When the scenario parent dies without a result, the oracle answers an
-    # error whose reason says so but carries no "harness_error" field.
+    # a scenario parent that dies is an error without the harness_error field.
     "harness-error": (SessionTest, "test_scenario_parent_that_dies_is_a_harness_error"),
-    # The oracle takes timeout_ms 0 as "no timer" (setitimer(0) disarms it):
-    # a child that never exits is waited for forever and no answer comes.
+    # timeout_ms 0 taken as "no timeout": a child that never exits is waited for forever.
     "timeout-zero": (TimeoutValueTest, "test_2_zero_timeout_is_an_error_not_a_wait_forever"),
 }
 
