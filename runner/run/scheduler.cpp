@@ -1,6 +1,7 @@
 #include "run/scheduler.hpp"
 
 #include <chrono>
+#include <system_error>
 #include <thread>
 
 #include "run/interrupt.hpp"
@@ -66,11 +67,17 @@ bool Scheduler::run() {
   next_cell_ = 0;
   int jobs = std::max(1, plan_.jobs);
   std::vector<std::thread> threads;
+  // Each worker's sessions live here, so a thread that cannot be created loses none of them.
+  std::vector<std::vector<std::unique_ptr<DriverSession>>> sessions(static_cast<std::size_t>(jobs));
+  sessions[0] = std::move(adopted_);
   for (int w = 0; w < jobs; ++w) {
-    std::vector<std::unique_ptr<DriverSession>> sessions;
-    if (w == 0) sessions = std::move(adopted_);
-    threads.emplace_back([this, s = std::move(sessions)]() mutable { worker(std::move(s)); });
+    try {
+      threads.emplace_back([this, &mine = sessions[static_cast<std::size_t>(w)]] { worker(std::move(mine)); });
+    } catch (const std::system_error&) {
+      break;  // no more threads (RLIMIT_NPROC, memory): run with the workers there are
+    }
   }
+  if (threads.empty()) worker(std::move(sessions[0]));  // not even one: do the work on this thread
   for (auto& t : threads) t.join();
   bool complete = true;
   std::lock_guard lock(cells_mutex_);
