@@ -873,8 +873,8 @@ def replay(request):
     result["parent_after"] = {"fds": fd_table(exclude)}
     if not outcome.error:
         try:
-            with open(report_path) as report:
-                result["probe"] = json.load(report)
+            with open(report_path, "rb") as report:  # UTF-8 whatever this interpreter's locale
+                result["probe"] = json.loads(report.read().decode("utf-8"))
         except (OSError, ValueError):
             result["probe"] = None
     return result

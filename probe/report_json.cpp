@@ -8,9 +8,40 @@
 namespace probe {
 namespace {
 
+// The length of the well-formed UTF-8 sequence starting at text[i] (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+size_t utf8_sequence_length(const std::string& text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // bounds of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (size_t k = 2; k < length; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  return length;
+}
+
+// Text as a JSON string. Well-formed UTF-8 is kept as it is, so names and
+// values read the same as in the scenario; any other byte above 0x7F is
+// written as the code point of the same value (U+0080..U+00FF), so the report
+// stays valid JSON whatever the environment or a path holds.
 void append_string(std::string& out, const std::string& text) {
   out += '"';
-  for (const unsigned char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -18,9 +49,14 @@ void append_string(std::string& out, const std::string& text) {
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
       default:
+        if (c >= 0x80) {
+          if (size_t length = utf8_sequence_length(text, i)) {
+            out.append(text, i, length);
+            i += length - 1;
+            break;
+          }
+        }
         if (c < 0x20 || c >= 0x80) {
-          // Bytes outside ASCII are escaped one by one (as U+00XX) so the
-          // report stays valid JSON whatever the environment holds.
           char escaped[8];
           std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
           out += escaped;

@@ -246,8 +246,9 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(os.path.getsize(target), 0, "fds 0-2 untouched")
 
     def test_non_ascii_bytes_round_trip(self):
-        """Bytes >= 0x80 in env entries, argv and paths are written one by one as U+0080..U+00FF,
-        so the exact bytes come back with latin-1, invalid UTF-8 included (probe/report_json.cpp)."""
+        """Well-formed UTF-8 in env entries, argv and paths is written as the same text; any other byte
+        >= 0x80 as U+0080..U+00FF (probe/report_json.cpp), so valid text reads as written and
+        invalid bytes are still told apart."""
         name = os.fsencode(self.tmp) + b"/caf\xc3\xa9-\xff"
         with open(name, "wb") as f:
             f.write(b"x")
@@ -256,19 +257,19 @@ class ProbeTest(unittest.TestCase):
             place(os.open(name, os.O_RDONLY), 4)
             return [4]
 
-        env = {b"U": b"caf\xc3\xa9 \xe2\x98\x83", b"RAW": b"\xff\xfe", b"CTRL": b"a\tb\x01"}
+        env = {b"U": b"caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x90\x8d", b"RAW": b"\xff\xfe",
+               b"CUT": b"a\xc3", b"OVERLONG": b"\xc0\xaf", b"SURROGATE": b"\xed\xa0\x80", b"CTRL": b"a\tb\x01"}
         argv = [os.fsencode(PROBE), b"\xc3\xa9", b"--report=" + os.fsencode(self.report)]
         status, _ = run_probe(setup, argv, env, self.tmp)
         self.assertEqual(status, 0)
         with open(self.report, "rb") as f:
             raw = f.read()
-        self.assertTrue(all(b < 0x80 for b in raw), "the report itself is ASCII")
-        report = json.loads(raw.decode("ascii"))
-        self.assertEqual([e.encode("latin-1") for e in report["env"]],
-                         [b"U=caf\xc3\xa9 \xe2\x98\x83", b"RAW=\xff\xfe", b"CTRL=a\tb\x01"])
-        self.assertEqual(report["argv"][1].encode("latin-1"), b"\xc3\xa9")
+        report = json.loads(raw.decode("utf-8"))
+        self.assertEqual(report["env"], ["U=caf\u00e9 \u2603 \U0001f40d", "RAW=\u00ff\u00fe", "CUT=a\u00c3",
+                                         "OVERLONG=\u00c0\u00af", "SURROGATE=\u00ed\u00a0\u0080", "CTRL=a\tb\x01"])
+        self.assertEqual(report["argv"][1], "\u00e9")
         self.assertEqual([e["fd"] for e in report["fds"]], [4])
-        self.assertEqual(report["fds"][0]["path"].encode("latin-1"), name)
+        self.assertEqual(report["fds"][0]["path"], os.fsdecode(os.fsencode(self.tmp)) + "/caf\u00e9-\u00ff")
 
     def test_access_modes_and_status_flags(self):
         data = self.path("flags.txt")
