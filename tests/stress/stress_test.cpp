@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <ostream>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -53,6 +54,8 @@ struct FdIdentity {
   unsigned long long dev = 0, ino = 0;
   bool operator==(const FdIdentity&) const = default;
 };
+
+void PrintTo(const FdIdentity& id, std::ostream* out) { *out << id.dev << ":" << id.ino; }
 
 // fd number -> identity, from /proc/self/fd (the listing's own fd excluded).
 std::map<int, FdIdentity> open_fds() {
