@@ -884,7 +884,13 @@ def run_scenario_parent(request, channel):
     scenario_id = (request.get("scenario") or {}).get("id", "?")
     try:
         if channel != RESULT_CHANNEL_FD:
-            os.dup2(channel, RESULT_CHANNEL_FD, inheritable=False)
+            try:
+                os.dup2(channel, RESULT_CHANNEL_FD, inheritable=False)
+            except OSError as error:  # typically RLIMIT_NOFILE at or below 1023
+                answer(base_result(scenario_id, "error", "cannot move the result channel to fd %d: %s "
+                                   "(RLIMIT_NOFILE must be above %d)"
+                                   % (RESULT_CHANNEL_FD, error.strerror, RESULT_CHANNEL_FD)), channel)
+                os._exit(0)
             os.close(channel)
         redirect_standard_fds(request["workdir"])
         result = replay(request)
@@ -894,14 +900,18 @@ def run_scenario_parent(request, channel):
         result = base_result(scenario_id, "error", "malformed request: %s" % why)
     except Exception as error:  # the scenario parent must always answer
         result = base_result(scenario_id, "error", "scenario parent failed: %s: %s" % (type(error).__name__, error))
+    answer(result, RESULT_CHANNEL_FD)
+    os._exit(0)
+
+
+def answer(result, fd):
     data = json.dumps(result).encode("utf-8")
     while data:
         try:
-            written = os.write(RESULT_CHANNEL_FD, data)
+            written = os.write(fd, data)
         except OSError:
-            break
+            return  # the driver is gone: nobody to tell
         data = data[written:]
-    os._exit(0)
 
 
 def serve_one(line):

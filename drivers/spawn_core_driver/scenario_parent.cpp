@@ -23,11 +23,11 @@ namespace {
 
 constexpr size_t diagnostics_limit = 4096;
 
-void write_to_channel(const Json& result) {
+void write_to_channel(const Json& result, int fd = result_channel_fd) {
   std::string text = result.dump(-1, ' ', false, Json::error_handler_t::replace);
   size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = write(result_channel_fd, text.data() + done, text.size() - done);
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // the driver is gone: nobody to tell
     done += static_cast<size_t>(n);
@@ -103,11 +103,21 @@ Json replay(const Request& request) {
 }  // namespace
 
 void run_scenario_parent(const Request& request, int channel_fd) {
+  const std::string implementation = implementation_id(request.path);
   if (channel_fd != result_channel_fd) {
-    if (dup3(channel_fd, result_channel_fd, O_CLOEXEC) < 0) _exit(3);
+    if (dup3(channel_fd, result_channel_fd, O_CLOEXEC) < 0) {
+      // Typically RLIMIT_NOFILE at or below 1023: say so on the channel as it is.
+      int error = errno;
+      write_to_channel(error_result(request.scenario_id, implementation,
+                                    fmt::format("cannot move the result channel to fd {}: {} (RLIMIT_NOFILE must be "
+                                                "above {})",
+                                                result_channel_fd, std::generic_category().message(error),
+                                                result_channel_fd)),
+                       channel_fd);
+      _exit(0);
+    }
     close(channel_fd);
   }
-  const std::string implementation = implementation_id(request.path);
   if (!redirect_standard_fds(request.workdir, result_channel_fd)) {
     int error = errno;
     write_to_channel(error_result(request.scenario_id, implementation,

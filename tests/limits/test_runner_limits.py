@@ -132,7 +132,8 @@ class RunnerUnderLimits(unittest.TestCase):
         # Below 1024 no scenario parent can put its result channel at fd 1023.
         status, output = self.run_limited(resource.RLIMIT_NOFILE, NOFILE_LIMIT, False, "-j2")
         document = self.check_run(status, output)
-        self.assert_all_errors(document, output)
+        for cell in self.assert_all_errors(document, output):
+            self.assertIn("RLIMIT_NOFILE", cell["reason"], "the reason names the limit")
 
     def test_process_limit_makes_cells_errors_and_the_run_goes_on(self):
         if os.geteuid() != 0:
