@@ -7,7 +7,6 @@ directory it forgets is found.
 
 Usage: test_harness_hygiene.py FDCONFORM SOURCE_DIR
 """
-import ctypes
 import json
 import os
 import shutil
@@ -18,51 +17,12 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from leftover_processes import become_subreaper, reap_and_list_leftovers  # noqa: E402
+
 FDCONFORM = None
 SOURCE_DIR = None
-PR_SET_CHILD_SUBREAPER = 36
 RUN_BOUND_SECONDS = 300  # a hang detector, not a speed check
-
-
-def become_subreaper():
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-
-
-def our_descendants():
-    """Pids whose parent is this process (orphans land here as we are a subreaper)."""
-    me = os.getpid()
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == me:
-            found.append((int(name), fields[0]))
-    return found
-
-
-def reap_and_list_leftovers():
-    """Reaps zombies we inherited and returns every process still hanging off us."""
-    leftovers = []
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            pid = 0
-        if pid:
-            leftovers.append((pid, "reaped zombie, status %d" % status))
-            continue
-        alive = our_descendants()
-        if not alive or time.monotonic() > deadline:
-            return leftovers + alive
-        time.sleep(0.1)
 
 
 def oracle_args():
