@@ -10,7 +10,6 @@ import fcntl
 import json
 import os
 import platform
-import select
 import signal
 import socket
 import stat
