@@ -41,6 +41,11 @@ std::vector<std::string> env_entries(const EnvList& env) {
   return entries;
 }
 
+int brute_force_close_limit() {
+  const long open_max = sysconf(_SC_OPEN_MAX);
+  return open_max > 0 && open_max < INT32_MAX ? static_cast<int>(open_max) : 256;
+}
+
 ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, const Credentials& credentials,
                            const StdioFds& stdio, int errpipe_read, int errpipe_write) {
   ChildPlan plan;
@@ -64,8 +69,7 @@ ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, con
   plan.fds_to_keep.erase(std::unique(plan.fds_to_keep.begin(), plan.fds_to_keep.end()), plan.fds_to_keep.end());
   plan.close_fds = command.close_fds || !command.pass_fds.empty();
   plan.close_strategy = command.close_strategy;
-  const long open_max = sysconf(_SC_OPEN_MAX);
-  plan.brute_force_limit = open_max > 0 && open_max < INT32_MAX ? static_cast<int>(open_max) : 256;
+  plan.brute_force_limit = brute_force_close_limit();
 
   plan.umask = command.umask;
   plan.restore_signals = command.restore_signals;

@@ -90,6 +90,10 @@ ResolvedArgs resolve_args(const Command& command);
 
 std::vector<std::string> env_entries(const EnvList& env);
 
+// The highest fd number + 1 that brute-force closing tries: sysconf(_SC_OPEN_MAX),
+// read in the parent (256 when it is unknown or out of int range).
+int brute_force_close_limit();
+
 ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, const Credentials& credentials,
                            const StdioFds& stdio, int errpipe_read, int errpipe_write);
 

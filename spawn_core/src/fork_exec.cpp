@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <climits>
 
 #include "child_plan.hpp"
 #include "launch.hpp"
@@ -44,8 +43,7 @@ PreparedForkExec::PreparedForkExec(const ForkExecArgs& args) : plan_(std::make_u
   plan.fds_to_keep = args.fds_to_keep;
   plan.close_fds = args.close_fds;
   plan.close_strategy = CloseStrategy::automatic;
-  const long open_max = sysconf(_SC_OPEN_MAX);
-  plan.brute_force_limit = open_max > 0 && open_max < INT_MAX ? static_cast<int>(open_max) : 256;
+  plan.brute_force_limit = detail::brute_force_close_limit();
   plan.umask = args.umask;
   plan.restore_signals = args.restore_signals;
   plan.start_new_session = args.call_setsid;
