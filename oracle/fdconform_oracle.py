@@ -59,8 +59,19 @@ def features():
         found += ["umask", "user_group"]
     if VERSION >= (3, 10):
         found += ["pipesize", "vfork"]
-    found.append("close_range")
+    # close_fds tries close_range(2) from 3.10 on; the call needs Linux 5.9.
+    if VERSION >= (3, 10) and kernel_has_close_range():
+        found.append("close_range")
     return found
+
+
+def kernel_has_close_range():
+    numbers = []
+    for part in kernel_release().split("-")[0].split(".")[:2]:
+        if not part.isdigit():
+            return False
+        numbers.append(int(part))
+    return tuple(numbers) >= (5, 9)
 
 
 def hello():

@@ -564,10 +564,16 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.check_result(result, "needs-other-user", self.implementation)
         self.assertEqual(result["status"], "skip", result)
         missing = [f for f in ("posix_spawn", "posix_spawn_closefrom", "process_group", "umask", "user_group",
-                               "pipesize", "vfork") if f not in self.hello["features"]]
+                               "pipesize", "vfork", "close_range") if f not in self.hello["features"]]
         for feature in missing:
             result = self.ask(minimal_scenario("needs-" + feature, requires={"features": [feature]}))
             self.assertEqual(result["status"], "skip", "%s is not in the hello's features: %s" % (feature, result))
+
+    def test_announced_features_are_not_skipped(self):
+        for feature in self.hello["features"]:
+            result = self.ask(minimal_scenario("has-" + feature, requires={"features": [feature]}))
+            self.check_result(result, "has-" + feature, self.implementation)
+            self.assertEqual(result["status"], "ran", "%s is in the hello's features: %s" % (feature, result))
 
     def test_kernel_gate_skips(self):
         result = self.ask(minimal_scenario("needs-far-kernel", requires={"kernel": "999.0"}))
