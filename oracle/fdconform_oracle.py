@@ -10,6 +10,7 @@ import fcntl
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import stat
@@ -241,6 +242,12 @@ def c_environ():
     return entries
 
 
+def nofile_limits():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    unlimited = resource.RLIM_INFINITY
+    return {"soft": None if soft == unlimited else soft, "hard": None if hard == unlimited else hard}
+
+
 def snapshot(exclude):
     mask = os.umask(0)
     os.umask(mask)
@@ -250,7 +257,7 @@ def snapshot(exclude):
     return {"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0), "pgid": os.getpgid(0),
             "cwd": os.getcwd(), "umask": "%03o" % mask, "env": c_environ(),
             "uid": uid[0], "euid": uid[1], "suid": uid[2], "gid": gid[0], "egid": gid[1], "sgid": gid[2],
-            "groups": os.getgroups(),
+            "groups": os.getgroups(), "rlimit_nofile": nofile_limits(),
             "signals": {"ignored": names_in_mask(masks.get("SigIgn", 0)),
                         "caught": names_in_mask(masks.get("SigCgt", 0)),
                         "blocked": names_in_mask(masks.get("SigBlk", 0))},
@@ -462,6 +469,12 @@ def prepare_parent(scenario, workdir, placeholders):
     cwd = parent.get("cwd")
     if cwd:
         os.chdir(resources.dirs.get(cwd, cwd))
+    limit = parent.get("nofile_limit")
+    if limit is not None:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise Malformed("scenario.parent.nofile_limit: expected a positive number, got %r" % (limit,))
+        # The soft limit only; fds already above it stay open (X11).
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     return resources, closed
 
 

@@ -1,6 +1,7 @@
 // Identity and environment of the probe process: pids, umask, cwd, env, credentials.
 #include <grp.h>
 #include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,11 @@ ProcessState read_process_state() {
     state.groups.resize(static_cast<size_t>(count));
     const int got = getgroups(count, state.groups.data());
     state.groups.resize(got < 0 ? 0 : static_cast<size_t>(got));
+  }
+  struct rlimit nofile {};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    state.nofile_soft = nofile.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(nofile.rlim_cur);
+    state.nofile_hard = nofile.rlim_max == RLIM_INFINITY ? -1 : static_cast<long long>(nofile.rlim_max);
   }
   return state;
 }

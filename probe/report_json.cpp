@@ -122,6 +122,9 @@ void append_fd(std::string& out, const FdEntry& fd) {
 
 char octal_digit(unsigned value) { return static_cast<char>('0' + (value & 7u)); }
 
+// JSON null for "unlimited".
+void append_limit(std::string& out, long long value) { out += value < 0 ? "null" : std::to_string(value); }
+
 std::string octal_umask(mode_t mask) {
   return {octal_digit(mask >> 6), octal_digit(mask >> 3), octal_digit(mask)};
 }
@@ -152,6 +155,12 @@ std::string to_json(const Snapshot& s) {
   append_key(out, "groups");
   append_list(out, p.groups, [](std::string& o, gid_t g) { o += std::to_string(g); });
   out += ", ";
+  append_key(out, "rlimit_nofile");
+  out += "{\"soft\": ";
+  append_limit(out, p.nofile_soft);
+  out += ", \"hard\": ";
+  append_limit(out, p.nofile_hard);
+  out += "}, ";
   append_key(out, "signals");
   out += "{\"ignored\": ";
   append_signal_names(out, s.signals.ignored);

@@ -33,6 +33,9 @@ struct ProcessState {
   uid_t uid = 0, euid = 0, suid = 0;
   gid_t gid = 0, egid = 0, sgid = 0;
   std::vector<gid_t> groups;
+  // RLIMIT_NOFILE; -1 stands for RLIM_INFINITY. Some runtimes raise their own
+  // soft limit at start-up, and whether a child gets it back is inheritance too.
+  long long nofile_soft = -1, nofile_hard = -1;
 };
 
 struct Snapshot {

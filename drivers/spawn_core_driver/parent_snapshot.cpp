@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -181,6 +182,10 @@ Json take_parent_snapshot(int hidden_fd) {
   snapshot["signals"] = Json{{"ignored", signal_names_in(status_hex("SigIgn"))},
                              {"caught", signal_names_in(status_hex("SigCgt"))},
                              {"blocked", signal_names_in(status_hex("SigBlk"))}};
+  struct rlimit nofile {};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  auto limit = [](rlim_t value) { return value == RLIM_INFINITY ? Json(nullptr) : Json(static_cast<long long>(value)); };
+  snapshot["rlimit_nofile"] = Json{{"soft", limit(nofile.rlim_cur)}, {"hard", limit(nofile.rlim_max)}};
   snapshot["fds"] = take_fd_snapshot(hidden_fd);
   return snapshot;
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -121,6 +122,19 @@ void apply_parent_cwd(const Json& parent, const ResourceTable& resources) {
   if (chdir(target.c_str()) != 0) fail(fmt::format("chdir {}", target));
 }
 
+// Only the soft limit: a scenario parent must not give up its hard limit.
+// Fds already open above the new limit stay open; that is the point (X11).
+void apply_nofile_limit(const Json& parent) {
+  const Json* limit = member(parent, "nofile_limit", "scenario.parent");
+  if (!limit || limit->is_null()) return;
+  long long soft = integer_at(*limit, "scenario.parent.nofile_limit");
+  if (soft < 1) throw RequestError(fmt::format("scenario.parent.nofile_limit: expected a positive number, got {}", soft));
+  struct rlimit nofile {};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) fail("getrlimit RLIMIT_NOFILE");
+  nofile.rlim_cur = static_cast<rlim_t>(soft);
+  if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) fail(fmt::format("setrlimit RLIMIT_NOFILE soft {}", soft));
+}
+
 // glibc's sigaction refuses its two internal signals (32 and 33), and a
 // driver started through posix_spawn inherits them ignored: glibc's
 // posix_spawn child ignores them until exec. The kernel call resets them too,
@@ -184,6 +198,7 @@ PreparedParent prepare_parent(const Json& scenario, const std::string& scenario_
   prepared.resources = create_resources(parent);
   apply_scenario_signals(parent);
   apply_parent_cwd(parent, prepared.resources);
+  apply_nofile_limit(parent);
   return prepared;
 }
 

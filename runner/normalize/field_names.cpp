@@ -14,7 +14,7 @@ bool is_fd_number(std::string_view digits) {
 }  // namespace
 
 bool is_observation_field(std::string_view field) {
-  static constexpr std::array<std::string_view, 21> fixed = {
+  static constexpr std::array<std::string_view, 23> fixed = {
       "outcome",       "outcome.errno",         "outcome.filename",      "child.fds",
       "child.session", "child.pgroup",          "child.umask",           "child.signals.ignored",
       "child.signals.caught", "child.signals.blocked", "child.cwd",     "child.env",
@@ -22,6 +22,7 @@ bool is_observation_field(std::string_view field) {
       "child.groups",  "parent_after.fds",
       "child.signals.libc_internal_ignored", "child.signals.libc_internal_caught",
       "child.signals.libc_internal_blocked",
+      "child.rlimit_nofile.soft", "child.rlimit_nofile.hard",
   };
   if (std::find(fixed.begin(), fixed.end(), field) != fixed.end()) return true;
   constexpr std::string_view fd_prefix = "child.fd.";

@@ -121,6 +121,15 @@ std::string relation(const nlohmann::json& value, const nlohmann::json& parent_v
   return "other";
 }
 
+// One RLIMIT_NOFILE value: the number, "unlimited" (null), or "" when the
+// snapshot has none (a report from before the field existed).
+std::string nofile_limit(const nlohmann::json& snapshot, const char* which) {
+  const auto& limits = member(snapshot, "rlimit_nofile");
+  if (!limits.is_object()) return "";
+  const auto& value = member(limits, which);
+  return value.is_null() ? "unlimited" : text(value);
+}
+
 std::string outcome_text(const nlohmann::json& outcome) {
   std::string kind = text(member(outcome, "kind"));
   if (kind == "exited") return "exited " + text(member(outcome, "returncode"));
@@ -161,6 +170,13 @@ Observation normalize_result(const nlohmann::json& result, const PathSubstitutio
     }
     const auto& groups = member(probe, "groups");
     out["child.groups"] = groups == member(parent, "groups") ? "parent" : joined(groups, ",");
+    // Relative to the parent, as the ids are: the machine's own limits must
+    // not show up in expectations. The parent's are in the parent state,
+    // which every column must agree on.
+    for (const char* which : {"soft", "hard"}) {
+      std::string limit = nofile_limit(probe, which);
+      out[fmt::format("child.rlimit_nofile.{}", which)] = limit == nofile_limit(parent, which) ? "parent" : limit;
+    }
   }
 
   const auto& after = member(result, "parent_after");
@@ -188,6 +204,8 @@ Observation normalize_parent_state(const nlohmann::json& result, const PathSubst
   out["parent.env"] = joined(member(parent, "env"), "\n", &paths);
   for (const char* id : {"uid", "euid", "gid", "egid", "groups"})
     out[fmt::format("parent.{}", id)] = member(parent, id).dump();
+  out["parent.rlimit_nofile.soft"] = nofile_limit(parent, "soft");
+  out["parent.rlimit_nofile.hard"] = nofile_limit(parent, "hard");
   return out;
 }
 

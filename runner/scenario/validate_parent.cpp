@@ -178,10 +178,11 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
         {"default", nlohmann::json::array()},
         {"block", nlohmann::json::array()}}},
       {"resources", nlohmann::json::array()},
+      {"nofile_limit", nullptr},
   };
   if (!node || YamlChecker::is_null(*node)) return out;
   auto& check = ctx.check;
-  auto view = check.map(*node, "parent", {"umask", "cwd", "env", "close_std", "signals", "resources"});
+  auto view = check.map(*node, "parent", {"umask", "cwd", "env", "close_std", "signals", "resources", "nofile_limit"});
   if (!view) return out;
 
   if (auto u = view->find("umask")) out["umask"] = check.octal(*u, "parent.umask", 0777).value_or("022");
@@ -220,6 +221,11 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
     out["resources"] = resources.resources(*r);
   }
   if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) out["cwd"] = check.line(*c, "parent.cwd").value_or("");
+  // The lower bound leaves a scenario parent room for its own pipes; above
+  // 1024 nothing is lowered on a default machine.
+  if (auto n = view->find("nofile_limit"); n && !YamlChecker::is_null(*n))
+    if (auto limit = check.integer(*n, "parent.nofile_limit", min_nofile_limit, max_fd_number + 1))
+      out["nofile_limit"] = *limit;
   return out;
 }
 

@@ -14,6 +14,7 @@
 namespace fdconform {
 
 inline constexpr long long max_fd_number = 1023;
+inline constexpr long long min_nofile_limit = 16;
 // The scenario parent's result channel lives at this fd (docs/PROTOCOL.md), so no resource may take it.
 inline constexpr long long result_channel_fd = 1023;
 

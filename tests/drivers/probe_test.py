@@ -11,6 +11,7 @@ import ctypes
 import fcntl
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -150,6 +151,7 @@ class ProbeTest(unittest.TestCase):
             if has_memfd:
                 keep.append(place(os.memfd_create("probe-test", 0), 15))
             os.umask(0o037)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
             signal.signal(signal.SIGUSR1, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             signal.signal(signal.SIGWINCH, lambda *a: None)        # caught: exec resets it to default
@@ -172,6 +174,9 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual((report["sid"], report["pgid"]), (child, child), "setsid() in the child")
         self.assertEqual(report["cwd"], cwd)
         self.assertEqual(report["umask"], "037")
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        self.assertEqual(report["rlimit_nofile"],
+                         {"soft": 64, "hard": None if hard == resource.RLIM_INFINITY else hard})
         self.assertEqual(report["env"], ["ZED=last-but-first", "A=1", "SPACED=two words", "EMPTY="], "environ order")
         uid, gid = os.getresuid(), os.getresgid()
         self.assertEqual([report[k] for k in ("uid", "euid", "suid")], list(uid))

@@ -629,7 +629,7 @@ class SessionTest(unittest.TestCase, ShapeChecks):
                  "inheritable": True, "flags": ["append"]},
                 {"name": "hidden", "kind": "file", "fd": 8},
                 {"name": "sub", "kind": "dir"},
-            ], "cwd": "sub"}, spawn={"popen": {"argv": ["{probe}", "first"], "close_fds": False}})
+            ], "cwd": "sub", "nofile_limit": 48}, spawn={"popen": {"argv": ["{probe}", "first"], "close_fds": False}})
         result = self.ask(scenario)
         self.check_result(result, "known-state", self.implementation)
         self.assertEqual(result["status"], "ran", result.get("reason"))
@@ -647,7 +647,9 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertTrue(parent_fds[8]["cloexec"], "resources are non-inheritable by default")
         self.assertIn("SIGUSR1", parent["signals"]["ignored"])
         self.assertIn("SIGHUP", parent["signals"]["blocked"])
+        self.assertEqual(parent["rlimit_nofile"]["soft"], 48, "parent.nofile_limit lowers the soft limit")
         # the child
+        self.assertEqual(probe["rlimit_nofile"], parent["rlimit_nofile"], "resource limits are inherited")
         self.assertEqual(probe["umask"], "027")
         self.assertEqual(probe["cwd"], os.path.join(workdir, "sub"))
         self.assertEqual(probe["ppid"], parent["pid"], "the scenario parent spawned the probe")

@@ -97,6 +97,25 @@ TEST(Normalize, MalformedResultsThrowInsteadOfGuessing) {
   EXPECT_THROW(normalize_parent_state(nlohmann::json::object(), paths), std::runtime_error);
 }
 
+TEST(Normalize, NofileLimitsAreRelativeToTheParent) {
+  auto result = hand_made_result();
+  result["parent"]["rlimit_nofile"] = {{"soft", 64}, {"hard", 524288}};
+  result["probe"]["rlimit_nofile"] = {{"soft", 64}, {"hard", 524288}};
+  auto same = normalize_result(result, paths);
+  EXPECT_EQ(same["child.rlimit_nofile.soft"], "parent");
+  EXPECT_EQ(same["child.rlimit_nofile.hard"], "parent");
+
+  // A child that got its soft limit raised (or restored) by the spawner, and no hard limit at all.
+  result["probe"]["rlimit_nofile"] = {{"soft", 1024}, {"hard", nullptr}};
+  auto changed = normalize_result(result, paths);
+  EXPECT_EQ(changed["child.rlimit_nofile.soft"], "1024");
+  EXPECT_EQ(changed["child.rlimit_nofile.hard"], "unlimited");
+
+  auto p = normalize_parent_state(result, paths);
+  EXPECT_EQ(p["parent.rlimit_nofile.soft"], "64");
+  EXPECT_EQ(p["parent.rlimit_nofile.hard"], "524288");
+}
+
 TEST(Normalize, ParentStateCarriesWhatTwoParentsMustShare) {
   auto p = normalize_parent_state(hand_made_result(), paths);
   EXPECT_EQ(p["parent.fds"], "0,1,2,5,6,7");

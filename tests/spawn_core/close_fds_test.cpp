@@ -1,5 +1,6 @@
 // close_fds, pass_fds and each close strategy, observed as the child's fd set.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -74,6 +75,30 @@ TEST_P(CloseFds, PassFdThreeAdjacentToTheStart) {
   auto report = run_probe(command, dir);
   ASSERT_TRUE(report);
   EXPECT_EQ(high_fds(*report), (std::vector<int>{3, 4}));
+}
+
+// X11: an fd opened before the soft RLIMIT_NOFILE was lowered below it.
+// close_range and the /proc walk find it; brute force only loops up to the
+// soft limit, so it is the one strategy that leaves it open, which is why
+// the automatic strategy must never fall back to it while the others work.
+TEST_P(CloseFds, FdAboveALoweredSoftLimit) {
+  InheritableFd above(300);
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.close_strategy = GetParam().strategy;
+  SKIP_UNLESS_ELIGIBLE(command, GetParam().path);
+  struct rlimit saved {};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct rlimit lowered = saved;
+  lowered.rlim_cur = 64;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  auto report = run_probe(command, dir);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(report);
+  if (GetParam().strategy == CloseStrategy::brute_force)
+    EXPECT_TRUE(report->has_fd(300));  // (fds below 64 that the test process inherited are closed)
+  else
+    EXPECT_TRUE(high_fds(*report).empty());
 }
 
 std::string close_case_name(const testing::TestParamInfo<CloseCase>& info) {
