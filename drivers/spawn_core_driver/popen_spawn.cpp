@@ -13,16 +13,16 @@ namespace {
 
 using spawn_core::Stdio;
 
-Stdio stdio_from(const Json* spec, const std::string& where, bool is_stderr, const ResourceTable& resources) {
+Stdio stdio_from(const Json* spec, const std::string& where, const ResourceTable& resources) {
   if (!spec) return Stdio::inherit();
   if (spec->is_string()) {
     std::string name = spec->get<std::string>();
     if (name == "inherit") return Stdio::inherit();
     if (name == "pipe") return Stdio::pipe();
     if (name == "devnull") return Stdio::devnull();
-    if (name == "stdout" && is_stderr) return Stdio::to_stdout();
-    throw RequestError(fmt::format("{}: expected inherit, pipe, devnull{}, {{fd: N}} or {{resource: NAME}}, got \"{}\"", where,
-                                   is_stderr ? ", stdout" : "", name));
+    if (name == "stdout") return Stdio::to_stdout();  // spawn_core raises CPython's errors for stdin and stdout
+    throw RequestError(
+        fmt::format("{}: expected inherit, pipe, devnull, stdout, {{fd: N}} or {{resource: NAME}}, got \"{}\"", where, name));
   }
   object_at(*spec, where);
   if (const Json* fd = member(*spec, "fd", where)) return Stdio::from_fd(resources.resolve_fd(*fd, where + ".fd"));
@@ -60,9 +60,9 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
   if (const Json* executable = member(spec, "executable", where))
     command.executable = substitute_placeholders(string_at(*executable, where + ".executable"), values);
 
-  command.stdin_stream = stdio_from(member(spec, "stdin", where), where + ".stdin", false, context.resources);
-  command.stdout_stream = stdio_from(member(spec, "stdout", where), where + ".stdout", false, context.resources);
-  command.stderr_stream = stdio_from(member(spec, "stderr", where), where + ".stderr", true, context.resources);
+  command.stdin_stream = stdio_from(member(spec, "stdin", where), where + ".stdin", context.resources);
+  command.stdout_stream = stdio_from(member(spec, "stdout", where), where + ".stdout", context.resources);
+  command.stderr_stream = stdio_from(member(spec, "stderr", where), where + ".stderr", context.resources);
 
   if (const Json* close_fds = member(spec, "close_fds", where)) command.close_fds = boolean_at(*close_fds, where + ".close_fds");
   if (const Json* pass_fds = member(spec, "pass_fds", where))

@@ -53,7 +53,7 @@ nlohmann::json id_or_name(ValidationContext& ctx, const YAML::Node& node, const 
   return nullptr;
 }
 
-nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::string& path, bool is_stderr) {
+nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::string& path) {
   if (!node) return "inherit";
   if (node->IsMap()) {
     auto view = ctx.check.map(*node, path, {"fd", "resource"});
@@ -77,9 +77,9 @@ nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::
     }
     return {{"resource", *name}};
   }
-  std::optional<std::string> v =
-      is_stderr ? ctx.check.choice(*node, path, {"inherit", "pipe", "devnull", "stdout"})
-                : ctx.check.choice(*node, path, {"inherit", "pipe", "devnull"});
+  // `stdout` is subprocess.STDOUT for all three: CPython itself decides what
+  // it means for stdin and stdout (an error, differently by version: P11).
+  std::optional<std::string> v = ctx.check.choice(*node, path, {"inherit", "pipe", "devnull", "stdout"});
   if (!v) return "inherit";
   return *v;
 }
@@ -103,9 +103,9 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
   if (auto e = view->find("executable"); e && !YamlChecker::is_null(*e))
     out["executable"] = check.line(*e, "spawn.popen.executable").value_or("");
   out["shell"] = flag(ctx, view->find("shell"), "spawn.popen.shell", false);
-  out["stdin"] = stdio(ctx, view->find("stdin"), "spawn.popen.stdin", false);
-  out["stdout"] = stdio(ctx, view->find("stdout"), "spawn.popen.stdout", false);
-  out["stderr"] = stdio(ctx, view->find("stderr"), "spawn.popen.stderr", true);
+  out["stdin"] = stdio(ctx, view->find("stdin"), "spawn.popen.stdin");
+  out["stdout"] = stdio(ctx, view->find("stdout"), "spawn.popen.stdout");
+  out["stderr"] = stdio(ctx, view->find("stderr"), "spawn.popen.stderr");
   out["close_fds"] = flag(ctx, view->find("close_fds"), "spawn.popen.close_fds", true);
   if (auto p = view->find("pass_fds"); p && !YamlChecker::is_null(*p)) {
     if (auto items = check.sequence(*p, "spawn.popen.pass_fds"))

@@ -44,10 +44,9 @@ void check_posix_spawn_argv(std::string_view function, const std::vector<std::st
 }
 
 void check_command(const Command& command) {
-  // Popen.__init__ (3.13, gh-98966).
-  if (command.stdin_stream.kind == Stdio::Kind::to_stdout || command.stdout_stream.kind == Stdio::Kind::to_stdout) {
-    value_error("STDOUT can only be used for stderr");
-  }
+  // Popen.__init__ (3.13, gh-98966) rejects it for stdout only; stdin=STDOUT
+  // goes through as fd -2 (see Stdio::Kind::to_stdout).
+  if (command.stdout_stream.kind == Stdio::Kind::to_stdout) value_error("STDOUT can only be used for stderr");
   // fork_exec's _sanity_check_python_fd_sequence: non-negative fds only.
   for (int fd : command.pass_fds) {
     if (fd < 0) value_error("bad value(s) in fds_to_keep");

@@ -20,6 +20,8 @@ int planned_fd(const Stdio& stdio) {
       return -1;
     case Stdio::Kind::fd:
       return stdio.fd;
+    case Stdio::Kind::to_stdout:
+      return -2;  // stdin=STDOUT: a bad low fd, so not the posix_spawn path (stdio_setup.cpp)
     default:
       return 3;
   }

@@ -11,6 +11,9 @@ namespace spawn_core::detail {
 
 namespace {
 
+// subprocess.STDOUT, which CPython passes on as an fd number when it is stdin.
+constexpr int stdout_constant = -2;
+
 class StdioBuilder {
  public:
   explicit StdioBuilder(StdioFds& fds) : fds_(fds) {}
@@ -35,7 +38,9 @@ class StdioBuilder {
       case Stdio::Kind::fd:
         return stdio.fd;  // verbatim, even a bad one: the child reports EBADF
       case Stdio::Kind::to_stdout:
-        return -1;  // resolved by the caller (stderr only; validated earlier)
+        // stdin only: stderr's is resolved by the caller and stdout's was
+        // rejected by check_command.
+        return stdout_constant;
     }
     return -1;
   }

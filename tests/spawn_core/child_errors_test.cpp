@@ -116,6 +116,16 @@ TEST_P(ChildErrors, BadRedirectFdIsEbadf) {
   }
 }
 
+// CPython 3.13 rejects STDOUT for stdout only; as stdin it is the fd -2,
+// which keeps the call off posix_spawn (a low fd) and fails the child's dup2.
+TEST_P(ChildErrors, StdinToStdoutIsEbadfInTheChild) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.stdin_stream = spawn_core::Stdio::to_stdout();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  expect_failure(command, {FailedStep::noexec, EBADF, std::nullopt});
+}
+
 TEST_P(ChildErrors, SetpgidIntoAMissingGroupIsEperm) {
   TempDir dir;
   Command command = probe_command(dir);

@@ -40,6 +40,7 @@ TEST(PathChoice, EachPosixSpawnGateFallsBackToVfork) {
   EXPECT_EQ(vfork_when([](Command& c) { c.stdin_stream = Stdio::from_fd(0); }), SpawnPath::vfork);
   EXPECT_EQ(vfork_when([](Command& c) { c.stdout_stream = Stdio::from_fd(2); }), SpawnPath::vfork);
   EXPECT_EQ(vfork_when([](Command& c) { c.stderr_stream = Stdio::to_stdout(); }), SpawnPath::vfork);
+  EXPECT_EQ(vfork_when([](Command& c) { c.stdin_stream = Stdio::to_stdout(); }), SpawnPath::vfork);
   EXPECT_EQ(vfork_when([](Command& c) { c.start_new_session = true; }), SpawnPath::vfork);
   EXPECT_EQ(vfork_when([](Command& c) { c.process_group = -7; }), SpawnPath::vfork);
   EXPECT_EQ(vfork_when([](Command& c) { c.umask = 0; }), SpawnPath::vfork);

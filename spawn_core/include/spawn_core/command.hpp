@@ -20,7 +20,10 @@ struct Stdio {
     pipe,       // PIPE: a new pipe; the parent keeps the other end (close-on-exec)
     devnull,    // DEVNULL: one O_RDWR open of /dev/null shared by every devnull stream
     fd,         // an existing parent fd, used verbatim and never closed by spawn_core
-    to_stdout,  // STDOUT (stderr only): whatever the child's fd 1 becomes
+    // STDOUT. stderr: whatever the child's fd 1 becomes. stdout: ValueError
+    // (3.13). stdin: CPython takes STDOUT's value, -2, as an fd number, so the
+    // child's dup2 onto fd 0 fails with EBADF.
+    to_stdout,
   };
   Kind kind = Kind::inherit;
   int fd = -1;  // for Kind::fd
