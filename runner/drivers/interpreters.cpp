@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <set>
@@ -17,12 +18,41 @@ std::optional<std::string> default_interpreter() {
   return resolve_executable("python3");
 }
 
+namespace {
+
+// The first python3 in the user's $PATH (the drivers' own PATH is fixed:
+// resolve_executable), passing over pyenv's shims, which only forward to one
+// of the versions discovered under the pyenv root.
+std::optional<std::string> python3_on_user_path() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    std::string dir = dirs.substr(start, end - start);
+    start = end + 1;
+    if (dir.ends_with("/shims")) continue;
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/python3";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string pyenv_root() {
+  const char* root = std::getenv("PYENV_ROOT");
+  if (root && *root) return root;
+  const char* home = std::getenv("HOME");
+  return home && *home ? std::string(home) + "/.pyenv" : std::string();
+}
+
 std::vector<std::string> all_interpreters() {
   namespace fs = std::filesystem;
   std::vector<std::string> candidates;
   std::error_code ec;
-  for (fs::directory_iterator it("/root/.pyenv/versions", ec), end; !ec && it != end; it.increment(ec))
-    candidates.push_back((it->path() / "bin" / "python3").string());
+  if (std::string root = pyenv_root(); !root.empty())
+    for (fs::directory_iterator it(root + "/versions", ec), end; !ec && it != end; it.increment(ec))
+      candidates.push_back((it->path() / "bin" / "python3").string());
   for (fs::directory_iterator it("/usr/bin", ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     // python3.N exactly: not python3.N-config, not python3.Nm.
@@ -31,6 +61,8 @@ std::vector<std::string> all_interpreters() {
       candidates.push_back(it->path().string());
   }
   std::sort(candidates.begin(), candidates.end());
+  // Last, so that a version found above keeps its own path as the column's interpreter.
+  if (auto on_path = python3_on_user_path()) candidates.push_back(*on_path);
   std::set<std::string> seen;
   std::vector<std::string> out;
   for (const auto& c : candidates) {

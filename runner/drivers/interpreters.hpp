@@ -17,7 +17,12 @@ struct Interpreter {
 // The default oracle: /usr/bin/python3 when it exists, else python3 on PATH.
 std::optional<std::string> default_interpreter();
 
-// Every /root/.pyenv/versions/*/bin/python3 plus /usr/bin/python3.N, deduplicated by real path.
+// Where pyenv keeps its versions, as `pyenv root` answers: $PYENV_ROOT, else
+// $HOME/.pyenv (empty when neither is set).
+std::string pyenv_root();
+
+// Every <pyenv root>/versions/*/bin/python3 and /usr/bin/python3.N, then
+// python3 on PATH (not a pyenv shim), deduplicated by real path.
 std::vector<std::string> all_interpreters();
 
 // Asks the interpreter its version. nullopt and `error` naming the interpreter when it cannot run.
