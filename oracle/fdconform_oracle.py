@@ -284,11 +284,19 @@ def apply_baseline_signals():
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
+def set_close_on_exec(fd, inheritable):
+    # fcntl rather than os.set_inheritable, which fails on O_PATH fds in 3.6
+    # and 3.7 (I6): setting up the parent must work on every version.
+    flags = fcntl.fcntl(fd, fcntl.F_GETFD)
+    flags = flags & ~fcntl.FD_CLOEXEC if inheritable else flags | fcntl.FD_CLOEXEC
+    fcntl.fcntl(fd, fcntl.F_SETFD, flags)
+
+
 def move_fd(fd, target, inheritable):
     if fd != target:
         os.dup2(fd, target, inheritable=inheritable)
         os.close(fd)
-    os.set_inheritable(target, inheritable)
+    set_close_on_exec(target, inheritable)
     return target
 
 
@@ -361,11 +369,11 @@ def place(fd, spec, sibling=None):
             sibling[0] = fcntl.fcntl(target, fcntl.F_DUPFD_CLOEXEC, 0)
             os.close(target)
         return move_fd(fd, target, inheritable)
-    os.set_inheritable(fd, inheritable)
+    set_close_on_exec(fd, inheritable)
     return fd
 
 
-ACCESS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR}
+ACCESS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR, "path": os.O_PATH}
 
 
 def create_resource(spec, resources):

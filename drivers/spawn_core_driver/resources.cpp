@@ -57,7 +57,8 @@ int access_from(const Json& spec, const std::string& where) {
   if (name == "rdonly") return O_RDONLY;
   if (name == "wronly") return O_WRONLY;
   if (name == "rdwr") return O_RDWR;
-  throw RequestError(fmt::format("{}.access: expected rdonly, wronly or rdwr, got \"{}\"", where, name));
+  if (name == "path") return O_PATH;
+  throw RequestError(fmt::format("{}.access: expected rdonly, wronly, rdwr or path, got \"{}\"", where, name));
 }
 
 // Moves `fd` (close-on-exec, as created) to its place and sets its inheritable

@@ -90,8 +90,11 @@ class ResourceValidator {
 
     if (kind == "file" || kind == "devnull") {
       out["access"] = "rdwr";
+      // `path` is O_PATH: a file only, and it can neither seek nor carry status flags.
       if (auto a = view->find("access"))
-        out["access"] = ctx_.check.choice(*a, path + ".access", {"rdonly", "wronly", "rdwr"}).value_or("rdwr");
+        out["access"] = (kind == "file" ? ctx_.check.choice(*a, path + ".access", {"rdonly", "wronly", "rdwr", "path"})
+                                        : ctx_.check.choice(*a, path + ".access", {"rdonly", "wronly", "rdwr"}))
+                            .value_or("rdwr");
     }
     if (kind == "file") {
       out["content"] = "";
@@ -102,6 +105,13 @@ class ResourceValidator {
       out["offset"] = 0;
       if (auto o = view->find("offset")) out["offset"] = ctx_.check.integer(*o, path + ".offset", 0, 1 << 30).value_or(0);
       out["flags"] = flag_list(view->find("flags"), path + ".flags", {"append", "nonblock", "sync"});
+      if (out["access"] == "path") {
+        if (auto o = view->find("offset"); o && out["offset"] != 0)
+          ctx_.check.error(*o, fmt::format("{}.offset: an O_PATH file (access: path) cannot seek: expected 0", path));
+        if (auto f = view->find("flags"); f && !out["flags"].empty())
+          ctx_.check.error(*f, fmt::format("{}.flags: an O_PATH file (access: path) has no status flags: expected none",
+                                           path));
+      }
     }
     if (kind == "file" || kind == "dir") {
       out["path"] = name;
