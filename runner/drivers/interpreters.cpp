@@ -50,9 +50,13 @@ std::vector<std::string> all_interpreters() {
   namespace fs = std::filesystem;
   std::vector<std::string> candidates;
   std::error_code ec;
-  if (std::string root = pyenv_root(); !root.empty())
+  // root's pyenv too, as before PYENV_ROOT was read: a run under another
+  // HOME (sudo, CI) still finds the machine's interpreters.
+  for (const std::string& root : {pyenv_root(), std::string("/root/.pyenv")}) {
+    if (root.empty()) continue;
     for (fs::directory_iterator it(root + "/versions", ec), end; !ec && it != end; it.increment(ec))
       candidates.push_back((it->path() / "bin" / "python3").string());
+  }
   for (fs::directory_iterator it("/usr/bin", ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     // python3.N exactly: not python3.N-config, not python3.Nm.

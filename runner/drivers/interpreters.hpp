@@ -21,8 +21,9 @@ std::optional<std::string> default_interpreter();
 // $HOME/.pyenv (empty when neither is set).
 std::string pyenv_root();
 
-// Every <pyenv root>/versions/*/bin/python3 and /usr/bin/python3.N, then
-// python3 on PATH (not a pyenv shim), deduplicated by real path.
+// Every <pyenv root>/versions/*/bin/python3 (and /root/.pyenv's), every
+// /usr/bin/python3.N, then python3 on PATH (not a pyenv shim), deduplicated
+// by real path.
 std::vector<std::string> all_interpreters();
 
 // Asks the interpreter its version. nullopt and `error` naming the interpreter when it cannot run.
