@@ -67,12 +67,7 @@ def features():
 
 
 def kernel_has_close_range():
-    numbers = []
-    for part in kernel_release().split("-")[0].split(".")[:2]:
-        if not part.isdigit():
-            return False
-        numbers.append(int(part))
-    return tuple(numbers) >= (5, 9)
+    return numeric_prefix(kernel_release()) >= (5, 9)
 
 
 def hello():

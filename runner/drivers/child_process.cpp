@@ -35,7 +35,10 @@ std::optional<std::string> resolve_executable(const std::string& name) {
     if (::access(name.c_str(), X_OK) == 0) return name;
     return std::nullopt;
   }
-  std::string dirs = driver_path_variable;
+  return find_in_directories(name, driver_path_variable);
+}
+
+std::optional<std::string> find_in_directories(const std::string& name, const std::string& dirs) {
   std::size_t start = 0;
   while (start <= dirs.size()) {
     std::size_t end = dirs.find(':', start);

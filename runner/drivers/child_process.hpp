@@ -16,6 +16,9 @@ std::vector<std::string> driver_environment();
 // argv[0] as an absolute path: as given when it contains '/', else searched in the driver PATH.
 std::optional<std::string> resolve_executable(const std::string& name);
 
+// The first executable NAME in DIRS, a PATH-style list ("/a:/b").
+std::optional<std::string> find_in_directories(const std::string& name, const std::string& dirs);
+
 struct SpawnedChild {
   pid_t pid = -1;
   int stdin_fd = -1;   // write end

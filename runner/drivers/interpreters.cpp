@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <set>
+#include <sstream>
 
 #include "drivers/child_process.hpp"
 #include "scenario/version_gate.hpp"
@@ -25,16 +26,11 @@ namespace {
 // of the versions discovered under the pyenv root.
 std::optional<std::string> python3_on_user_path() {
   const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "";
-  for (std::size_t start = 0; start <= dirs.size();) {
-    std::size_t end = std::min(dirs.find(':', start), dirs.size());
-    std::string dir = dirs.substr(start, end - start);
-    start = end + 1;
-    if (dir.ends_with("/shims")) continue;
-    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/python3";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return std::nullopt;
+  std::string without_shims;
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && !dir.ends_with("/shims")) without_shims += (without_shims.empty() ? "" : ":") + dir;
+  return find_in_directories("python3", without_shims);
 }
 
 }  // namespace

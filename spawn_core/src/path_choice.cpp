@@ -4,6 +4,7 @@
 
 #include "credentials.hpp"
 #include "exec_search.hpp"
+#include "stdio_setup.hpp"
 #include "spawn_core/spawn.hpp"
 
 namespace spawn_core {
@@ -21,7 +22,7 @@ int planned_fd(const Stdio& stdio) {
     case Stdio::Kind::fd:
       return stdio.fd;
     case Stdio::Kind::to_stdout:
-      return -2;  // stdin=STDOUT: a bad low fd, so not the posix_spawn path (stdio_setup.cpp)
+      return detail::stdout_constant;  // stdin=STDOUT: a bad low fd, so not the posix_spawn path
     default:
       return 3;
   }

@@ -11,9 +11,6 @@ namespace spawn_core::detail {
 
 namespace {
 
-// subprocess.STDOUT, which CPython passes on as an fd number when it is stdin.
-constexpr int stdout_constant = -2;
-
 class StdioBuilder {
  public:
   explicit StdioBuilder(StdioFds& fds) : fds_(fds) {}

@@ -7,6 +7,10 @@
 
 namespace spawn_core::detail {
 
+// subprocess.STDOUT's value, which CPython passes on as an fd number when it
+// is given for stdin (Stdio::Kind::to_stdout).
+inline constexpr int stdout_constant = -2;
+
 // -1 everywhere means "not redirected" / "no parent end", as in CPython.
 struct StdioFds {
   int p2cread = -1, p2cwrite = -1;
