@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   run->add_flag("--no-expectations", run_options.no_expectations, "ignore expectation files");
   run->add_flag("--update-expectations", run_options.update_expectations,
                 "rewrite the expectation files from this run (new entries are marked unreviewed)");
+  run->add_flag("--allow-unconfined", run_options.allow_unconfined,
+                "run scenarios marked `unconfined`, whose paths may reach outside their working directory");
   run->add_flag("--cold", run_options.cold, "start a fresh driver for every cell instead of keeping drivers warm");
   // Test-only: makes one implementation deviate on purpose, to prove the harness reports it.
   run->add_option("--deviate", run_options.deviations, "IMPL=WHAT")->group("");

@@ -26,6 +26,7 @@ struct RunOptions {
   bool no_expectations = false;
   bool update_expectations = false;
   bool cold = false;                     // a fresh driver process for every cell
+  bool allow_unconfined = false;         // run scenarios marked `unconfined` (paths outside the workdir)
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);

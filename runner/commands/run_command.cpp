@@ -155,6 +155,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   plan.settings.default_timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
   plan.settings.host = HostFacts::current();
   plan.settings.interrupt_fd = interrupt_fd();
+  plan.settings.allow_unconfined = options.allow_unconfined;
   plan.expectations = options.no_expectations ? nullptr : &expectations;
   plan.cold = options.cold;
 

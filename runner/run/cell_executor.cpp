@@ -25,6 +25,9 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
                              RunDirectory& run_dir, long long cell_number, const CellSettings& settings) {
   using Status = CellObservation::Status;
   if (!column.available) return with_status(Status::error, column.unavailable);
+  if (scenario.unconfined && !settings.allow_unconfined)
+    return with_status(Status::skip, fmt::format("unconfined scenario ({}): runs only with --allow-unconfined",
+                                                 *scenario.unconfined));
   if (auto reason = skip_reason(scenario.requires_, column.hello, settings.host))
     return with_status(Status::skip, *reason);
 

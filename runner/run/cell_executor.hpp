@@ -20,6 +20,7 @@ struct CellSettings {
   std::chrono::milliseconds hello_timeout{30000};
   HostFacts host;
   int interrupt_fd = -1;
+  bool allow_unconfined = false;  // --allow-unconfined
 };
 
 // `session` is the worker's warm session for this column: started when missing or dead, and left

@@ -41,12 +41,18 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
   }
   if (auto t = top.find("tags"); t && !YamlChecker::is_null(*t)) s.tags = check.string_list(*t, "tags").value_or(std::vector<std::string>{});
   if (auto t = top.find("timeout"); t && !YamlChecker::is_null(*t)) s.timeout_seconds = check.positive_number(*t, "timeout");
+  if (auto u = top.find("unconfined")) {
+    if (auto reason = check.line(*u, "unconfined")) {
+      if (reason->empty()) check.error(*u, "unconfined: expected the reason this scenario needs paths outside its workdir");
+      s.unconfined = *reason;
+    }
+  }
 }
 
 void validate_document(YamlChecker& check, const YAML::Node& root, std::string_view expected_id, Scenario& s) {
   auto top = check.map(root, "the scenario",
                        {"format", "id", "title", "description", "covers", "source", "tags", "requires", "parent",
-                        "spawn", "timeout", "expect"});
+                        "spawn", "timeout", "expect", "unconfined"});
   if (!top) return;
   check.require(*top, "the scenario", {"format", "id", "title", "description", "covers", "source", "spawn"});
   validate_metadata(check, *top, expected_id, s);
@@ -63,6 +69,7 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
       {"parent", parent},     {"spawn", spawn},       {"timeout", nullptr}, {"expect", s.expect},
   };
   if (s.timeout_seconds) s.json["timeout"] = *s.timeout_seconds;
+  s.json["unconfined"] = s.unconfined ? nlohmann::json(*s.unconfined) : nlohmann::json(nullptr);
 }
 
 }  // namespace

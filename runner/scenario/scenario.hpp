@@ -28,6 +28,8 @@ struct Scenario {
   std::string source;
   Requirements requires_;
   std::optional<double> timeout_seconds;
+  // Why this scenario names paths outside its cell's workdir; set, it runs only under --allow-unconfined.
+  std::optional<std::string> unconfined;
   nlohmann::json expect = nlohmann::json::object();  // the validated `expect` block (may be empty)
   nlohmann::json json;                                // full scenario with defaults, sent to drivers
 };
