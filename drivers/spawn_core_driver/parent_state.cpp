@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "confined_paths.hpp"
 #include "fdconform_common/signal_names.hpp"
 
 namespace driver {
@@ -114,12 +115,12 @@ void apply_scenario_signals(const Json& parent) {
   if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) fail("sigprocmask");
 }
 
-void apply_parent_cwd(const Json& parent, const ResourceTable& resources) {
+void apply_parent_cwd(const Json& parent, const ResourceTable& resources, bool confined) {
   const Json* cwd = member(parent, "cwd", "scenario.parent");
   if (!cwd) return;
   std::string target = string_at(*cwd, "scenario.parent.cwd");
   if (auto dir = resources.dir_path_of(target)) target = *dir;
-  if (chdir(target.c_str()) != 0) fail(fmt::format("chdir {}", target));
+  change_dir_in_workdir(target, confined);
 }
 
 // Only the soft limit: a scenario parent must not give up its hard limit.
@@ -195,9 +196,10 @@ PreparedParent prepare_parent(const Json& scenario, const std::string& scenario_
 
   PreparedParent prepared;
   prepared.closed_std = close_standard_fds(parent);
-  prepared.resources = create_resources(parent);
+  const bool confined = scenario_is_confined(scenario);
+  prepared.resources = create_resources(parent, confined);
   apply_scenario_signals(parent);
-  apply_parent_cwd(parent, prepared.resources);
+  apply_parent_cwd(parent, prepared.resources, confined);
   apply_nofile_limit(parent);
   return prepared;
 }

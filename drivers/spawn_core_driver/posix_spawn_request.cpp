@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "outcome.hpp"
+#include "confined_paths.hpp"
 #include "fdconform_common/signal_names.hpp"
 #include "spawn_core/posix_spawn.hpp"
 #include "spawn_core/spawn_error.hpp"
@@ -40,8 +41,9 @@ spawn_core::FileAction file_action_from(const Json& action, const std::string& w
     if (const Json* flags = member(spec, "flags", here)) oflag = open_flags_from(*flags, here + ".flags");
     mode_t mode = 0644;
     if (const Json* m = member(spec, "mode", here)) mode = octal_at(*m, here + ".mode");
-    return spawn_core::FileOpen{static_cast<int>(integer_at(*fd, here + ".fd")),
-                                substitute_placeholders(string_at(*path, here + ".path"), context.placeholders), oflag, mode};
+    std::string opened = substitute_placeholders(string_at(*path, here + ".path"), context.placeholders);
+    check_child_open_path(opened, context.placeholders.workdir, context.confined);
+    return spawn_core::FileOpen{static_cast<int>(integer_at(*fd, here + ".fd")), std::move(opened), oflag, mode};
   }
   if (kind == "close") return spawn_core::FileClose{context.resources.resolve_fd(spec, here)};
   if (kind == "dup2") {

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "confined_paths.hpp"
+
 namespace driver {
 namespace {
 
@@ -103,7 +105,7 @@ void write_all(int fd, const std::string& data) {
   }
 }
 
-int open_file_resource(const Json& spec, const std::string& where, const std::string& name) {
+int open_file_resource(const Json& spec, const std::string& where, const std::string& name, bool confined) {
   std::string path = name;
   if (const Json* p = member(spec, "path", where)) path = string_at(*p, where + ".path");
   std::string content;
@@ -116,18 +118,16 @@ int open_file_resource(const Json& spec, const std::string& where, const std::st
 
   // The content is written through a separate open so the resource's own
   // access mode and flags are exactly what the scenario says.
-  int writer = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (writer < 0) fail(fmt::format("creating {}", path));
+  int writer = open_in_workdir(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666, confined);
   write_all(writer, content);
   close(writer);
 
-  int fd = open(path.c_str(), access | flags | O_CLOEXEC);
-  if (fd < 0) fail(fmt::format("opening {}", path));
+  int fd = open_in_workdir(path, access | flags | O_CLOEXEC, 0, confined);
   if (offset != 0 && lseek(fd, offset, SEEK_SET) < 0) fail("lseek");
   return fd;
 }
 
-void create_one(const Json& spec, size_t index, ResourceTable& table) {
+void create_one(const Json& spec, size_t index, ResourceTable& table, bool confined) {
   const std::string where = fmt::format("scenario.parent.resources[{}]", index);
   object_at(spec, where);
   const Json* name_json = member(spec, "name", where);
@@ -160,13 +160,12 @@ void create_one(const Json& spec, size_t index, ResourceTable& table) {
 
   int fd = -1;
   if (kind == "file") {
-    fd = open_file_resource(spec, where, name);
+    fd = open_file_resource(spec, where, name, confined);
   } else if (kind == "dir") {
     std::string path = name;
     if (const Json* p = member(spec, "path", where)) path = string_at(*p, where + ".path");
-    if (mkdir(path.c_str(), 0777) != 0 && errno != EEXIST) fail(fmt::format("mkdir {}", path));
-    fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) fail(fmt::format("opening directory {}", path));
+    make_dir_in_workdir(path, 0777, confined);
+    fd = open_in_workdir(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, confined);
     table.add_dir(name, path);
   } else if (kind == "devnull") {
     fd = open("/dev/null", access_from(spec, where) | status_flags_from(spec, where, true) | O_CLOEXEC);
@@ -214,12 +213,12 @@ int ResourceTable::resolve_fd(const Json& reference, const std::string& where) c
   throw RequestError(fmt::format("{}: expected an fd number or a resource name, got {}", where, describe_type(reference)));
 }
 
-ResourceTable create_resources(const Json& parent_block) {
+ResourceTable create_resources(const Json& parent_block, bool confined) {
   ResourceTable table;
   const Json* list = member(parent_block, "resources", "scenario.parent");
   if (!list) return table;
   size_t index = 0;
-  for (const Json& spec : array_at(*list, "scenario.parent.resources")) create_one(spec, index++, table);
+  for (const Json& spec : array_at(*list, "scenario.parent.resources")) create_one(spec, index++, table, confined);
   return table;
 }
 

@@ -33,6 +33,7 @@ class ResourceTable {
 
 // Creates parent.resources in order. Throws RequestError (bad scenario) or
 // std::system_error (a system call failed).
-ResourceTable create_resources(const Json& parent_block);
+// `confined`: every path stays beneath the cwd (the workdir), see confined_paths.hpp.
+ResourceTable create_resources(const Json& parent_block, bool confined);
 
 }  // namespace driver

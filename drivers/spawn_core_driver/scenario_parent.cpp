@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "child_wait.hpp"
+#include "confined_paths.hpp"
 #include "deviation.hpp"
 #include "parent_snapshot.hpp"
 #include "parent_state.hpp"
@@ -82,7 +83,8 @@ Json replay(const Request& request) {
   adopt_orphans();  // not part of the observed state: lets a timeout end the child's whole tree
   DeviationInEffect deviation = start_deviation(request.deviation);
   SpawnContext context{prepared.resources, placeholders, "--report=" + report_path,
-                       std::chrono::milliseconds(request.timeout_ms), request.path, deviation.extra_fd};
+                       std::chrono::milliseconds(request.timeout_ms), request.path, deviation.extra_fd,
+                       scenario_is_confined(request.scenario)};
   SpawnRun run = spawn_from_scenario(request.scenario.at("spawn"), context);
   end_deviation(deviation);
 

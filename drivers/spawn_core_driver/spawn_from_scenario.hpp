@@ -21,6 +21,7 @@ struct SpawnContext {
   std::chrono::milliseconds timeout;
   spawn_core::SpawnPath path = spawn_core::SpawnPath::automatic;
   std::optional<int> extra_fd;  // deviate extra_fd: one more fd the child must inherit
+  bool confined = true;         // the scenario is not `unconfined`: see confined_paths.hpp
 };
 
 struct SpawnRun {

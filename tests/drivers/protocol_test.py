@@ -834,6 +834,102 @@ class TimeoutValueTest(unittest.TestCase):
         self.answer_within_bound(0)
 
 
+class ConfinementTest(unittest.TestCase):
+    """A scenario is untrusted input: unless it is marked `unconfined`, no path it
+    names may create, truncate or open anything outside the cell's workdir, even
+    when the runner's validator is bypassed (PROTOCOL.md, "Confinement")."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.driver, _ = start_driver()
+        cls.workdirs = Workdirs()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.stop()
+        cls.workdirs.remove()
+
+    def setUp(self):
+        # Outside every cell: a victim file with known content, and an empty folder.
+        self.outside = tempfile.mkdtemp(prefix="fdconform-outside-")
+        self.addCleanup(shutil.rmtree, self.outside, True)
+        self.victim = os.path.join(self.outside, "victim")
+        with open(self.victim, "w") as f:
+            f.write("keep")
+
+    def ask(self, parent=None, spawn=None, unconfined=None, prepare=None):
+        workdir = self.workdirs.new()
+        if prepare:
+            prepare(workdir)
+        scenario = minimal_scenario("confine", parent=parent, spawn=spawn)
+        if unconfined is not None:
+            scenario["unconfined"] = unconfined
+        self.driver.send(request_for(scenario, workdir))
+        return workdir, self.driver.read_message()
+
+    def assert_refused(self, result, what):
+        self.assertEqual(result.get("status"), "error", "%s must be refused, got %s" % (what, result))
+        self.assertIn("workdir", result.get("reason", ""), result)
+        with open(self.victim) as f:
+            self.assertEqual(f.read(), "keep", "%s reached a file outside the workdir" % what)
+        self.assertEqual(sorted(os.listdir(self.outside)), ["victim"], "%s created something outside" % what)
+
+    def file_resource(self, path, kind="file"):
+        resource = {"name": "r", "kind": kind, "path": path}
+        if kind == "file":
+            resource["content"] = "pwned"
+        return {"resources": [resource]}
+
+    def test_absolute_resource_path(self):
+        _, result = self.ask(parent=self.file_resource(self.victim))
+        self.assert_refused(result, "an absolute file resource path")
+
+    def test_dotdot_resource_path(self):
+        relative = os.path.relpath(os.path.join(self.outside, "created"), self.workdirs.root + "/cell-x")
+        _, result = self.ask(parent=self.file_resource(relative))
+        self.assert_refused(result, "a '..' file resource path")
+
+    def test_dotdot_dir_resource(self):
+        relative = os.path.relpath(os.path.join(self.outside, "made"), self.workdirs.root + "/cell-x")
+        _, result = self.ask(parent=self.file_resource(relative, kind="dir"))
+        self.assert_refused(result, "a '..' dir resource path")
+
+    def test_symlinked_folder_inside_the_workdir(self):
+        prepare = lambda workdir: os.symlink(self.outside, os.path.join(workdir, "link"))
+        _, result = self.ask(parent=self.file_resource("link/created"), prepare=prepare)
+        self.assert_refused(result, "a path through a symlinked folder")
+
+    def test_symlinked_file_inside_the_workdir(self):
+        prepare = lambda workdir: os.symlink(self.victim, os.path.join(workdir, "leaf"))
+        _, result = self.ask(parent=self.file_resource("leaf"), prepare=prepare)
+        self.assert_refused(result, "a symlink as the resource itself")
+
+    def test_parent_cwd_above_the_workdir(self):
+        parent = {"cwd": "..", "resources": [{"name": "r", "kind": "file", "content": "x"}]}
+        workdir, result = self.ask(parent=parent)
+        self.assertEqual(result.get("status"), "error", result)
+        self.assertIn("workdir", result.get("reason", ""), result)
+        self.assertFalse(os.path.exists(os.path.join(os.path.dirname(workdir), "r")))
+
+    def test_file_action_outside_the_workdir(self):
+        target = os.path.join(self.outside, "by-file-action")
+        spawn = {"posix_spawn": {"path": "{probe}", "argv": ["{probe}"],
+                                 "file_actions": [{"open": {"fd": 5, "path": target, "flags": ["wronly", "creat"],
+                                                            "mode": "0644"}}]}}
+        _, result = self.ask(spawn=spawn)
+        if result.get("status") == "skip":
+            self.skipTest("this driver does not run posix_spawn: %s" % result.get("reason"))
+        self.assert_refused(result, "a file action opening a path outside the workdir")
+
+    def test_unconfined_scenario_may_leave_the_workdir(self):
+        """The same absolute path works when the scenario says why it needs it."""
+        target = os.path.join(self.outside, "allowed")
+        _, result = self.ask(parent=self.file_resource(target), unconfined="tests/drivers: the escape is the point")
+        self.assertEqual(result.get("status"), "ran", result)
+        with open(target) as f:
+            self.assertEqual(f.read(), "pwned")
+
+
 # Known gaps a driver may be run with (--known-gap NAME): the test is marked
 # expected-failure, and an unexpected success fails the run, so the marker
 # goes away with the fix. The CPython oracle had all five until e1db403;
