@@ -4,12 +4,13 @@ subprocess.Popen, os.posix_spawn(p) and os.fork + os.execv.
 Speaks docs/PROTOCOL.md on stdin/stdout. Standard library only; runs on
 CPython 3.6 to 3.13 (mind the syntax: nothing newer than 3.6).
 """
-import ctypes
+import codecs
 import errno
 import fcntl
 import json
 import os
 import platform
+import re
 import resource
 import signal
 import socket
@@ -17,6 +18,15 @@ import stat
 import subprocess
 import sys
 import warnings
+
+try:  # kcmp, raw rt_sigaction, the C environ and prctl; everything else works without them
+    import ctypes
+    LIBC = ctypes.CDLL(None, use_errno=True)
+    LIBC_MISSING = None
+except Exception as _error:  # ImportError (no _ctypes), OSError (no libc to load)
+    ctypes = None
+    LIBC = None
+    LIBC_MISSING = "%s: %s" % (type(_error).__name__, _error)
 
 RESULT_CHANNEL_FD = 1023
 TIMEOUT_REASON = "timed out: the child was still running after %d ms and was killed"
@@ -27,17 +37,25 @@ if VERSION.releaselevel == "final":
 else:
     VERSION_TEXT = "%d.%d.%d%s%d" % (VERSION[:3] + (VERSION.releaselevel[0], VERSION.serial))
 IMPLEMENTATION_ID = "cpython-" + VERSION_TEXT
+# 3.12+ warns before a fork when /proc/self/stat's thread count is above 1;
+# it splits that line on spaces, so a process name with a space misreads it.
+# The oracle has one thread: the warning is always spurious here.
+warnings.filterwarnings("ignore", message=r"This process .* is multi-threaded, use of fork\(\)",
+                        category=DeprecationWarning)
 CLASSIC_SIGNALS = [None, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
                    "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
                    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
                    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"]
 SIGRTMIN = 34
 SIGRTMAX = 64
-LIBC = ctypes.CDLL(None, use_errno=True)
 SYS_RT_SIGACTION = 13
 SYS_KCMP = 312
+PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 KCMP_FILE = 0
+REPORT_EXIT_FAILED = 3   # the probe's status when it could not write its report (docs/PROBE.md)
+STDERR_EXCERPT = 300     # characters of the probe's stderr quoted in a one-line reason
+STDERR_KEPT = 4000       # bytes of it kept in the result's "stderr"
 
 
 class Skip(Exception):
@@ -46,6 +64,104 @@ class Skip(Exception):
 
 class Malformed(Exception):
     """The request does not follow the protocol."""
+
+
+class Refused(Exception):
+    """The scenario asks for something the oracle will not do, such as a path
+    outside the workdir in a scenario that is not `unconfined`."""
+
+
+class Failed(Exception):
+    """A step of serving the request failed; the message names the step and the errno."""
+
+
+def os_error_text(error):
+    """"EAGAIN (errno 11: Resource temporarily unavailable)" for an OSError."""
+    number = getattr(error, "errno", None)
+    if not number:
+        return str(error)
+    return "%s (errno %d: %s)" % (errno.errorcode.get(number, "E?"), number, os.strerror(number))
+
+
+def failure_text(error):
+    """One line for any exception: its class, and for an OSError the errno by name."""
+    if isinstance(error, OSError) and getattr(error, "errno", None):
+        text = "%s: %s" % (type(error).__name__, os_error_text(error))
+        if getattr(error, "filename", None) is not None:
+            text += " [%r]" % (error.filename,)
+        return text
+    return "%s: %s" % (type(error).__name__, error)
+
+
+def one_line(text):
+    return " ".join(text.split("\n")).strip()
+
+
+# ---------------------------------------------------------------- text on the wire
+
+def _bytes_as_code_points(error):
+    """Decode error handler: each byte that is not well-formed UTF-8 becomes
+    the code point of the same value (U+0080..U+00FF), as the probe writes it."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("fdconform-bytes", _bytes_as_code_points)
+
+
+def text_of(data):
+    """Bytes from the OS as the probe reports them: well-formed UTF-8 as that text."""
+    return data.decode("utf-8", "fdconform-bytes")
+
+
+def wire_text(text):
+    """A str that may carry surrogate escapes (paths, environ, names decoded
+    with surrogateescape, or with ASCII on 3.6 under LANG=C) as the text of
+    its bytes, so every line the oracle writes is valid UTF-8 JSON."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "surrogatepass")
+    return text_of(data)
+
+
+def wire(value):
+    if isinstance(value, str):
+        return wire_text(value)
+    if isinstance(value, dict):
+        return dict((wire(k), wire(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [wire(v) for v in value]
+    return value
+
+
+def json_line(value):
+    """One protocol line (without the newline): ASCII JSON without lone surrogates."""
+    text = json.dumps(value)
+    if "\\ud" in text:  # a surrogate escape, or a pair for a character above U+FFFF
+        text = json.dumps(wire(value))
+    return text
+
+
+_said = set()
+
+
+def say_once(message):
+    """A diagnostic on the driver's stderr, once per process."""
+    if message in _said:
+        return
+    _said.add(message)
+    try:
+        sys.stderr.write("fdconform_oracle: %s\n" % message)
+        sys.stderr.flush()
+    except Exception:
+        pass
 
 
 def features():
@@ -70,12 +186,24 @@ def kernel_has_close_range():
     return numeric_prefix(kernel_release()) >= (5, 9)
 
 
+def libc_text():
+    try:  # reads sys.executable, which may be empty or unreadable
+        name, version = platform.libc_ver()
+        if name:
+            return "%s %s" % (name, version)
+    except Exception:
+        pass
+    try:
+        return os.confstr("CS_GNU_LIBC_VERSION") or "unknown libc"
+    except (ValueError, OSError):
+        return "unknown libc"
+
+
 def hello():
-    libc_name, libc_version = platform.libc_ver()
     return {"fdconform_driver": 1,
             "implementation": {"id": IMPLEMENTATION_ID, "name": "CPython", "version": VERSION_TEXT,
                                "language": "python",
-                               "detail": "%s; %s %s" % (sys.executable, libc_name, libc_version)},
+                               "detail": "%s; %s" % (sys.executable or "?", libc_text())},
             "features": features()}
 
 
@@ -172,16 +300,18 @@ def status_flags(flags):
 
 def fdinfo_position(fd):
     try:
-        with open("/proc/self/fdinfo/%d" % fd) as info:
+        with open("/proc/self/fdinfo/%d" % fd, "rb") as info:
             for line in info:
-                if line.startswith("pos:"):
+                if line.startswith(b"pos:"):
                     return int(line.split()[1])
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
     return -1
 
 
 def same_open_file(a, b):
+    if LIBC is None:
+        return False  # no ofd classes: the first entry's self-comparison says so
     pid = os.getpid()
     return LIBC.syscall(SYS_KCMP, pid, pid, KCMP_FILE, a, b) == 0
 
@@ -214,12 +344,19 @@ def fd_table(exclude):
 
 
 def signal_masks():
+    """SigBlk, SigIgn and SigCgt of /proc/self/status, read as bytes: the Name
+    line holds the process name as the kernel has it (any bytes, from the
+    interpreter's file name). The last line of each key wins, so nothing a
+    name holds can stand in for the kernel's own lines."""
     masks = {}
-    with open("/proc/self/status") as status:
+    with open("/proc/self/status", "rb") as status:
         for line in status:
-            key, _, value = line.partition(":")
-            if key in ("SigBlk", "SigIgn", "SigCgt"):
-                masks[key] = int(value.strip(), 16)
+            key, _, value = line.partition(b":")
+            if key in (b"SigBlk", b"SigIgn", b"SigCgt"):
+                try:
+                    masks[key.decode("ascii")] = int(value.strip(), 16)
+                except ValueError:
+                    pass
     return masks
 
 
@@ -228,6 +365,8 @@ def names_in_mask(mask):
 
 
 def c_environ():
+    if LIBC is None:  # os.environ mirrors it (step 3 sets it through os.environ)
+        return [(key + b"=" + value).decode("utf-8", "surrogateescape") for key, value in os.environb.items()]
     environ = ctypes.POINTER(ctypes.c_char_p).in_dll(LIBC, "environ")
     entries = []
     i = 0
@@ -263,6 +402,12 @@ def snapshot(exclude):
 
 def reset_signal_raw(number):
     """SIG_DFL through the kernel call: glibc refuses its internal signals 32 and 33."""
+    if LIBC is None:
+        try:
+            signal.signal(number, signal.SIG_DFL)
+        except (OSError, ValueError, RuntimeError):
+            pass  # SIGKILL, SIGSTOP, glibc's own 32 and 33
+        return
     action = (ctypes.c_ulong * 4)()  # handler SIG_DFL (0), flags, restorer, mask
     LIBC.syscall(SYS_RT_SIGACTION, number, ctypes.byref(action), None, 8)
 
@@ -297,9 +442,14 @@ def move_fd(fd, target, inheritable):
 
 def redirect_standard_fds(workdir):
     base = os.path.join(workdir, "parent.")
-    opened = [os.open(base + "stdin", os.O_RDONLY | os.O_CREAT, 0o666),
-              os.open(base + "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666),
-              os.open(base + "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)]
+    # Never through a symlink someone left in the workdir.
+    common = os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        opened = [os.open(base + "stdin", os.O_RDONLY | os.O_CREAT | common, 0o666),
+                  os.open(base + "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | common, 0o666),
+                  os.open(base + "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | common, 0o666)]
+    except OSError as error:
+        raise Failed("cannot create the parent's standard files in %s: %s" % (workdir, os_error_text(error)))
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3) for fd in opened]
     for number, fd in enumerate(high):
         os.dup2(fd, number, inheritable=True)
@@ -314,6 +464,141 @@ def redirect_standard_fds(workdir):
                 os.close(fd)
             except OSError:
                 pass  # the listing's own directory fd
+
+
+# ---------------------------------------------------------------- confined paths
+#
+# A scenario is untrusted input. Unless it carries an `unconfined` reason,
+# every path it makes the scenario parent open or create stays beneath the
+# workdir: absolute paths and '..' are refused, and the path is walked one
+# component at a time from an fd on the workdir without following any symlink.
+
+WALK_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def is_confined(scenario):
+    return scenario.get("unconfined") is None
+
+
+def confined_components(path, where):
+    """The components of a path that must stay beneath the workdir ("." and
+    empty ones dropped); Refused for an absolute path or a '..'."""
+    if path.startswith("/"):
+        raise Refused("%s %r escapes the workdir: it is absolute (a scenario that needs this says why in "
+                      "`unconfined`)" % (where, path))
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise Refused("%s %r escapes the workdir: it has a '..' component (a scenario that needs this says why "
+                      "in `unconfined`)" % (where, path))
+    return parts
+
+
+def refuse_if_symlink(dir_fd, name, where, path):
+    try:
+        mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+    except OSError:
+        return
+    if stat.S_ISLNK(mode):
+        raise Refused("%s %r escapes the workdir: %r is a symlink (a scenario that needs this says why in "
+                      "`unconfined`)" % (where, path, name))
+
+
+def directory_walk(workdir, parts, where, path):
+    """An O_PATH fd on the directory reached by `parts` from the workdir, no symlink followed."""
+    fd = os.open(workdir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in parts:
+            try:
+                next_fd = os.open(name, WALK_FLAGS, dir_fd=fd)
+            except OSError as error:
+                refuse_if_symlink(fd, name, where, path)
+                raise Failed("%s %r: cannot open the directory %r: %s" % (where, path, name, os_error_text(error)))
+            os.close(fd)
+            fd = next_fd
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def lowest_free(fd):
+    """The same open file on the lowest free fd: where the kernel would have
+    put it had the walk's directory fds not been open."""
+    low = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 0)
+    if low < fd:
+        os.close(fd)
+        return low
+    os.close(low)
+    return fd
+
+
+def open_confined(workdir, path, flags, where, mode=0o666):
+    """os.open of `path` beneath the workdir; the last component is opened with
+    O_NOFOLLOW relative to its directory's fd."""
+    parts = confined_components(path, where)
+    leaf = parts.pop() if parts else "."
+    dir_fd = directory_walk(workdir, parts, where, path)
+    try:
+        try:
+            fd = os.open(leaf, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dir_fd)
+        except OSError as error:
+            refuse_if_symlink(dir_fd, leaf, where, path)
+            raise Failed("%s %r: cannot open it: %s" % (where, path, os_error_text(error)))
+        if stat.S_ISLNK(os.fstat(fd).st_mode):  # O_PATH | O_NOFOLLOW opens a symlink itself
+            os.close(fd)
+            raise Refused("%s %r escapes the workdir: %r is a symlink (a scenario that needs this says why in "
+                          "`unconfined`)" % (where, path, leaf))
+    finally:
+        os.close(dir_fd)
+    return lowest_free(fd)
+
+
+def make_dir_confined(workdir, path, where):
+    parts = confined_components(path, where)
+    if not parts:
+        return  # the workdir itself
+    leaf = parts.pop()
+    dir_fd = directory_walk(workdir, parts, where, path)
+    try:
+        os.mkdir(leaf, 0o777, dir_fd=dir_fd)
+    except OSError as error:
+        if error.errno != errno.EEXIST:
+            raise Failed("%s %r: cannot create the directory: %s" % (where, path, os_error_text(error)))
+        refuse_if_symlink(dir_fd, leaf, where, path)
+    finally:
+        os.close(dir_fd)
+
+
+def check_child_open_path(path, workdir, where):
+    """A path the child will open (a posix_spawn open action): relative to the
+    parent's cwd, or under {workdir}/, without '..', and no component that
+    exists already is a symlink. Checked before the spawn, with lstat."""
+    relative, base = path, "."
+    if path == workdir:
+        relative, base = ".", workdir
+    elif path.startswith(workdir.rstrip("/") + "/"):
+        relative, base = path[len(workdir.rstrip("/")) + 1:], workdir
+    parts = confined_components(relative, where)
+    fd = os.open(base, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in parts:
+            try:
+                mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            except OSError:
+                return  # missing: nothing beneath it exists either
+            if stat.S_ISLNK(mode):
+                raise Refused("%s %r escapes the workdir: %r is a symlink (a scenario that needs this says why "
+                              "in `unconfined`)" % (where, path, name))
+            if not stat.S_ISDIR(mode):
+                return
+            try:
+                next_fd = os.open(name, WALK_FLAGS, dir_fd=fd)
+            except OSError:
+                return
+            os.close(fd)
+            fd = next_fd
+    finally:
+        os.close(fd)
 
 
 class Resources(object):
@@ -371,8 +656,14 @@ def place(fd, spec, sibling=None):
 ACCESS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR, "path": os.O_PATH}
 
 
-def create_resource(spec, resources):
+def write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def create_resource(spec, resources, workdir, confined, index):
     name, kind = spec["name"], spec["kind"]
+    where = "scenario.parent.resources[%d].path" % index
     if kind in ("pipe", "socketpair"):
         first, second = ("read", "write") if kind == "pipe" else ("a", "b")
         first_spec, second_spec = spec.get(first) or {}, spec.get(second) or {}
@@ -395,17 +686,31 @@ def create_resource(spec, resources):
         resources.add(name + "." + second, ends[1])
         return
     if kind == "file":
-        path = spec.get("path") or name
-        with open(path, "wb") as writer:
-            writer.write(spec.get("content", "").encode("utf-8", "surrogateescape"))
-        fd = os.open(path, ACCESS[spec.get("access", "rdwr")] | add_status_flags(None, spec.get("flags"), True))
+        path = native(spec.get("path") or name)
+        content = spec.get("content", "").encode("utf-8", "surrogateescape")
+        flags = ACCESS[spec.get("access", "rdwr")] | add_status_flags(None, spec.get("flags"), True)
+        if confined:
+            writer = open_confined(workdir, path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, where)
+            try:
+                write_all(writer, content)
+            finally:
+                os.close(writer)
+            fd = open_confined(workdir, path, flags, where)
+        else:
+            with open(path, "wb") as writer:
+                writer.write(content)
+            fd = os.open(path, flags)
         if spec.get("offset", 0):
             os.lseek(fd, spec["offset"], os.SEEK_SET)
     elif kind == "dir":
-        path = spec.get("path") or name
-        if not os.path.isdir(path):
-            os.mkdir(path, 0o777)
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        path = native(spec.get("path") or name)
+        if confined:
+            make_dir_confined(workdir, path, where)
+            fd = open_confined(workdir, path, os.O_RDONLY | os.O_DIRECTORY, where)
+        else:
+            if not os.path.isdir(path):
+                os.mkdir(path, 0o777)
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         resources.dirs[name] = path
     elif kind == "devnull":
         fd = os.open(os.devnull, ACCESS[spec.get("access", "rdwr")] | add_status_flags(None, spec.get("flags"), True))
@@ -432,10 +737,13 @@ def native(text):
     return os.fsdecode(text.encode("utf-8", "surrogateescape"))
 
 
+PLACEHOLDER = re.compile(r"\{(probe_dir|probe|workdir)\}")
+
+
 def substitute(text, placeholders):
-    for key, value in placeholders.items():
-        text = text.replace("{" + key + "}", value)
-    return native(text)
+    """One pass, left to right, as the spawn_core driver does: a value that
+    itself holds a placeholder's spelling is not substituted again."""
+    return native(PLACEHOLDER.sub(lambda match: placeholders[match.group(1)], text))
 
 
 def noop_handler(signum, frame):
@@ -444,10 +752,14 @@ def noop_handler(signum, frame):
 
 def prepare_parent(scenario, workdir, placeholders):
     parent = scenario.get("parent") or {}
-    os.chdir(workdir)
+    confined = is_confined(scenario)
+    try:
+        os.chdir(workdir)
+    except OSError as error:
+        raise Failed("cannot enter the workdir %s: %s" % (workdir, os_error_text(error)))
     os.umask(int(parent.get("umask", "022"), 8))
     os.environ.clear()
-    os.environ.update({"PATH": BASE_PATH, "LANG": "C", "FDCONFORM_SCENARIO": scenario["id"]})
+    os.environ.update({"PATH": BASE_PATH, "LANG": "C", "FDCONFORM_SCENARIO": native(scenario["id"])})
     env = parent.get("env") or {}
     for key, value in (env.get("set") or {}).items():
         os.environ[native(key)] = substitute(value, placeholders)
@@ -457,8 +769,8 @@ def prepare_parent(scenario, workdir, placeholders):
     for fd in closed:
         os.close(fd)
     resources = Resources()
-    for spec in parent.get("resources") or []:
-        create_resource(spec, resources)
+    for index, spec in enumerate(parent.get("resources") or []):
+        create_resource(spec, resources, workdir, confined, index)
     signals = parent.get("signals") or {}
     for name in signals.get("ignore") or []:
         signal.signal(signal_number(name), signal.SIG_IGN)
@@ -471,7 +783,15 @@ def prepare_parent(scenario, workdir, placeholders):
         signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     cwd = parent.get("cwd")
     if cwd:
-        os.chdir(resources.dirs.get(cwd, cwd))
+        target = resources.dirs.get(cwd, native(cwd))
+        if confined:
+            fd = open_confined(workdir, target, os.O_PATH | os.O_DIRECTORY, "scenario.parent.cwd")
+            try:
+                os.fchdir(fd)
+            finally:
+                os.close(fd)
+        else:
+            os.chdir(target)
     limit = parent.get("nofile_limit")
     if limit is not None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
@@ -499,6 +819,7 @@ class Outcome(object):
         self.value = None
         self.error = None
         self.skip = None
+        self.stderr = None  # what communicate() read from the child's stderr pipe, when it had one
 
 
 def exception_outcome(error):
@@ -520,7 +841,8 @@ def returncode_outcome(code):
 def adopt_orphans():
     """Makes this scenario parent the reaper of its descendants' orphans, so a
     timed-out child's own children can still be found and ended."""
-    LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    if LIBC is not None:
+        LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def descendants_of(root):
@@ -633,15 +955,33 @@ def octal_or_int(value):
     return int(value, 8) if isinstance(value, str) else value
 
 
+def argv_from(spec, placeholders, where):
+    """The spawn's argv as the spawn_core driver builds it: absent, the probe;
+    a string, that one string (placeholders substituted); a list, each item."""
+    argv = spec.get("argv")
+    if argv is None:
+        return [native(placeholders["probe"])]
+    if isinstance(argv, str):
+        return [substitute(argv, placeholders)]
+    if not isinstance(argv, list) or not all(isinstance(item, str) for item in argv):
+        raise Malformed("%s.argv: expected a string or a list of strings" % where)
+    return [substitute(item, placeholders) for item in argv]
+
+
 def popen_kwargs(spec, resources, placeholders, report_argument):
-    argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]]
+    argv = argv_from(spec, placeholders, "scenario.spawn.popen")
     kwargs = {"close_fds": spec.get("close_fds", True), "restore_signals": spec.get("restore_signals", True),
               "start_new_session": spec.get("start_new_session", False)}
-    if spec.get("shell"):
-        argv = [" ".join(argv) + " " + report_argument] + []
-        kwargs["shell"] = True
+    # The report argument goes last; with a shell it belongs to the command
+    # string, argv[0] (the rest are the shell's $0, $1, ...).
+    if spec.get("shell") and argv:
+        argv[0] += " " + report_argument
     else:
         argv.append(report_argument)
+    if spec.get("shell"):
+        kwargs["shell"] = True
+        if isinstance(spec.get("argv"), str):
+            argv = argv[0]  # a string argv reaches Popen as one string
     if spec.get("executable") is not None:
         kwargs["executable"] = substitute(spec["executable"], placeholders)
     for stream in ("stdin", "stdout", "stderr"):
@@ -682,7 +1022,7 @@ def run_popen(spec, resources, placeholders, report_argument, timeout):
             return outcome
     try:
         if process.stdin or process.stdout or process.stderr:
-            process.communicate(timeout=timeout)
+            _, outcome.stderr = process.communicate(timeout=timeout)
         else:
             wait_for_popen(process, timeout)
         outcome.value = returncode_outcome(process.returncode)
@@ -706,16 +1046,19 @@ OPEN_FLAGS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR, "
               "nonblock": os.O_NONBLOCK}
 
 
-def file_actions(actions, resources, placeholders):
+def file_actions(actions, resources, placeholders, confined):
     converted = []
-    for action in actions:
+    for index, action in enumerate(actions):
         if "open" in action:
             spec = action["open"]
             flags = 0
             for name in spec.get("flags") or ["rdonly"]:
                 flags |= OPEN_FLAGS[name]
-            converted.append((os.POSIX_SPAWN_OPEN, spec["fd"], substitute(spec["path"], placeholders), flags,
-                              int(spec.get("mode", "0644"), 8)))
+            path = substitute(spec["path"], placeholders)
+            if confined:
+                check_child_open_path(path, native(placeholders["workdir"]),
+                                      "scenario.spawn file_actions[%d].open.path" % index)
+            converted.append((os.POSIX_SPAWN_OPEN, spec["fd"], path, flags, int(spec.get("mode", "0644"), 8)))
         elif "close" in action:
             converted.append((os.POSIX_SPAWN_CLOSE, resources.resolve(action["close"])))
         elif "dup2" in action:
@@ -730,17 +1073,17 @@ def file_actions(actions, resources, placeholders):
     return converted
 
 
-def run_posix_spawn(spec, search, resources, placeholders, report_argument, timeout):
+def run_posix_spawn(spec, search, resources, placeholders, report_argument, timeout, confined):
     if not hasattr(os, "posix_spawn"):
         raise Skip("os.posix_spawn needs CPython 3.8+")
     function = os.posix_spawnp if search else os.posix_spawn
     path = substitute(spec.get("path") or "{probe}", placeholders)
-    argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]] + [report_argument]
+    argv = argv_from(spec, placeholders, "scenario.spawn.posix_spawn") + [report_argument]
     if spec.get("env") is not None:
         env = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
     else:
         env = None if VERSION >= (3, 13) else os.environ
-    kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders)}
+    kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders, confined)}
     if spec.get("setpgroup") is not None:
         kwargs["setpgroup"] = spec["setpgroup"]
     if spec.get("resetids"):
@@ -774,9 +1117,14 @@ def waited_outcome(pid, timeout):
 
 
 def run_fork_exec(spec, resources, placeholders, report_argument, timeout):
-    argv = [substitute(a, placeholders) for a in spec.get("argv") or ["{probe}"]] + [report_argument]
+    argv = argv_from(spec, placeholders, "scenario.spawn.fork_exec") + [report_argument]
     steps = spec.get("steps") or []
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as error:  # what os.fork() raises is the observation, as for Popen
+        outcome = Outcome()
+        outcome.value = exception_outcome(error)
+        return outcome
     if pid == 0:
         try:
             for step in steps:
@@ -859,18 +1207,75 @@ def check_requirements(scenario):
 
 def base_result(scenario_id, status, reason=None):
     return {"result": 1, "scenario": scenario_id, "implementation": IMPLEMENTATION_ID, "status": status,
-            "reason": reason, "outcome": None, "parent": None, "parent_after": None, "probe": None}
+            "reason": None if reason is None else one_line(reason), "outcome": None, "parent": None,
+            "parent_after": None, "probe": None}
+
+
+def read_report(path):
+    """(whether a file is at `path`, the report it holds or None)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as error:
+        return error.errno != errno.ENOENT, None
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError:
+        return True, None
+    finally:
+        os.close(fd)
+    try:  # UTF-8 whatever this interpreter's locale
+        return True, json.loads(b"".join(chunks).decode("utf-8"))
+    except Exception:  # not UTF-8, not JSON, nested too deep
+        return True, None
+
+
+def probe_stderr(outcome, workdir):
+    """What the child wrote on stderr: the pipe communicate() read, else the
+    parent's stderr file, which the child inherited unless the scenario said otherwise."""
+    data = outcome.stderr
+    if data is None:
+        try:
+            fd = os.open(os.path.join(workdir, "parent.stderr"), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return ""
+        try:
+            size = os.fstat(fd).st_size
+            if size > STDERR_KEPT:
+                os.lseek(fd, size - STDERR_KEPT, os.SEEK_SET)
+            data = os.read(fd, STDERR_KEPT)
+        except OSError:
+            data = b""
+        finally:
+            os.close(fd)
+    return text_of(data[-STDERR_KEPT:])
+
+
+def report_failure_reason(report_path, stderr_text):
+    reason = ("the probe could not write its report: it exited with status %d and left nothing at %s"
+              % (REPORT_EXIT_FAILED, report_path))
+    excerpt = one_line(stderr_text)
+    if not excerpt:
+        return reason + "; its stderr was empty"
+    if len(excerpt) > STDERR_EXCERPT:
+        excerpt = "..." + excerpt[-STDERR_EXCERPT:]
+    return reason + "; its stderr: " + excerpt
 
 
 def replay(request):
     scenario = request["scenario"]
-    workdir = request["workdir"]
-    probe = request["probe"]
+    workdir = native(request["workdir"])
+    probe = native(request["probe"])
     timeout_ms = request.get("timeout_ms", 10000)
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= 86400000:
         raise Malformed("request.timeout_ms: expected 1..86400000, got %r" % (timeout_ms,))
     timeout = timeout_ms / 1000.0
     placeholders = {"probe": probe, "probe_dir": os.path.dirname(probe) or ".", "workdir": workdir}
+    confined = is_confined(scenario)
     check_requirements(scenario)
     resources, closed = prepare_parent(scenario, workdir, placeholders)
     exclude = (RESULT_CHANNEL_FD,)
@@ -881,33 +1286,139 @@ def replay(request):
     adopt_orphans()
     report_path = os.path.join(workdir, "probe.json")
     report_argument = "--report=" + report_path
-    spawn = scenario["spawn"]
+    spawn = scenario.get("spawn")
+    if not isinstance(spawn, dict):
+        raise Malformed("spawn: expected popen, posix_spawn, posix_spawnp or fork_exec")
     if "popen" in spawn:
         outcome = run_popen(spawn["popen"], resources, placeholders, report_argument, timeout)
     elif "posix_spawn" in spawn or "posix_spawnp" in spawn:
         search = "posix_spawnp" in spawn
         outcome = run_posix_spawn(spawn["posix_spawnp" if search else "posix_spawn"], search, resources,
-                                  placeholders, report_argument, timeout)
+                                  placeholders, report_argument, timeout, confined)
     elif "fork_exec" in spawn:
         outcome = run_fork_exec(spawn["fork_exec"], resources, placeholders, report_argument, timeout)
     else:
         raise Malformed("spawn: expected popen, posix_spawn, posix_spawnp or fork_exec")
     if outcome.error:
         result["status"] = "error"
-        result["reason"] = outcome.error
+        result["reason"] = one_line(outcome.error)
     result["outcome"] = outcome.value
     result["parent_after"] = {"fds": fd_table(exclude)}
     if not outcome.error:
-        try:
-            with open(report_path, "rb") as report:  # UTF-8 whatever this interpreter's locale
-                result["probe"] = json.loads(report.read().decode("utf-8"))
-        except (OSError, ValueError):
-            result["probe"] = None
+        present, result["probe"] = read_report(report_path)
+        if not present and outcome.value == {"kind": "exited", "returncode": REPORT_EXIT_FAILED}:
+            # The probe's own failure, not an observation (docs/PROBE.md: status 3).
+            stderr_text = probe_stderr(outcome, workdir)
+            result["status"] = "error"
+            result["reason"] = report_failure_reason(report_path, stderr_text)
+            result["stderr"] = stderr_text
     return result
 
 
-def run_scenario_parent(request, channel):
-    scenario_id = (request.get("scenario") or {}).get("id", "?")
+# ---------------------------------------------------------------- dying with the runner
+
+def die_with_parent(signum, expected_parent):
+    """PR_SET_PDEATHSIG: `signum` when the parent dies. The parent may have died
+    before the call took effect: then exit at once. False when prctl is missing or fails."""
+    if LIBC is None or LIBC.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
+        return False
+    if os.getppid() != expected_parent:
+        os._exit(1)
+    return True
+
+
+GUARDED_SIGNALS = (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def start_guardian():
+    """Splits the process the runner started in two. This one becomes the
+    guardian: a child subreaper that dies with the runner (its death signal,
+    SIGTERM, is waited for, not handled) and then kills everything below it,
+    orphans included. The child, which dies with the guardian (SIGKILL),
+    returns from here and serves the protocol; its scenario parents die with
+    it. Without ctypes, prctl or a fork, the driver serves unguarded and says so."""
+    if LIBC is None:
+        say_once("ctypes/libc unavailable (%s): the driver cannot die with the runner (PR_SET_PDEATHSIG) "
+                 "nor adopt orphans (PR_SET_CHILD_SUBREAPER)" % LIBC_MISSING)
+        return
+    runner = os.getppid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, GUARDED_SIGNALS)
+    if LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0 or \
+            LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        problem = os_error_text(OSError(ctypes.get_errno(), "prctl"))
+        LIBC.prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        say_once("prctl failed with %s: the driver will not die with the runner" % problem)
+        return
+    if os.getppid() != runner:
+        os._exit(1)  # the runner is already gone: nobody to serve
+    guardian = os.getpid()
+    try:
+        worker = os.fork()
+    except OSError as error:
+        LIBC.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        die_with_parent(signal.SIGKILL, runner)
+        say_once("cannot fork the guardian (os.fork() failed with %s): serving unguarded, so a runner killed "
+                 "with SIGKILL may leave this driver's children behind" % os_error_text(error))
+        return
+    if worker == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])  # the baseline: an empty mask
+        die_with_parent(signal.SIGKILL, guardian)
+        return
+    guard(worker)
+
+
+def guard(worker):
+    """The guardian's life: wait for the worker's exit or the runner's death,
+    end every process left below, and leave the way the worker did."""
+    try:  # the worker's stdin and stdout: hold no copy of them
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+    status = None
+    while status is None:
+        signum = signal.sigwaitinfo(GUARDED_SIGNALS).si_signo
+        if signum != signal.SIGCHLD:  # the runner died (PR_SET_PDEATHSIG), or we are told to stop
+            reap_adopted_orphans()
+            exit_like(signum, None)
+        while True:
+            try:
+                pid, reaped = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if not pid:
+                break
+            if pid == worker:
+                status = reaped
+    reap_adopted_orphans()  # whatever a dead scenario parent left to us
+    exit_like(None, status)
+
+
+def exit_like(signum, status):
+    if status is not None:
+        if not os.WIFSIGNALED(status):
+            os._exit(os.WEXITSTATUS(status))
+        signum = os.WTERMSIG(status)
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+        if signum != signal.SIGKILL:
+            signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+        os.kill(os.getpid(), signum)
+    finally:
+        os._exit(128 + signum)
+
+
+# ---------------------------------------------------------------- serving requests
+
+def run_scenario_parent(request, channel, driver):
+    die_with_parent(signal.SIGKILL, driver)
+    scenario_id = request["scenario"].get("id", "?")
+    out = channel
     try:
         if channel != RESULT_CHANNEL_FD:
             try:
@@ -918,20 +1429,25 @@ def run_scenario_parent(request, channel):
                                    % (RESULT_CHANNEL_FD, error.strerror, RESULT_CHANNEL_FD)), channel)
                 os._exit(0)
             os.close(channel)
-        redirect_standard_fds(request["workdir"])
+            out = RESULT_CHANNEL_FD
+        redirect_standard_fds(native(request["workdir"]))
         result = replay(request)
     except Skip as why:
         result = base_result(scenario_id, "skip", str(why))
     except Malformed as why:
         result = base_result(scenario_id, "error", "malformed request: %s" % why)
-    except Exception as error:  # the scenario parent must always answer
-        result = base_result(scenario_id, "error", "scenario parent failed: %s: %s" % (type(error).__name__, error))
-    answer(result, RESULT_CHANNEL_FD)
-    os._exit(0)
+    except (Refused, Failed) as why:
+        result = base_result(scenario_id, "error", str(why))
+    except BaseException as error:  # the scenario parent must always answer
+        result = base_result(scenario_id, "error", "scenario parent failed: %s" % failure_text(error))
+    try:
+        answer(result, out)
+    finally:
+        os._exit(0)
 
 
 def answer(result, fd):
-    data = json.dumps(result).encode("utf-8")
+    data = json_line(result).encode("ascii")
     while data:
         try:
             written = os.write(fd, data)
@@ -940,35 +1456,78 @@ def answer(result, fd):
         data = data[written:]
 
 
+def parse_request(line):
+    """The request of one line (bytes), or Malformed saying what is wrong with it."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Malformed("not UTF-8: %s" % error)
+    try:
+        request = json.loads(text)
+    except Exception as error:  # ValueError, RecursionError for absurd nesting
+        raise Malformed("not JSON: %s" % failure_text(error))
+    if not isinstance(request, dict) or request.get("request") != 1:
+        raise Malformed("not a protocol-1 request")
+    for key in ("scenario", "workdir", "probe"):
+        if key not in request:
+            raise Malformed("missing %r" % key)
+    if not isinstance(request["scenario"], dict):
+        raise Malformed("scenario: expected an object")
+    for key in ("workdir", "probe"):
+        if not isinstance(request[key], str) or not request[key] or "\0" in request[key]:
+            raise Malformed("%s: expected a non-empty path" % key)
+    return request
+
+
 def serve_one(line):
     try:
-        request = json.loads(line)
-        if not isinstance(request, dict) or request.get("request") != 1:
-            raise ValueError("not a protocol-1 request")
-        for key in ("scenario", "workdir", "probe"):
-            if key not in request:
-                raise ValueError("missing %r" % key)
-    except ValueError as error:
-        return base_result("?", "error", "malformed request: %s" % error)
-    scenario_id = request["scenario"].get("id", "?") if isinstance(request["scenario"], dict) else "?"
-    read_end, write_end = os.pipe()
+        request = parse_request(line)
+    except Malformed as why:
+        return base_result("?", "error", "malformed request: %s" % why)
+    scenario_id = request["scenario"].get("id", "?")
+    try:
+        return run_in_scenario_parent(request, scenario_id)
+    except Failed as why:
+        return base_result(scenario_id, "error", str(why))
+    except Exception as error:
+        return base_result(scenario_id, "error", "the driver failed while serving the request: %s"
+                           % failure_text(error))
+
+
+def run_in_scenario_parent(request, scenario_id):
+    try:
+        read_end, write_end = os.pipe()
+    except OSError as error:
+        raise Failed("cannot create the scenario parent's result pipe: os.pipe() failed with %s"
+                     % os_error_text(error))
+    driver = os.getpid()
     sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
+    try:
+        pid = os.fork()
+    except OSError as error:  # EAGAIN under RLIMIT_NPROC, ENOMEM
         os.close(read_end)
-        run_scenario_parent(request, write_end)
+        os.close(write_end)
+        raise Failed("cannot start the scenario parent: os.fork() failed with %s" % os_error_text(error))
+    if pid == 0:
+        try:
+            os.close(read_end)
+            run_scenario_parent(request, write_end, driver)
+        finally:
+            os._exit(1)  # never back into the driver's loop
     os.close(write_end)
     chunks = []
-    while True:
-        chunk = os.read(read_end, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(read_end)
-    _, status = os.waitpid(pid, 0)
+    try:
+        while True:
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
     try:
         return json.loads(b"".join(chunks).decode("utf-8"))
-    except ValueError:
+    except Exception:
         if os.WIFSIGNALED(status):
             how = "was killed by signal %d" % os.WTERMSIG(status)
         else:
@@ -978,18 +1537,48 @@ def serve_one(line):
         return result
 
 
+def safe_hello():
+    try:
+        return hello()
+    except Exception as error:
+        say_once("hello: %s" % failure_text(error))
+        return {"fdconform_driver": 1,
+                "implementation": {"id": IMPLEMENTATION_ID, "name": "CPython", "version": VERSION_TEXT,
+                                   "language": "python", "detail": "?"},
+                "features": []}
+
+
 def main():
     # Once here rather than in every scenario parent: each fork inherits the
     # dispositions and the mask, and the warm process never changes them.
-    apply_baseline_signals()
-    out = sys.stdout
-    out.write(json.dumps(hello()) + "\n")
-    out.flush()
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        out.write(json.dumps(serve_one(line)) + "\n")
+    try:
+        apply_baseline_signals()
+    except Exception as error:
+        say_once("cannot set the baseline signals: %s" % failure_text(error))
+    if sys.stdin is None or sys.stdout is None:
+        say_once("stdin and stdout must be open (the protocol's pipes)")
+        return 2
+    start_guardian()
+    out = sys.stdout.buffer
+    try:
+        out.write(json_line(safe_hello()).encode("ascii") + b"\n")
         out.flush()
+        for line in sys.stdin.buffer:
+            if not line.strip():
+                continue
+            out.write(json_line(serve_one(line)).encode("ascii") + b"\n")
+            out.flush()
+    except BrokenPipeError:
+        say_once("the runner closed the driver's stdout")
+        try:  # nothing left to flush at exit, so no second complaint
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.close(null)
+        except OSError:
+            pass
+        return 1
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 
