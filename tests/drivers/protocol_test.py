@@ -274,11 +274,11 @@ def session_members(sid):
         if not name.isdigit():
             continue
         try:
-            with open("/proc/%s/stat" % name) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            with open("/proc/%s/stat" % name, "rb") as f:  # bytes: a process name need not be UTF-8
+                fields = f.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != "Z" and int(fields[3]) == sid:  # state ppid pgrp session
+        if fields[0] != b"Z" and int(fields[3]) == sid:  # state ppid pgrp session
             found.append(int(name))
     return found
 
@@ -293,11 +293,11 @@ def processes_with(marker):
         try:
             with open("/proc/%s/cmdline" % name, "rb") as f:
                 cmdline = f.read()
-            with open("/proc/%s/stat" % name) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
+            with open("/proc/%s/stat" % name, "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
         except OSError:
             continue
-        if needle in cmdline and state != "Z":
+        if needle in cmdline and state != b"Z":
             found.append(int(name))
     return found
 

@@ -22,12 +22,12 @@ def our_descendants():
         if not name.isdigit():
             continue
         try:
-            with open("/proc/%s/stat" % name) as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            with open("/proc/%s/stat" % name, "rb") as stat:  # bytes: a process name need not be UTF-8
+                fields = stat.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == me:
-            found.append((int(name), fields[0]))
+            found.append((int(name), fields[0].decode("ascii")))
     return found
 
 
