@@ -5,24 +5,25 @@
   const data = JSON.parse(document.getElementById("fdc-data").textContent);
   const V = { match: 0, differ: 1, expectedDiffer: 2, unexpectedPass: 3, skip: 4, error: 5 };
   const SHORT = ["match", "differ", "xdiff", "xpass", "skip", "error"];
+  // A symbol per verdict, so no verdict is told by colour alone (colour-blind readers, greyscale prints).
+  const SYMBOL = ["✓", "✗", "≈", "✗", "–", "⚠"];
+  const MEANING = [
+    "same observation as the reference",
+    "FAILS: differs from the reference (or the scenario's expect block) and no expectation file accepts it",
+    "passes: differs from the reference exactly as an expectation file says",
+    "FAILS: agrees with the reference although an expectation file lists a difference; remove the entry",
+    "not applicable here; not counted",
+    "FAILS: no observation could be made",
+  ];
   const FAILING = new Set([V.differ, V.unexpectedPass, V.error]);
-  // Distinct observations other than the reference's each get a colour; the reference's is green.
-  const PALETTE = ["#f6c28b", "#c6b3ea", "#f2a7b8", "#9fcdee", "#ece07f", "#a9dccb", "#e3b28a",
-                   "#d3a6d9", "#b7c7f0", "#f0b7a0"];
   const impls = data.impls, rows = data.rows, refCol = data.refCol;
   const $ = (id) => document.getElementById(id);
+  const rowIndex = new Map(rows.map((row, r) => [row.id, r]));
+  const colIndex = new Map(impls.map((impl, col) => [impl.id, col]));
 
   function esc(text) {
     return String(text == null ? "" : text).replace(/[&<>"']/g, (c) =>
       ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  }
-  function classColour(row, klass) {
-    const ref = refClass(row);
-    if (klass === ref) return "var(--agree)";
-    // Number the non-reference classes 0, 1, 2... so the first odd one out is always orange.
-    const index = ref >= 0 && klass > ref ? klass - 1 : klass;
-    if (index < PALETTE.length) return PALETTE[index];
-    return "hsl(" + ((index * 137.5) % 360) + ", 70%, 80%)";
   }
   function refClass(row) {
     if (refCol < 0) return -1;
@@ -42,8 +43,71 @@
     for (let i = 0; i < flat.length; i += 2) out.set(data.fields[flat[i]], flat[i + 1]);
     return out;
   }
+  // Only web links become hrefs: a link from the data must not run script or open local files.
+  function linkHtml(link) {
+    const text = String(link);
+    if (/^https?:\/\//i.test(text))
+      return "<a href=\"" + esc(text) + "\" target=\"_blank\" rel=\"noopener noreferrer\">" + esc(text) + "</a>";
+    return esc(text);
+  }
 
-  // ---- header: environment and per-implementation summary ----
+  // ---- banner, environment and per-implementation summary ----
+  function renderBanner() {
+    const t = data.totals || {};
+    const banner = $("fdc-banner");
+    const outcome = t.outcome || "pass";
+    banner.className = "fdc-banner-" + outcome;
+    banner.dataset.outcome = outcome;
+    const incomplete = data.complete === false || t.missing > 0;
+    let verdict = outcome === "fail" ? "✗ FAIL" : outcome === "incomplete" ? "⚠ INCOMPLETE" : "✓ PASS";
+    if (outcome === "fail" && incomplete) verdict += " (incomplete run)";
+    $("fdc-banner-verdict").textContent = verdict;
+    const part = (name, n, label, title) => "<span class=\"fdc-count-" + name + "\" data-count=\"" + name + "\" title=\"" +
+      esc(title) + "\"><b>" + n + "</b> " + label + "</span>";
+    let counts = [
+      part("failed", t.failed || 0, "failed", "differ, unexpected pass and error cells"),
+      part("passed", t.passed || 0, "passed", "match and expected-differ cells"),
+      part("accepted", t.accepted || 0, "accepted differences", "expected-differ cells: differences an expectation file accepts"),
+      part("skipped", t.skipped || 0, "skipped", "not applicable; left out of every percentage"),
+    ];
+    if (t.missing) counts.push(part("missing", t.missing, "not run", "cells the run did not reach"));
+    let html = counts.join(" · ");
+    if (t.failed) html += " <button type=\"button\" id=\"fdc-show-failing\">show failing rows</button>";
+    $("fdc-banner-counts").innerHTML = html;
+    const hosts = data.environments.map((e) => [e.host, e.date].filter(Boolean).join(", ")).filter(Boolean);
+    const f = data.fdconform || {};
+    $("fdc-banner-meta").innerHTML = "reference: <b id=\"fdc-banner-reference\">" + esc(data.reference || "none") + "</b>" +
+      (refCol < 0 ? " (not a column of this run: nothing is compared)" : "") +
+      (hosts.length ? " · " + esc(hosts.join("; ")) : "") +
+      " · fdconform " + esc(f.version || "?") + (f.commit ? " (" + esc(f.commit) + ")" : "");
+    if ($("fdc-show-failing")) $("fdc-show-failing").addEventListener("click", () => {
+      resetFilters(false);
+      state.disagree = true;
+      $("fdc-disagree").checked = true;
+      applyFilters();
+      writeFragment();
+      $("fdc-controls").scrollIntoView();
+    });
+  }
+
+  // Applicable: the cell ran (or errored) and so did the reference; skips and missing cells are left out.
+  function columnStats(col) {
+    const counts = [0, 0, 0, 0, 0, 0];
+    let agree = 0, applicable = 0, passed = 0;
+    for (const row of rows) {
+      const cell = row.c[col];
+      if (!cell) continue;
+      counts[cell[0]]++;
+      const ref = refCol >= 0 ? row.c[refCol] : null;
+      if (cell[0] === V.skip || !ref || ref[0] === V.skip) continue;
+      applicable++;
+      if (!FAILING.has(cell[0])) passed++;
+      if (cell[1] >= 0 && cell[1] === ref[1]) agree++;
+    }
+    return { counts, agree, applicable, passed };
+  }
+  function percent(n, m) { return m ? " (" + (100 * n / m).toFixed(1) + "%)" : ""; }
+
   function renderHeader() {
     const f = data.fdconform || {};
     $("fdc-meta").textContent = "fdconform " + (f.version || "?") + (f.commit ? " (" + f.commit + ")" : "") +
@@ -63,36 +127,25 @@
     $("fdc-environment").innerHTML = env;
 
     let html = "<h2>Per implementation</h2><table id=\"fdc-summary-table\"><thead><tr><th>implementation</th>" +
-      "<th>version</th><th title=\"scenarios where this implementation observed exactly what the reference observed\">" +
-      "agrees with reference</th><th>match</th><th>differ</th><th>expected differ</th><th>unexpected pass</th>" +
+      "<th>version</th><th title=\"same observation as the reference, out of the cells where both ran (skips left out)\">" +
+      "agrees with reference</th><th title=\"match or expected-differ, out of the same applicable cells\">passes</th>" +
+      "<th>match</th><th>differ</th><th>expected differ</th><th>unexpected pass</th>" +
       "<th>skip</th><th>error</th></tr></thead><tbody>";
     impls.forEach((impl, col) => {
-      const counts = [0, 0, 0, 0, 0, 0];
-      let agree = 0, comparable = 0;
-      for (const row of rows) {
-        const cell = row.c[col];
-        if (!cell) continue;
-        counts[cell[0]]++;
-        const ref = refClass(row);
-        if (cell[1] >= 0 && ref >= 0) {
-          comparable++;
-          if (cell[1] === ref) agree++;
-        }
-      }
-      const percent = comparable ? (100 * agree / comparable).toFixed(1) + "%" : "n/a";
-      html += "<tr data-impl=\"" + esc(impl.id) + "\"><th>" + esc(impl.id) + (col === refCol ? " (reference)" : "") +
-        "</th><td>" + esc([impl.name, impl.version].filter(Boolean).join(" ")) + "</td><td class=\"num\">" +
-        percent + " (" + agree + "/" + comparable + ")</td>" +
-        counts.map((n, v) => "<td class=\"num" + (n && FAILING.has(v) ? " fdc-fails" : "") + "\">" + n + "</td>").join("") +
+      const s = columnStats(col);
+      html += "<tr data-impl=\"" + esc(impl.id) + "\"><th>" + esc(impl.id) + (col === refCol ? " ★ reference" : "") +
+        "</th><td>" + esc([impl.name, impl.version].filter(Boolean).join(" ")) + "</td>" +
+        "<td class=\"num fdc-agree\">" + s.agree + " of " + s.applicable + " applicable" + percent(s.agree, s.applicable) + "</td>" +
+        "<td class=\"num fdc-passes\">" + s.passed + " of " + s.applicable + percent(s.passed, s.applicable) + "</td>" +
+        s.counts.map((n, v) => "<td class=\"num" + (n && FAILING.has(v) ? " fdc-fails" : "") + "\">" + n + "</td>").join("") +
         "</tr>";
     });
     $("fdc-summary").innerHTML = html + "</tbody></table>";
-    $("fdc-legend").innerHTML = "<span class=\"fdc-swatch\" style=\"background:var(--agree)\">A</span>same observation as the reference " +
-      "<span class=\"fdc-swatch\" style=\"background:" + PALETTE[0] + "\">B</span><span class=\"fdc-swatch\" style=\"background:" +
-      PALETTE[1] + "\">C</span>each other distinct observation in the row " +
-      "<span class=\"fdc-swatch\" style=\"background:var(--skip)\">skip</span>" +
-      "<span class=\"fdc-swatch\" style=\"background:var(--error);color:#fff\">error</span>no observation. " +
-      "Letters name a row's observations; click a cell for its diff against the reference.";
+    $("fdc-legend").innerHTML = [V.match, V.expectedDiffer, V.differ, V.unexpectedPass, V.error, V.skip].map((v) =>
+      "<span class=\"fdc-swatch fdc-v-" + data.verdicts[v] + "\" title=\"" + esc(MEANING[v]) + "\">" + SYMBOL[v] + " " +
+      SHORT[v] + "</span>").join("") +
+      " Letters (A, B, …) name a row's distinct observations: cells with the same letter saw the same thing. " +
+      "★ marks the reference column. Arrow keys move between cells, Enter opens one, Escape closes it.";
   }
 
   // ---- the matrix ----
@@ -102,25 +155,32 @@
   const tbody = document.querySelector("#fdc-matrix tbody");
   let renderedRows = 0;
   const whenRendered = [];
+  const familyStart = impls.map((impl, col) => col === 0 || impls[col - 1].family !== impl.family);
 
+  function cellTip(cell) {
+    const verdict = cell[0], klass = cell[1];
+    return data.verdicts[verdict] + (klass >= 0 ? ", observation " + classLetter(klass) : "") +
+      (cell[2] ? ": " + cell[2] : "") + (cell[4] && cell[4].reason ? " (accepted: " + cell[4].reason + ")" : "");
+  }
   function rowHtml(r) {
     const row = rows[r];
-    const parts = ["<tr id=\"" + esc(row.id) + "\" data-r=\"" + r + "\"><th><a class=\"fdc-perma\" href=\"#" +
+    const parts = ["<tr id=\"" + esc(row.id) + "\" data-r=\"" + r + "\"><th><a class=\"fdc-perma\" tabindex=\"-1\" href=\"#" +
       esc(encodeURIComponent(row.id)) + "\" title=\"permalink to this row\">§</a><span class=\"fdc-id\" title=\"" +
       esc(row.id) + "\">" + esc(row.id) + "</span><span class=\"fdc-title\" title=\"" + esc(row.title) + "\">" +
       esc(row.title) + "</span></th>"];
     row.c.forEach((cell, col) => {
+      const cls = "fdc-cell c" + col + (col === refCol ? " fdc-ref-col" : "") + (familyStart[col] ? " fdc-family-start" : "");
+      // The first cell of the first row is the grid's entry point for Tab; arrows move from there.
+      const tab = r === 0 && col === 0 ? "0" : "-1";
       if (!cell) {
-        parts.push("<td class=\"fdc-cell fdc-missing c" + col + "\" data-c=\"" + col + "\" title=\"not run\"></td>");
+        parts.push("<td class=\"" + cls + " fdc-missing\" role=\"gridcell\" tabindex=\"" + tab + "\" data-c=\"" + col +
+          "\" title=\"not run\">not run</td>");
         return;
       }
       const verdict = cell[0], klass = cell[1];
-      let style = "";
-      if (klass >= 0 && verdict !== V.error && verdict !== V.skip) style = " style=\"background:" + classColour(row, klass) + "\"";
-      const tip = data.verdicts[verdict] + (klass >= 0 ? ", observation " + classLetter(klass) : "") +
-        (cell[2] ? ": " + cell[2] : "");
-      parts.push("<td class=\"fdc-cell fdc-v-" + data.verdicts[verdict] + " c" + col + "\" data-c=\"" + col + "\"" + style +
-        " title=\"" + esc(tip) + "\">" + SHORT[verdict] +
+      parts.push("<td class=\"" + cls + " fdc-v-" + data.verdicts[verdict] + "\" role=\"gridcell\" tabindex=\"" + tab +
+        "\" data-c=\"" + col + "\" title=\"" + esc(cellTip(cell)) + "\"><span class=\"fdc-sym\" aria-hidden=\"true\">" +
+        SYMBOL[verdict] + "</span>" + SHORT[verdict] +
         (klass >= 0 ? "<span class=\"fdc-class\">" + classLetter(klass) + "</span>" : "") + "</td>");
     });
     parts.push("</tr>");
@@ -128,12 +188,36 @@
   }
 
   function renderMatrixHead() {
-    let head = "<tr><th class=\"fdc-scenario-head\">scenario</th>";
+    let families = "<tr class=\"fdc-families\"><th class=\"fdc-scenario-head\" rowspan=\"2\">scenario</th>";
+    let head = "<tr class=\"fdc-impl-row\">";
     impls.forEach((impl, col) => {
-      head += "<th class=\"fdc-impl c" + col + (col === refCol ? " fdc-ref" : "") + "\" title=\"" +
-        esc(impl.id + (impl.detail ? " — " + impl.detail : "")) + "\"><span>" + esc(impl.id) + "</span></th>";
+      if (familyStart[col]) {
+        let span = 1;
+        while (col + span < impls.length && !familyStart[col + span]) span++;
+        families += "<th class=\"fdc-family fdc-family-start\" colspan=\"" + span + "\" data-first=\"" + col + "\" data-span=\"" +
+          span + "\" title=\"" + esc(impl.family) + "\"><span>" + esc(impl.family) + "</span></th>";
+      }
+      head += "<th class=\"fdc-impl c" + col + (col === refCol ? " fdc-ref" : "") + (familyStart[col] ? " fdc-family-start" : "") +
+        "\" data-id=\"" + esc(impl.id) + "\" title=\"" + esc(impl.id + (col === refCol ? " (reference)" : "") +
+        (impl.detail ? " — " + impl.detail : "")) + "\"><span>" + (col === refCol ? "<b class=\"fdc-ref-mark\">★ </b>" : "") +
+        esc(impl.id) + "</span></th>";
     });
-    document.querySelector("#fdc-matrix thead").innerHTML = head + "</tr>";
+    // Fixed layout takes column widths from the first row, which here is the family row with its spans:
+    // the colgroup gives every column its width instead.
+    const table = document.getElementById("fdc-matrix");
+    const colgroup = document.createElement("colgroup");
+    colgroup.innerHTML = "<col class=\"fdc-scenario-col\">" + impls.map((impl, col) => "<col class=\"fdc-impl-col c" + col + "\">").join("");
+    table.insertBefore(colgroup, table.firstChild);
+    document.querySelector("#fdc-matrix thead").innerHTML = families + "</tr>" + head + "</tr>";
+  }
+  function updateFamilyHeads() {
+    for (const th of document.querySelectorAll("#fdc-matrix thead th.fdc-family")) {
+      const first = Number(th.dataset.first), span = Number(th.dataset.span);
+      let shown = 0;
+      for (let col = first; col < first + span; col++) if (!state.hiddenCols.has(col)) shown++;
+      th.hidden = shown === 0;
+      th.colSpan = Math.max(shown, 1);
+    }
   }
 
   function renderRows(upTo) {
@@ -163,38 +247,45 @@
     $("fdc-tag").innerHTML += data.tags.map((t, i) => "<option value=\"" + i + "\">" + esc(t) + "</option>").join("");
     $("fdc-status").innerHTML += data.verdicts.map((v, i) => "<option value=\"" + i + "\">" + esc(v) + "</option>").join("");
     $("fdc-impl-list").innerHTML = impls.map((impl, col) =>
-      "<label><input type=\"checkbox\" data-c=\"" + col + "\" checked> " + esc(impl.id) + "</label>").join("");
-    $("fdc-search").addEventListener("input", (e) => { state.text = e.target.value.trim().toLowerCase(); applyFilters(); });
-    $("fdc-tag").addEventListener("change", (e) => { state.tag = e.target.value; applyFilters(); });
-    $("fdc-status").addEventListener("change", (e) => { state.status = e.target.value; applyFilters(); });
-    $("fdc-disagree").addEventListener("change", (e) => { state.disagree = e.target.checked; applyFilters(); });
+      "<label><input type=\"checkbox\" data-c=\"" + col + "\" checked> " + esc(impl.id) + (col === refCol ? " ★" : "") +
+      "</label>").join("");
+    const changed = () => { applyFilters(); writeFragment(); };
+    $("fdc-search").addEventListener("input", (e) => { state.text = e.target.value.trim().toLowerCase(); changed(); });
+    $("fdc-tag").addEventListener("change", (e) => { state.tag = e.target.value; changed(); });
+    $("fdc-status").addEventListener("change", (e) => { state.status = e.target.value; changed(); });
+    $("fdc-disagree").addEventListener("change", (e) => { state.disagree = e.target.checked; changed(); });
     $("fdc-impl-list").addEventListener("change", (e) => {
       const col = Number(e.target.dataset.c);
       if (e.target.checked) state.hiddenCols.delete(col); else state.hiddenCols.add(col);
-      $("fdc-column-style").textContent = [...state.hiddenCols].map((c) => "#fdc-matrix .c" + c + "{display:none}").join("\n");
-      applyFilters();
+      showColumns();
+      changed();
     });
-    $("fdc-reset").addEventListener("click", resetFilters);
+    $("fdc-reset").addEventListener("click", () => resetFilters(true));
+  }
+  function showColumns() {
+    $("fdc-column-style").textContent = [...state.hiddenCols].map((c) => "#fdc-matrix .c" + c + "{display:none}").join("\n");
+    for (const box of $("fdc-impl-list").querySelectorAll("input")) box.checked = !state.hiddenCols.has(Number(box.dataset.c));
+    updateFamilyHeads();
+  }
+  function syncControls() {
+    $("fdc-search").value = state.text; $("fdc-tag").value = state.tag; $("fdc-status").value = state.status;
+    $("fdc-disagree").checked = state.disagree;
+    showColumns();
   }
 
-  function resetFilters() {
+  function resetFilters(write) {
     state.text = ""; state.tag = ""; state.status = ""; state.disagree = false; state.hiddenCols.clear();
-    $("fdc-search").value = ""; $("fdc-tag").value = ""; $("fdc-status").value = ""; $("fdc-disagree").checked = false;
-    for (const box of $("fdc-impl-list").querySelectorAll("input")) box.checked = true;
-    $("fdc-column-style").textContent = "";
+    syncControls();
     applyFilters();
+    if (write) writeFragment();
   }
 
-  // Disagreement: the shown columns saw more than one distinct observation, or one of them errored.
+  // Disagreement is a failing verdict in a shown column: a skip is not a disagreement, and neither is a
+  // difference an expectation file accepts (the status filter finds those).
   function disagrees(row) {
-    let seen = -1;
     for (let col = 0; col < row.c.length; col++) {
       const cell = row.c[col];
-      if (!cell || state.hiddenCols.has(col)) continue;
-      if (cell[0] === V.error) return true;
-      if (cell[1] < 0) continue;
-      if (seen >= 0 && cell[1] !== seen) return true;
-      seen = cell[1];
+      if (cell && !state.hiddenCols.has(col) && FAILING.has(cell[0])) return true;
     }
     return false;
   }
@@ -221,6 +312,120 @@
     $("fdc-count").dataset.shown = String(shown);
   }
 
+  // ---- permalinks: "#<scenario id>" for a row (the older form), otherwise
+  // "#s=<scenario>&i=<implementation>&q=<search>&tag=<tag>&status=<verdict>&disagree=1&hide=<impl>..." ----
+  let openAt = null;  // {r, col} of the cell whose panel is open
+  function fragmentFor(r, col) {
+    const p = new URLSearchParams();
+    if (r != null) p.set("s", rows[r].id);
+    if (col != null) p.set("i", impls[col].id);
+    if (state.text) p.set("q", state.text);
+    if (state.tag !== "") p.set("tag", data.tags[Number(state.tag)]);
+    if (state.status !== "") p.set("status", data.verdicts[Number(state.status)]);
+    if (state.disagree) p.set("disagree", "1");
+    for (const col of [...state.hiddenCols].sort((a, b) => a - b)) p.append("hide", impls[col].id);
+    const text = p.toString();
+    return text ? "#" + text : "";
+  }
+  function writeFragment() {
+    const hash = openAt ? fragmentFor(openAt.r, openAt.col) : fragmentFor(null, null);
+    if (hash === location.hash || (!hash && !location.hash)) return;
+    history.replaceState(null, "", hash || location.pathname + location.search);
+  }
+  function readFragment() {
+    const raw = location.hash.slice(1);
+    if (!raw) return null;
+    let decoded = null;
+    try { decoded = decodeURIComponent(raw); } catch (e) { /* not a row id */ }
+    if (decoded !== null && rowIndex.has(decoded)) return { row: decoded, filters: null };
+    if (!raw.includes("=")) return null;
+    const p = new URLSearchParams(raw);
+    const tag = data.tags.indexOf(p.get("tag"));
+    const status = data.verdicts.indexOf(p.get("status"));
+    return {
+      row: p.get("s"), impl: p.get("i"),
+      filters: { text: (p.get("q") || "").toLowerCase(), tag: tag >= 0 ? String(tag) : "", status: status >= 0 ? String(status) : "",
+                 disagree: p.get("disagree") === "1",
+                 hidden: p.getAll("hide").map((id) => colIndex.get(id)).filter((c) => c !== undefined) },
+    };
+  }
+  function goToFragment() {
+    const target = readFragment();
+    if (!target) return;
+    if (target.filters) {
+      const f = target.filters;
+      state.text = f.text; state.tag = f.tag; state.status = f.status; state.disagree = f.disagree;
+      state.hiddenCols = new Set(f.hidden);
+      syncControls();
+      applyFilters();
+    }
+    if (target.row == null || !rowIndex.has(target.row)) return;
+    const r = rowIndex.get(target.row);
+    const col = target.impl != null && colIndex.has(target.impl) ? colIndex.get(target.impl) : null;
+    if (r >= renderedRows) {  // not drawn yet: come back when it is
+      whenRendered.push(goToFragment);
+      return;
+    }
+    const tr = tbody.rows[r];
+    // A shared link must show its row and cell whatever the filters were.
+    if (tr.hidden || (col != null && state.hiddenCols.has(col))) resetFilters(false);
+    for (const old of document.querySelectorAll("tr.fdc-target")) old.classList.remove("fdc-target");
+    tr.classList.add("fdc-target");
+    if (col != null) {
+      openCell(r, col);
+      focusCell(cellAt(r, col));
+    } else {
+      tr.scrollIntoView({ block: "center" });
+    }
+  }
+
+  // ---- keyboard: a roving tabindex over the grid ----
+  function cellAt(r, col) { return tbody.rows[r] ? tbody.rows[r].cells[col + 1] : null; }
+  function focusCell(td) {
+    if (!td) return;
+    for (const old of tbody.querySelectorAll("td[tabindex=\"0\"]")) if (old !== td) old.tabIndex = -1;
+    td.tabIndex = 0;
+    td.focus({ preventScroll: true });
+    td.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  function stepRow(r, delta, count) {
+    let found = r;
+    for (let next = r + delta, moved = 0; next >= 0 && next < renderedRows && moved < count; next += delta)
+      if (!tbody.rows[next].hidden) { found = next; moved++; }
+    return found;
+  }
+  function stepCol(col, delta, count) {
+    let found = col;
+    for (let next = col + delta, moved = 0; next >= 0 && next < impls.length && moved < count; next += delta)
+      if (!state.hiddenCols.has(next)) { found = next; moved++; }
+    return found;
+  }
+  function onGridKey(e) {
+    const td = e.target.closest && e.target.closest("td.fdc-cell");
+    if (!td) return;
+    const r = Number(td.parentElement.dataset.r), col = Number(td.dataset.c);
+    let nr = r, nc = col;
+    switch (e.key) {
+      case "ArrowRight": nc = stepCol(col, 1, 1); break;
+      case "ArrowLeft": nc = stepCol(col, -1, 1); break;
+      case "ArrowDown": nr = stepRow(r, 1, 1); break;
+      case "ArrowUp": nr = stepRow(r, -1, 1); break;
+      case "PageDown": nr = stepRow(r, 1, 10); break;
+      case "PageUp": nr = stepRow(r, -1, 10); break;
+      case "Home": if (e.ctrlKey) nr = stepRow(-1, 1, 1); nc = stepCol(-1, 1, 1); break;
+      case "End": if (e.ctrlKey) nr = stepRow(renderedRows, -1, 1); nc = stepCol(impls.length, -1, 1); break;
+      case "Enter": case " ": openCell(r, col); e.preventDefault(); return;
+      default: return;
+    }
+    e.preventDefault();
+    focusCell(cellAt(nr, nc));
+  }
+  // Focus that leaves the grid comes back to the last cell visited, not to the first one.
+  tbody.addEventListener("focusin", (e) => {
+    const td = e.target.closest && e.target.closest("td.fdc-cell");
+    if (td && td.tabIndex !== 0) focusCell(td);
+  });
+
   // ---- the cell panel ----
   function valueCell(value) {
     return value === undefined ? "<td class=\"fdc-absent\">(absent)</td>" : "<td>" + esc(value) + "</td>";
@@ -228,17 +433,30 @@
   function openCell(r, col) {
     const row = rows[r], cell = row.c[col], impl = impls[col];
     for (const old of document.querySelectorAll("td.fdc-selected")) old.classList.remove("fdc-selected");
-    const td = tbody.rows[r].cells[col + 1];
+    const td = cellAt(r, col);
     if (td) td.classList.add("fdc-selected");
+    openAt = { r, col };
     const refImpl = refCol >= 0 ? impls[refCol] : null;
     const mine = observation(row, cell ? cell[1] : -1);
     const theirs = observation(row, refClass(row));
-    let html = "<h2 id=\"fdc-panel-title\">" + esc(row.id) + " on " + esc(impl.id) + "</h2><p>verdict: <b class=\"fdc-panel-verdict\">" +
-      (cell ? esc(data.verdicts[cell[0]]) : "not run") + "</b>" +
-      (cell && cell[1] >= 0 ? ", observation " + classLetter(cell[1]) : "") + "</p>";
-    if (cell && cell[2]) html += "<p class=\"fdc-reason\">" + esc(cell[2]) + "</p>";
+    const verdict = cell ? cell[0] : -1;
+    let html = "<h2 id=\"fdc-panel-title\">" + esc(row.id) + " on " + esc(impl.id) + "</h2>" +
+      "<p class=\"fdc-panel-verdict-line\"><span class=\"fdc-panel-badge " + (cell ? "fdc-v-" + data.verdicts[verdict] : "fdc-missing") +
+      "\">" + (cell ? SYMBOL[verdict] + " " : "") + "<b class=\"fdc-panel-verdict\">" + (cell ? esc(data.verdicts[verdict]) : "not run") +
+      "</b></span> " + (cell ? esc(MEANING[verdict]) : "the run ended before this cell") +
+      (cell && cell[1] >= 0 ? "; observation " + classLetter(cell[1]) : "") + "</p>";
+    if (cell && verdict === V.skip) html += "<p class=\"fdc-reason fdc-skip-reason\"><b>Skipped:</b> " + esc(cell[2] || "no reason given") + "</p>";
+    else if (cell && cell[2]) html += "<p class=\"fdc-reason\">" + esc(cell[2]) + "</p>";
+    const expectation = cell && cell[4];
+    if (expectation && (expectation.reason || expectation.link)) {
+      html += "<div class=\"fdc-expectation\"><b>" + (verdict === V.expectedDiffer ? "Why this difference is accepted" : "Expectation entry") +
+        ":</b> <span class=\"fdc-expectation-reason\">" + esc(expectation.reason || "") + "</span>";
+      if (expectation.link) html += "<br>link: <span class=\"fdc-expectation-link\">" + linkHtml(expectation.link) + "</span>";
+      if (expectation.file) html += "<br>entry: <code>" + esc(expectation.file) + (expectation.line ? ":" + esc(expectation.line) : "") + "</code>";
+      html += "</div>";
+    }
     html += "<div class=\"fdc-columns\"><div>";
-    html += "<h2>Normalized observation</h2><table id=\"fdc-diff-table\"><colgroup><col style=\"width:25%\"><col><col></colgroup><thead><tr><th>field</th><th>" +
+    html += "<h2>Normalized observation</h2><table id=\"fdc-diff-table\"><colgroup><col style=\"width:30%\"><col><col></colgroup><thead><tr><th>field</th><th>" +
       esc(impl.id) + "</th><th>" + esc(refImpl ? refImpl.id + " (reference)" : "no reference") + "</th></tr></thead><tbody>";
     const names = [...new Set([...mine.keys(), ...theirs.keys()])].sort();
     if (!names.length) html += "<tr><td colspan=\"3\" class=\"fdc-absent\">no observation on either side</td></tr>";
@@ -263,42 +481,38 @@
     if (row.covers && row.covers.length) html += "<p>covers: " + row.covers.map(esc).join(", ") + "</p>";
     if (row.source) html += "<p>source: " + esc(row.source) + "</p>";
     if (row.yaml) html += "<pre>" + esc(row.yaml) + "</pre>";
-    html += "<p><a href=\"#" + esc(encodeURIComponent(row.id)) + "\">permalink to this row</a></p></div></div>";
+    html += "<p><a id=\"fdc-cell-link\" href=\"" + esc(fragmentFor(r, col)) + "\">permalink to this cell</a> · <a href=\"#" +
+      esc(encodeURIComponent(row.id)) + "\">permalink to this row</a></p></div></div>";
     $("fdc-panel-body").innerHTML = html;
     $("fdc-panel").hidden = false;
+    writeFragment();
   }
   function closePanel() {
+    if ($("fdc-panel").hidden) return;
     $("fdc-panel").hidden = true;
+    const back = openAt ? cellAt(openAt.r, openAt.col) : null;
     for (const old of document.querySelectorAll("td.fdc-selected")) old.classList.remove("fdc-selected");
-  }
-
-  // ---- permalinks ----
-  function goToFragment() {
-    if (!location.hash) return;
-    let id;
-    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
-    const r = rows.findIndex((row) => row.id === id);
-    if (r < 0) return;
-    if (r >= renderedRows) {  // not drawn yet: come back when it is
-      whenRendered.push(goToFragment);
-      return;
-    }
-    const tr = tbody.rows[r];
-    if (tr.hidden) resetFilters();  // a shared link must show its row whatever the filters were
-    for (const old of document.querySelectorAll("tr.fdc-target")) old.classList.remove("fdc-target");
-    tr.classList.add("fdc-target");
-    tr.scrollIntoView({ block: "center" });
+    openAt = null;
+    writeFragment();
+    if (back && (document.activeElement === document.body || $("fdc-panel").contains(document.activeElement) ||
+                 tbody.contains(document.activeElement))) focusCell(back);
   }
 
   function measureStickyParts() {
     const root = document.documentElement.style;
     root.setProperty("--fdc-nav-height", $("fdc-controls").offsetHeight + "px");
+    const families = document.querySelector("#fdc-matrix thead tr.fdc-families th.fdc-family");
+    root.setProperty("--fdc-family-height", (families ? families.offsetHeight : 0) + "px");
     root.setProperty("--fdc-head-height", document.querySelector("#fdc-matrix thead").offsetHeight + "px");
   }
 
+  // A link to a row or cell scrolls the page itself; the browser restoring the old position on reload
+  // would undo that once the late rows arrive.
+  if (location.hash && "scrollRestoration" in history) history.scrollRestoration = "manual";
   const renderStart = performance.now();
   renderHeader();
   renderControls();
+  renderBanner();
   renderMatrixHead();
   document.getElementById("fdc-matrix").style.width = "calc(var(--fdc-first-col) + " + impls.length + " * var(--fdc-col))";
   applyFilters();
@@ -308,8 +522,11 @@
   tbody.addEventListener("click", (e) => {
     const td = e.target.closest("td.fdc-cell");
     if (!td) return;
-    openCell(Number(td.parentElement.dataset.r), Number(td.dataset.c));
+    const r = Number(td.parentElement.dataset.r), col = Number(td.dataset.c);
+    focusCell(td);
+    openCell(r, col);
   });
+  tbody.addEventListener("keydown", onGridKey);
   $("fdc-close").addEventListener("click", closePanel);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") closePanel(); });
   window.addEventListener("hashchange", goToFragment);

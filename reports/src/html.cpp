@@ -1,13 +1,16 @@
 #include "reports/html.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <numeric>
 #include <ostream>
 #include <set>
 
 #include "html_assets.hpp"
 #include "reports/matrix.hpp"
 #include "reports/results.hpp"
+#include "reports/tally.hpp"
 
 namespace reports {
 namespace {
@@ -48,10 +51,84 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-}  // namespace
+// "3.10" must sort after "3.9": digit runs compare as numbers, everything else as text.
+bool natural_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      std::size_t i_end = i, j_end = j;
+      while (i_end < a.size() && digit(a[i_end])) ++i_end;
+      while (j_end < b.size() && digit(b[j_end])) ++j_end;
+      // Leading zeros do not make a number bigger; compare lengths without them, then the digits.
+      std::size_t i_start = i, j_start = j;
+      while (i_start + 1 < i_end && a[i_start] == '0') ++i_start;
+      while (j_start + 1 < j_end && b[j_start] == '0') ++j_start;
+      std::string_view x = a.substr(i_start, i_end - i_start), y = b.substr(j_start, j_end - j_start);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = i_end;
+      j = j_end;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
 
-json html_data(const Results& results) {
+
+std::string implementation_family(std::string_view id) {
+  // A merged column is "<host>/<id>": columns of one host stay together.
+  std::size_t base = id.rfind('/');
+  base = base == std::string_view::npos ? 0 : base + 1;
+  for (std::size_t i = base; i + 1 < id.size(); ++i)
+    if (id[i] == '-' && std::isdigit(static_cast<unsigned char>(id[i + 1]))) return std::string(id.substr(0, i));
+  std::size_t dash = id.rfind('-');
+  if (dash != std::string_view::npos && dash > base) return std::string(id.substr(0, dash));
+  return std::string(id);
+}
+
+std::vector<std::size_t> column_order(const std::vector<const Implementation*>& columns,
+                                      std::optional<std::size_t> reference_column) {
+  std::vector<std::size_t> order(columns.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::string> family(columns.size());
+  for (std::size_t c = 0; c < columns.size(); ++c) family[c] = implementation_family(columns[c]->id);
+  const std::string* reference_family = reference_column ? &family[*reference_column] : nullptr;
+  // The reference's family comes first, so the column everything is compared against is at the left, but it
+  // keeps its place by version inside the family: version order is what a reader scans for.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    bool a_ref = reference_family && family[a] == *reference_family;
+    bool b_ref = reference_family && family[b] == *reference_family;
+    if (a_ref != b_ref) return a_ref;
+    if (family[a] != family[b]) return natural_less(family[a], family[b]);
+    return natural_less(columns[a]->id, columns[b]->id);
+  });
+  return order;
+}
+
+
+json html_data_of(const Results& results, const json* document) {
   Matrix matrix = build_matrix(results);
+  const std::vector<std::size_t> order = column_order(matrix.columns, matrix.reference_column);
+
+  // parse_results keeps no expectation entry yet; the raw document may carry one per cell
+  // ("expectation": {"reason", "link"}), so read it from there when rendering from JSON.
+  std::map<std::pair<std::string, std::string>, json> expectation_of;
+  if (document && document->is_object() && document->contains("cells") && (*document)["cells"].is_array())
+    for (const auto& cell : (*document)["cells"]) {
+      if (!cell.is_object() || !cell.contains("expectation") || !cell["expectation"].is_object()) continue;
+      if (!cell.contains("scenario") || !cell.contains("implementation") || !cell["scenario"].is_string() ||
+          !cell["implementation"].is_string())
+        continue;
+      json kept = json::object();
+      for (const char* key : {"reason", "link", "file", "line"})
+        if (cell["expectation"].contains(key) && !cell["expectation"][key].is_null()) kept[key] = cell["expectation"][key];
+      if (!kept.empty())
+        expectation_of[{cell["scenario"].get<std::string>(), cell["implementation"].get<std::string>()}] = kept;
+    }
 
   // Field names repeat in every observation; numbering them once keeps 1,000 x 12 well under 5 MiB.
   std::map<std::string, int> field_index;
@@ -68,10 +145,17 @@ json html_data(const Results& results) {
     return static_cast<int>(std::lower_bound(tags.begin(), tags.end(), tag) - tags.begin());
   };
 
+  // Columns are written in display order, so every index in the data is a display position.
   json impls = json::array();
-  for (const Implementation* impl : matrix.columns)
+  int reference_position = -1;
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    const Implementation* impl = matrix.columns[order[position]];
+    if (matrix.reference_column && order[position] == *matrix.reference_column)
+      reference_position = static_cast<int>(position);
     impls.push_back({{"id", impl->id}, {"name", impl->name}, {"version", impl->version},
-                     {"detail", impl->detail}, {"host", impl->host}, {"features", impl->features}});
+                     {"detail", impl->detail}, {"host", impl->host}, {"features", impl->features},
+                     {"family", implementation_family(impl->id)}});
+  }
 
   json rows = json::array();
   for (const auto& row : matrix.rows) {
@@ -87,10 +171,10 @@ json html_data(const Results& results) {
       }
       observations.push_back(std::move(flat));
     }
-    // A cell is [verdict, class] plus, only when present, its reason, expectation failures and
-    // the document's own diff (which, after a merge, may be against another host's reference).
+    // A cell is [verdict, class] plus, only when present, its reason, expectation failures and the
+    // expectation entry that accepted (or expected) a difference; trailing empty members are left out.
     json cells = json::array();
-    for (std::size_t column = 0; column < row.cells.size(); ++column) {
+    for (std::size_t column : order) {
       const Cell* cell = row.cells[column];
       if (!cell) {
         cells.push_back(nullptr);
@@ -98,8 +182,11 @@ json html_data(const Results& results) {
       }
       json encoded = json::array({static_cast<int>(cell->verdict), row.classes[column]});
       bool has_failures = !cell->expectation_failures.empty();
-      if (!cell->reason.empty() || has_failures) encoded.push_back(cell->reason);
-      if (has_failures) encoded.push_back(mismatch_list(cell->expectation_failures));
+      auto expectation = expectation_of.find({cell->scenario, cell->implementation});
+      bool has_expectation = expectation != expectation_of.end();
+      if (!cell->reason.empty() || has_failures || has_expectation) encoded.push_back(cell->reason);
+      if (has_failures || has_expectation) encoded.push_back(mismatch_list(cell->expectation_failures));
+      if (has_expectation) encoded.push_back(expectation->second);
       cells.push_back(std::move(encoded));
     }
     json encoded_row = {{"id", s.id}, {"title", s.title}, {"file", s.file}, {"line", s.line},
@@ -117,11 +204,25 @@ json html_data(const Results& results) {
                     Verdict::error})
     verdicts.push_back(verdict_name(v));
 
+  // The banner's numbers are the summary line's (cells, not the document's summary block), so the page and
+  // the terminal never disagree. Missing cells are what an interrupted run did not reach.
+  Tally counts = tally(results);
+  std::size_t expected_cells = results.scenarios.size() * results.implementations.size();
+  std::size_t missing = expected_cells > counts.total() ? expected_cells - counts.total() : 0;
+  std::string outcome = counts.failed() ? "fail" : (!results.complete || missing) ? "incomplete" : "pass";
+  json totals = {{"outcome", outcome},
+                 {"passed", counts.passed()},
+                 {"failed", counts.failed()},
+                 {"skipped", counts.skipped()},
+                 {"accepted", counts.count(Verdict::expected_differ)},
+                 {"missing", missing}};
+
   return {{"complete", results.complete},
+          {"totals", totals},
           {"fdconform", results.fdconform},
           {"environments", results.environments},
           {"reference", results.reference},
-          {"refCol", matrix.reference_column ? static_cast<int>(*matrix.reference_column) : -1},
+          {"refCol", reference_position},
           {"verdicts", verdicts},
           {"fields", fields},
           {"tags", tags},
@@ -129,8 +230,8 @@ json html_data(const Results& results) {
           {"rows", rows}};
 }
 
-void write_html(const Results& results, std::ostream& out) {
-  const std::string data = script_safe_json(html_data(results));
+void write_page(const Results& results, const json* document, std::ostream& out) {
+  const std::string data = script_safe_json(html_data_of(results, document));
   std::string title = "fdconform report";
   if (!results.environments.empty()) {
     const auto& environment = results.environments.front();
@@ -157,6 +258,12 @@ void write_html(const Results& results, std::ostream& out) {
   out << page.substr(position);
 }
 
-void write_html(const json& document, std::ostream& out) { write_html(parse_results(document), out); }
+}  // namespace
+
+json html_data(const Results& results) { return html_data_of(results, nullptr); }
+
+void write_html(const Results& results, std::ostream& out) { write_page(results, nullptr, out); }
+
+void write_html(const json& document, std::ostream& out) { write_page(parse_results(document), &document, out); }
 
 }  // namespace reports

@@ -55,7 +55,7 @@ TEST(Html, EmbedsTheDataBlockSafely) {
   ASSERT_EQ(data["rows"].size(), 4u);
   EXPECT_EQ(data["rows"][1]["id"], "nasty-" + reports_test::kNasty);
   EXPECT_EQ(data["impls"].size(), 3u);
-  EXPECT_EQ(data["refCol"], 0);
+  EXPECT_EQ(data["refCol"], 1);  // columns in version order: cpython-3.6.15, cpython-3.13.0, spawn_core-vfork
   EXPECT_EQ(data["environments"][0]["host"], "hostA");
 }
 
@@ -63,13 +63,13 @@ TEST(Html, StoresEachDistinctObservationOncePerRow) {
   json data = embedded_data(html_of(reports_test::sample_results()));
   const json& defaults = data["rows"][0];
   EXPECT_EQ(defaults["obs"].size(), 1u);  // reference and vfork saw the same; 3.6 skipped
-  EXPECT_EQ(defaults["c"][0], json::array({0, 0}));
   EXPECT_EQ(defaults["c"][1], json::array({0, 0}));
-  EXPECT_EQ(defaults["c"][2], json::array({4, -1, "needs Python >= 3.7"}));
+  EXPECT_EQ(defaults["c"][2], json::array({0, 0}));
+  EXPECT_EQ(defaults["c"][0], json::array({4, -1, "needs Python >= 3.7"}));  // a skip keeps its reason
   const json& session = data["rows"][2];
   EXPECT_EQ(session["obs"].size(), 2u);
-  EXPECT_EQ(session["c"][1][1], 1);  // vfork: the odd one out
-  EXPECT_EQ(session["c"][2][1], 0);  // 3.6 saw what the reference saw
+  EXPECT_EQ(session["c"][2][1], 1);  // vfork: the odd one out
+  EXPECT_EQ(session["c"][0][1], 0);  // 3.6 saw what the reference saw
   // Observations are [field index, value, ...] against the shared field list.
   const json& fields = data["fields"];
   const json& flat = defaults["obs"][0];
@@ -81,7 +81,7 @@ TEST(Html, StoresEachDistinctObservationOncePerRow) {
 
 TEST(Html, CarriesExpectationFailures) {
   json data = embedded_data(html_of(reports_test::sample_results()));
-  EXPECT_EQ(data["rows"][3]["c"][0],
+  EXPECT_EQ(data["rows"][3]["c"][1],
             json::parse(R"([1, 0, "expectation failed", [["child.umask", "077", "022"]]])"));
 }
 
@@ -93,8 +93,8 @@ TEST(Html, MissingReferenceAndMissingCells) {
   json data = embedded_data(html_of(document));
   EXPECT_EQ(data["refCol"], -1);
   EXPECT_EQ(data["complete"], false);
-  EXPECT_TRUE(data["rows"][0]["c"][1].is_null());
-  EXPECT_EQ(data["rows"][0]["c"][0], json::array({0, 0}));
+  EXPECT_TRUE(data["rows"][0]["c"][2].is_null());
+  EXPECT_EQ(data["rows"][0]["c"][1], json::array({0, 0}));
 }
 
 TEST(Html, SurvivesInvalidUtf8) {
@@ -103,6 +103,113 @@ TEST(Html, SurvivesInvalidUtf8) {
   std::string html;
   ASSERT_NO_THROW(html = html_of(document));
   EXPECT_NO_THROW(embedded_data(html));
+}
+
+TEST(Html, TotalsForTheBannerCountCellsLikeTheSummaryLine) {
+  json data = embedded_data(html_of(reports_test::sample_results()));
+  EXPECT_EQ(data["totals"], json::parse(R"({"outcome": "fail", "passed": 5, "failed": 5, "skipped": 2,
+                                            "accepted": 1, "missing": 0})"));
+  // The document's own summary block is stale on purpose: the banner must not read it.
+  auto document = reports_test::sample_results();
+  document["summary"] = {{"match", 99}};
+  EXPECT_EQ(embedded_data(html_of(document))["totals"]["failed"], 5);
+}
+
+TEST(Html, TotalsSayPassAndIncomplete) {
+  auto passing = reports_test::sample_results();
+  for (auto& cell : passing["cells"])
+    if (cell["verdict"] == "differ" || cell["verdict"] == "unexpected-pass" || cell["verdict"] == "error") {
+      cell["verdict"] = "match";
+      cell["expectation_failures"] = json::array();
+    }
+  EXPECT_EQ(embedded_data(html_of(passing))["totals"]["outcome"], "pass");
+
+  auto interrupted = passing;
+  interrupted["complete"] = false;
+  interrupted["cells"].erase(interrupted["cells"].begin() + 1);
+  json totals = embedded_data(html_of(interrupted))["totals"];
+  EXPECT_EQ(totals["outcome"], "incomplete");
+  EXPECT_EQ(totals["missing"], 1);
+
+  auto failing_and_cut = reports_test::sample_results();
+  failing_and_cut["complete"] = false;
+  EXPECT_EQ(embedded_data(html_of(failing_and_cut))["totals"]["outcome"], "fail");  // failure wins
+}
+
+// A document with one scenario and a column per id, each cell a skip whose reason is its column id.
+json columns_document(const std::vector<std::string>& ids, const std::string& reference) {
+  json doc = {{"fdconform_results", 1}, {"reference", reference}, {"implementations", json::array()},
+              {"scenarios", json::array({{{"id", "s"}}})}, {"cells", json::array()}};
+  for (const auto& id : ids) {
+    doc["implementations"].push_back({{"id", id}});
+    doc["cells"].push_back({{"scenario", "s"}, {"implementation", id}, {"verdict", "skip"}, {"reason", id}});
+  }
+  return doc;
+}
+
+std::vector<std::string> shown_columns(const json& data) {
+  std::vector<std::string> ids;
+  for (const auto& impl : data["impls"]) ids.push_back(impl["id"]);
+  // Each cell moved with its column: its reason is its column's id.
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(data["rows"][0]["c"][i][2], ids[i]) << "cell " << i;
+  return ids;
+}
+
+TEST(Html, ColumnsInVersionOrderGroupedByFamilyReferenceFamilyFirst) {
+  json data = embedded_data(html_of(columns_document(
+      {"cpython-3.13.0", "cpython-3.6.15", "cpython-3.10.13", "spawn_core-vfork", "cpython-3.9.18", "spawn_core-fork",
+       "debian-python-3.11.2", "spawn_core-posix_spawn", "cpython-3.10.2", "aaa-1.0"},
+      "cpython-3.13.0")));
+  EXPECT_EQ(shown_columns(data),
+            (std::vector<std::string>{"cpython-3.6.15", "cpython-3.9.18", "cpython-3.10.2", "cpython-3.10.13",
+                                      "cpython-3.13.0", "aaa-1.0", "debian-python-3.11.2", "spawn_core-fork",
+                                      "spawn_core-posix_spawn", "spawn_core-vfork"}));
+  EXPECT_EQ(data["refCol"], 4);
+  EXPECT_EQ(data["impls"][0]["family"], "cpython");
+  EXPECT_EQ(data["impls"][6]["family"], "debian-python");
+  EXPECT_EQ(data["impls"][9]["family"], "spawn_core");
+}
+
+TEST(Html, MergedColumnsGroupByHostAndFamily) {
+  json data = embedded_data(html_of(columns_document(
+      {"hostB/cpython-3.13.0", "hostA/cpython-3.13.0", "hostA/cpython-3.9.1", "hostB/cpython-3.10.0"},
+      "hostA/cpython-3.13.0")));
+  EXPECT_EQ(shown_columns(data), (std::vector<std::string>{"hostA/cpython-3.9.1", "hostA/cpython-3.13.0",
+                                                          "hostB/cpython-3.10.0", "hostB/cpython-3.13.0"}));
+  EXPECT_EQ(data["impls"][0]["family"], "hostA/cpython");
+  EXPECT_EQ(data["refCol"], 1);
+}
+
+TEST(Html, CarriesAnExpectationsReasonAndLinkOnlyWhenTheDocumentHasThem) {
+  auto document = reports_test::sample_results();
+  // The session-setsid cell on spawn_core-vfork is the expected-differ one.
+  for (auto& cell : document["cells"])
+    if (cell["verdict"] == "expected-differ")
+      cell["expectation"] = {{"reason", "vfork keeps the session " + reports_test::kNasty},
+                             {"link", "https://example.invalid/issue/1"}, {"unknown", 1}};
+  std::string html = html_of(document);
+  json data = embedded_data(html);
+  const json& cell = data["rows"][2]["c"][2];
+  ASSERT_EQ(cell.size(), 5u) << cell.dump();
+  EXPECT_EQ(cell[0], 2);
+  EXPECT_EQ(cell[4], json({{"reason", "vfork keeps the session " + reports_test::kNasty},
+                           {"link", "https://example.invalid/issue/1"}}));
+  // The link is data for a reader to follow, never something the page loads.
+  EXPECT_EQ(count_of(html, "https://"), 1u);
+  EXPECT_EQ(count_of(html, "</script>"), 2u);
+
+  // Without an entry in the document, nothing is invented.
+  json plain = embedded_data(html_of(reports_test::sample_results()));
+  EXPECT_EQ(plain["rows"][2]["c"][2], json::array({2, 1}));
+}
+
+TEST(Html, PageHasTheBannerAndAKeyboardGrid) {
+  std::string html = html_of(reports_test::sample_results());
+  EXPECT_NE(html.find("id=\"fdc-banner\""), std::string::npos);
+  EXPECT_NE(html.find("role=\"grid\""), std::string::npos);
+  // Rows are drawn by the script; it must give cells a tab stop and handle arrow keys and Enter.
+  EXPECT_NE(html.find("tabindex"), std::string::npos);
+  EXPECT_NE(html.find("ArrowDown"), std::string::npos);
 }
 
 TEST(Html, ThousandByTwelveStaysUnderFiveMebibytes) {

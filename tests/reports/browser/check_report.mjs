@@ -1,5 +1,6 @@
 // Opens a generated fdconform HTML report from file:// in Debian's headless Chromium and checks what a
-// reader relies on: the matrix and its counts, filters, the cell diff panel and row permalinks.
+// reader relies on: the verdict banner, cells coloured by verdict, columns in version order, filters, the
+// cell panel (with reasons), keyboard navigation, and cell, filter and row permalinks.
 // Every expected number is computed here from the results JSON the report was rendered from.
 //   node check_report.mjs --results results.json --html report.html --out DIR
 // Exit status: 0 pass, 1 a check failed, 77 the browser could not be started (skipped).
@@ -39,19 +40,54 @@ const scenarioIds = results.scenarios.map((s) => s.id);
 const implIds = results.implementations.map((i) => i.id);
 const cellsByScenario = new Map(scenarioIds.map((id) => [id, []]));
 for (const cell of results.cells) cellsByScenario.get(cell.scenario).push(cell);
+const cellOf = (scenario, impl) => cellsByScenario.get(scenario).find((c) => c.implementation === impl);
 const tagCounts = new Map();
 for (const s of results.scenarios) for (const t of s.tags) tagCounts.set(t, (tagCounts.get(t) || 0) + 1);
 // A tag on some rows but not all, so the filter has something to hide.
 const [filterTag] = [...tagCounts].filter(([, n]) => n > 0 && n < scenarioIds.length).sort((a, b) => a[1] - b[1])[0];
 const expectTagged = new Set(results.scenarios.filter((s) => s.tags.includes(filterTag)).map((s) => s.id));
 const expectErrorRows = new Set(scenarioIds.filter((id) => cellsByScenario.get(id).some((c) => c.verdict === "error")));
-const expectDisagree = new Set(scenarioIds.filter((id) => {
-  const cells = cellsByScenario.get(id);
-  if (cells.some((c) => c.verdict === "error")) return true;
-  return new Set(cells.filter((c) => c.observation).map((c) => JSON.stringify(Object.entries(c.observation).sort()))).size > 1;
-}));
-const differCell = results.cells.find((c) => c.verdict === "differ" && c.diff.length > 0);
+const FAILING = new Set(["differ", "unexpected-pass", "error"]);
+// Real disagreements only: skips and accepted differences are not.
+const expectDisagree = new Set(scenarioIds.filter((id) => cellsByScenario.get(id).some((c) => FAILING.has(c.verdict))));
+const planted = results.planted;
+if (!planted) {
+  console.error("check_report: the results have no 'planted' member; run plant_difference.py on them first");
+  process.exit(2);
+}
+const differCell = cellOf(planted.scenario, planted.failing);
+const acceptedCell = cellOf(planted.scenario, planted.accepted);
 const permalinkId = scenarioIds[Math.floor(scenarioIds.length * 0.9)];
+// Columns: the reference's family first, then families by name; inside a family, by version with numbers
+// compared as numbers (3.6 < 3.10). Computed here with the browser-independent Intl collator.
+const family = (id) => { const m = /^(.*?)-\d/.exec(id); return m ? m[1] : id.includes("-") ? id.slice(0, id.lastIndexOf("-")) : id; };
+const numeric = new Intl.Collator("en", { numeric: true });
+const expectOrder = [...implIds].sort((a, b) => {
+  const fa = family(a), fb = family(b), fr = family(results.reference);
+  if ((fa === fr) !== (fb === fr)) return fa === fr ? -1 : 1;
+  return fa !== fb ? numeric.compare(fa, fb) : numeric.compare(a, b);
+});
+const colOf = (impl) => expectOrder.indexOf(impl);
+const counts = { passed: 0, failed: 0, skipped: 0, accepted: 0 };
+for (const c of results.cells) {
+  if (FAILING.has(c.verdict)) counts.failed++;
+  else if (c.verdict === "skip") counts.skipped++;
+  else counts.passed++;
+  if (c.verdict === "expected-differ") counts.accepted++;
+}
+// Agreement over applicable cells: both this column and the reference ran (skips left out).
+function agreement(impl) {
+  let agree = 0, applicable = 0;
+  for (const id of scenarioIds) {
+    const cell = cellOf(id, impl), ref = cellOf(id, results.reference);
+    if (!cell || !ref || cell.verdict === "skip" || ref.verdict === "skip") continue;
+    applicable++;
+    const key = (o) => JSON.stringify(Object.entries(o).sort());
+    if (cell.observation && ref.observation && key(cell.observation) === key(ref.observation)) agree++;
+  }
+  return { agree, applicable };
+}
+const skippingImpl = implIds.find((id) => results.cells.some((c) => c.implementation === id && c.verdict === "skip"));
 
 const userDataDir = mkdtempSync(join(tmpdir(), "fdconform-chromium-"));
 let context;
@@ -91,12 +127,29 @@ try {
 
   const visibleRowIds = () => page.$$eval("#fdc-matrix tbody tr:not([hidden])", (trs) => trs.map((tr) => tr.id));
   const sameSet = (ids, expected) => ids.length === expected.size && ids.every((id) => expected.has(id));
+  const cellSelector = (scenario, impl) =>
+    `#fdc-matrix tbody tr[data-r="${scenarioIds.indexOf(scenario)}"] td[data-c="${colOf(impl)}"]`;
 
-  // The matrix renders with the right counts.
+  // The banner: the run's verdict and counts, the reference, host and date.
+  const banner = await page.$eval("#fdc-banner", (b) => ({ outcome: b.dataset.outcome, text: b.innerText,
+    background: getComputedStyle(b).backgroundColor, visible: b.getBoundingClientRect().top < innerHeight }));
+  check(banner.outcome === "fail" && banner.text.includes("FAIL") && banner.visible,
+    `the banner says FAIL at the top of the page ('${banner.text.split("\n")[0]}')`);
+  for (const [name, n] of Object.entries(counts))
+    check((await page.textContent(`#fdc-banner [data-count="${name}"] b`).catch(() => null)) === String(n),
+      `the banner counts ${n} ${name}`);
+  check(banner.text.includes(results.reference) && banner.text.includes(results.environment.host) &&
+    banner.text.includes(results.environment.date), "the banner names the reference, host and date");
+  await page.screenshot({ path: join(options.out, "report-banner.png"), clip: { x: 0, y: 0, width: 1400, height: 260 } });
+
+  // The matrix renders with the right counts, columns in version order grouped by family.
   check((await page.$$eval("#fdc-matrix tbody tr", (trs) => trs.length)) === scenarioIds.length,
     `matrix has ${scenarioIds.length} rows`);
-  check((await page.$$eval("#fdc-matrix thead th.fdc-impl", (ths) => ths.map((th) => th.textContent)))
-    .join("\n") === implIds.join("\n"), `matrix has the ${implIds.length} implementation columns in order`);
+  const shownOrder = await page.$$eval("#fdc-matrix thead th.fdc-impl", (ths) => ths.map((th) => th.dataset.id || th.textContent));
+  check(shownOrder.join(" ") === expectOrder.join(" "),
+    `columns in version order, grouped by family: ${shownOrder.join(" ")}`);
+  check((await page.$eval("#fdc-matrix thead th.fdc-ref", (th) => th.textContent).catch(() => "")).includes("★"),
+    "the reference column is marked ★");
   check((await page.$$eval("#fdc-matrix td.fdc-cell", (tds) => tds.length)) === scenarioIds.length * implIds.length,
     "one cell per (scenario, implementation)");
   const verdictCounts = {};
@@ -108,8 +161,26 @@ try {
     "count line shows every scenario");
   check((await page.$$eval("#fdc-summary-table tbody tr", (trs) => trs.length)) === implIds.length,
     "summary has a row per implementation");
+  const { agree, applicable } = agreement(skippingImpl);
+  const agreeText = await page.$eval(`#fdc-summary-table tr[data-impl="${skippingImpl}"]`, (tr) => tr.innerText);
+  check(agreeText.includes(`${agree} of ${applicable} applicable`),
+    `agreement of ${skippingImpl} is over applicable cells: ${agree} of ${applicable} applicable`);
   const headerText = await page.textContent("#fdc-environment");
   check(headerText.includes(results.environment.kernel), "environment block shows the kernel");
+
+  // The failing cell is unmistakable: not the colour of an accepted difference or of a match, and a symbol.
+  const look = (sel) => page.$eval(sel, (td) => {
+    const s = getComputedStyle(td);
+    return { background: s.backgroundColor, color: s.color, text: td.textContent };
+  });
+  const failing = await look(cellSelector(planted.scenario, planted.failing));
+  const accepted = await look(cellSelector(planted.scenario, planted.accepted));
+  const matching = await look(cellSelector(planted.scenario, planted.match));
+  check(failing.background !== accepted.background && failing.background !== matching.background &&
+    accepted.background !== matching.background,
+    `failing, accepted and matching cells differ in colour (${failing.background} / ${accepted.background} / ${matching.background})`);
+  check(/[✗⚠]/.test(failing.text) && !/[✗⚠]/.test(accepted.text) && !/[✗⚠]/.test(matching.text),
+    `the failing cell carries a failure symbol ('${failing.text}' vs '${accepted.text}', '${matching.text}')`);
   await page.screenshot({ path: join(options.out, "report-overview.png") });
 
   // Filters hide the right rows.
@@ -120,7 +191,8 @@ try {
   check(sameSet(await visibleRowIds(), expectErrorRows), `status filter 'error' shows the ${expectErrorRows.size} rows with an error`);
   await page.click("#fdc-reset");
   await page.check("#fdc-disagree");
-  check(sameSet(await visibleRowIds(), expectDisagree), `'only rows where implementations disagree' shows ${expectDisagree.size} rows`);
+  check(sameSet(await visibleRowIds(), expectDisagree),
+    `'only rows where implementations disagree' shows the ${expectDisagree.size} rows with a failing cell`);
   await page.click("#fdc-reset");
   await page.fill("#fdc-search", permalinkId);
   check(sameSet(await visibleRowIds(), new Set([permalinkId])), `search '${permalinkId}' shows that one row`);
@@ -128,14 +200,13 @@ try {
   await page.click("#fdc-impl-filter summary");
   await page.uncheck(`#fdc-impl-list input[data-c="1"]`);
   check(!(await page.isVisible(`#fdc-matrix thead th.fdc-impl.c1`)) && (await page.isVisible(`#fdc-matrix thead th.fdc-impl.c0`)),
-    `implementation filter hides the ${implIds[1]} column only`);
+    `implementation filter hides the ${expectOrder[1]} column only`);
   await page.click("#fdc-impl-filter summary");
   await page.click("#fdc-reset");
   check((await visibleRowIds()).length === scenarioIds.length, "reset shows every row again");
 
   // A cell opens its diff against the reference.
-  const r = scenarioIds.indexOf(differCell.scenario), c = implIds.indexOf(differCell.implementation);
-  await page.click(`#fdc-matrix tbody tr[data-r="${r}"] td[data-c="${c}"]`);
+  await page.click(cellSelector(differCell.scenario, differCell.implementation));
   await page.waitForSelector("#fdc-panel:not([hidden])");
   const panelTitle = await page.textContent("#fdc-panel-title");
   check(panelTitle === `${differCell.scenario} on ${differCell.implementation}`, `clicking a differ cell opens '${panelTitle}'`);
@@ -149,12 +220,86 @@ try {
   }, firstDiff.field);
   check(row && row[0] === (firstDiff.actual ?? "(absent)") && row[1] === (firstDiff.expected ?? "(absent)"),
     `both values of ${firstDiff.field} are shown side by side`);
+  const r = scenarioIds.indexOf(differCell.scenario);
   check((await page.textContent("#fdc-panel-body pre")) === results.scenarios[r].yaml, "the panel shows the scenario's YAML");
+  // A long field name wraps inside its column instead of running over the values.
+  const wrap = await page.$eval(`#fdc-diff-table tr[data-field="${planted.long_field}"]`, (tr) => {
+    const th = tr.cells[0], td = tr.cells[1];
+    return { overflow: th.scrollWidth - th.clientWidth, thRight: th.getBoundingClientRect().right,
+             tdLeft: td.getBoundingClientRect().left, height: th.getBoundingClientRect().height };
+  }).catch(() => null);
+  check(wrap && wrap.overflow <= 0 && wrap.thRight <= wrap.tdLeft + 1,
+    `the long field name ${planted.long_field} wraps within its column (${JSON.stringify(wrap)})`);
   await page.screenshot({ path: join(options.out, "report-cell.png") });
   await page.keyboard.press("Escape");
   check(await page.isHidden("#fdc-panel"), "Escape closes the panel");
 
-  // A permalink scrolls to its row, and still does after a reload.
+  // An accepted difference explains itself: the expectation's reason and link are in its panel.
+  await page.click(cellSelector(acceptedCell.scenario, acceptedCell.implementation));
+  await page.waitForSelector("#fdc-panel:not([hidden])");
+  const acceptedPanel = await page.textContent("#fdc-panel-body");
+  check(acceptedPanel.includes(acceptedCell.expectation.reason) && acceptedPanel.includes(acceptedCell.expectation.link),
+    "an expected difference's reason and link are shown in its panel");
+  await page.screenshot({ path: join(options.out, "report-accepted.png") });
+  await page.keyboard.press("Escape");
+
+  // A skip's reason is in its panel.
+  const skipCell = results.cells.find((c) => c.verdict === "skip" && c.reason);
+  await page.click(cellSelector(skipCell.scenario, skipCell.implementation));
+  check((await page.textContent("#fdc-panel-body")).includes(skipCell.reason), `a skip's panel gives its reason ('${skipCell.reason}')`);
+  await page.keyboard.press("Escape");
+
+  // Keyboard: Tab reaches the grid, arrows move, Enter opens the focused cell, Escape closes and returns.
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.focus("#fdc-reset");
+  await page.keyboard.press("Tab");
+  const focused = () => page.evaluate(() => {
+    const td = document.activeElement;
+    return td && td.matches("td.fdc-cell") ? [Number(td.parentElement.dataset.r), Number(td.dataset.c)] : null;
+  });
+  // The grid has one tab stop: the last cell visited (the first cell on a fresh page).
+  const first = await focused();
+  check(first !== null, `Tab from the controls reaches a cell of the grid (${JSON.stringify(first)})`);
+  const start = first || [0, 0];
+  for (const key of ["ArrowRight", "ArrowRight", "ArrowDown", "ArrowDown", "ArrowDown", "ArrowLeft"]) await page.keyboard.press(key);
+  const moved = await focused();
+  const want = [start[0] + 3, start[1] + 1];
+  check(JSON.stringify(moved) === JSON.stringify(want), `arrow keys move between cells (${JSON.stringify(start)} -> ${JSON.stringify(moved)})`);
+  await page.keyboard.press("Enter");
+  const keyedTitle = await page.textContent("#fdc-panel-title").catch(() => "");
+  check(!(await page.isHidden("#fdc-panel")) && keyedTitle === `${scenarioIds[want[0]]} on ${expectOrder[want[1]]}`,
+    `Enter opens the focused cell's panel ('${keyedTitle}')`);
+  await page.keyboard.press("Escape");
+  check(await page.isHidden("#fdc-panel") && JSON.stringify(await focused()) === JSON.stringify(moved),
+    "Escape closes it and focus stays on the cell");
+
+  // A cell permalink opens that cell, after a reload too.
+  const cellLink = `#s=${encodeURIComponent(acceptedCell.scenario)}&i=${encodeURIComponent(acceptedCell.implementation)}`;
+  await page.goto(`${reportUrl}${cellLink}`);
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  const opened = await page.evaluate(() => ({
+    hidden: document.getElementById("fdc-panel").hidden,
+    title: (document.getElementById("fdc-panel-title") || {}).textContent,
+    selected: [...document.querySelectorAll("td.fdc-selected")].map((td) => [td.parentElement.id, Number(td.dataset.c)]),
+  }));
+  check(!opened.hidden && opened.title === `${acceptedCell.scenario} on ${acceptedCell.implementation}` &&
+    opened.selected.length === 1 && opened.selected[0][0] === acceptedCell.scenario &&
+    opened.selected[0][1] === colOf(acceptedCell.implementation),
+    `cell permalink ${cellLink} opens that cell (${JSON.stringify(opened)})`);
+  await page.screenshot({ path: join(options.out, "report-cell-permalink.png") });
+
+  // The filter state is in the fragment too: a link with a tag and a status shows the same rows.
+  await page.goto(`${reportUrl}#tag=${encodeURIComponent(filterTag)}&status=error`);
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  const both = new Set([...expectTagged].filter((id) => expectErrorRows.has(id)));
+  check(sameSet(await visibleRowIds(), both) && (await page.inputValue("#fdc-status")) !== "",
+    `a filter permalink (tag ${filterTag}, status error) restores the filters: ${both.size} rows`);
+  await page.check("#fdc-disagree");
+  check((await page.evaluate(() => location.hash)).includes("disagree=1"), "changing a filter updates the fragment");
+
+  // A row permalink scrolls to its row, and still does after a reload.
   await page.goto(`${reportUrl}#${encodeURIComponent(permalinkId)}`);
   await page.reload();
   await page.waitForSelector("body[data-ready=true]");
@@ -173,7 +318,8 @@ try {
   rmSync(userDataDir, { recursive: true, force: true });
 }
 
-console.log(`screenshots: ${join(options.out, "report-overview.png")}, report-cell.png, report-permalink.png`);
+console.log(`screenshots in ${options.out}: report-banner.png, report-overview.png, report-cell.png, report-accepted.png, ` +
+  "report-cell-permalink.png, report-permalink.png");
 if (failures.length) {
   console.log(`check_report: ${failures.length} check(s) failed`);
   process.exit(1);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # ctest `reports_browser`: generates a 1,000 x 12 results document, renders it with reports_render and
 # checks the page in Debian's headless Chromium (check_report.mjs). Exit 77 = skipped, reason printed.
+# plant_difference.py first plants what the checks look for (a failing cell next to an accepted one that saw
+# the same thing, expectation reasons, a long field name), so the checks do not depend on the generator's dice.
 #   run_browser_test.sh REPORTS_RENDER MAKE_LARGE_RESULTS_PY OUTPUT_DIR
 set -euo pipefail
 render=$1 generator=$2 out=$3
@@ -16,6 +18,7 @@ python=$(command -v python3 || true)
 
 mkdir -p "$out"
 "$python" "$generator" --scenarios 1000 --implementations 12 --output "$out/results.json"
+"$python" "$here/plant_difference.py" "$out/results.json"
 "$render" "$out/results.json" "$out/report.html"
 echo "reports_browser: report $(stat -c %s "$out/report.html") bytes at $out/report.html"
 exec node "$here/check_report.mjs" --results "$out/results.json" --html "$out/report.html" --out "$out"
