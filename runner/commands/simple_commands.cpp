@@ -1,6 +1,7 @@
 // validate, list, oracles: the commands that run nothing.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <ostream>
 
 #include "commands/commands.hpp"
@@ -18,6 +19,13 @@ int validate_command(const std::vector<std::string>& paths, const std::string& e
                      corpus.scenarios.size(), corpus.files_with_errors, corpus.diagnostics.size());
   bool expectations_ok = true;
   if (!expectations_dir.empty()) {
+    // load_expectation_directory takes a missing directory for an empty set (run's default may not
+    // exist); a directory named on this command line must.
+    std::error_code ec;
+    if (!std::filesystem::exists(expectations_dir, ec)) {
+      err << fmt::format("fdconform: --expectations {}: no such directory\n", expectations_dir);
+      return 1;
+    }
     // Against the corpus just validated, an entry for a scenario that is not there is stale.
     ExpectationSet set = load_expectation_directory(expectations_dir);
     std::vector<std::string> ids;
@@ -37,7 +45,9 @@ int list_command(const std::vector<std::string>& paths, std::ostream& out, std::
   print_problems(corpus, err);
   for (const auto& s : corpus.scenarios)
     out << fmt::format("{}\t{}\t{}\n", s.id, s.title, fmt::join(s.covers, ","));
-  return corpus.diagnostics.empty() && corpus.path_errors.empty() ? 0 : 1;
+  // Nothing listed and nothing said would read as an empty corpus that is fine.
+  if (corpus.scenarios.empty()) err << "fdconform: no scenarios to list\n";
+  return corpus.diagnostics.empty() && corpus.path_errors.empty() && !corpus.scenarios.empty() ? 0 : 1;
 }
 
 int oracles_command(std::ostream& out, std::ostream& err) {

@@ -13,4 +13,12 @@ void sort_by_position(std::vector<Diagnostic>& diagnostics) {
   });
 }
 
+void limit_diagnostics(std::vector<Diagnostic>& diagnostics, std::size_t max) {
+  if (diagnostics.size() <= max) return;
+  Diagnostic more = diagnostics[max];
+  more.message = fmt::format("{} more errors in this file not shown", diagnostics.size() - max);
+  diagnostics.resize(max);
+  diagnostics.push_back(std::move(more));
+}
+
 }  // namespace fdconform

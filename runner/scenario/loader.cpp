@@ -4,11 +4,10 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
-#include <regex>
-
 #include "scenario/text_checks.hpp"
 #include "scenario/validation_context.hpp"
 #include "scenario/yaml_checker.hpp"
+#include "scenario/yaml_structure.hpp"
 
 namespace fdconform {
 namespace {
@@ -20,13 +19,12 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
                                   YamlChecker::describe(*f)));
   }
   if (auto id = top.find("id")) {
-    if (auto v = check.string(*id, "id")) {
-      static const std::regex shape("[a-z0-9][a-z0-9-]*");
-      if (!std::regex_match(*v, shape))
+    if (auto v = check.short_string(*id, "id", max_id_length)) {
+      if (!is_scenario_id(*v))
         check.error(*id, fmt::format("id: expected lowercase letters, digits and '-' ([a-z0-9][a-z0-9-]*), got '{}'",
-                                     *v));
+                                     shown(*v)));
       else if (!expected_id.empty() && *v != expected_id)
-        check.error(*id, fmt::format("id: '{}' does not match the file name: expected '{}'", *v, expected_id));
+        check.error(*id, fmt::format("id: '{}' does not match the file name: expected '{}'", *v, shown(expected_id)));
       s.id = *v;
     }
   }
@@ -40,12 +38,9 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
     }
   }
   if (auto t = top.find("tags"); t && !YamlChecker::is_null(*t)) s.tags = check.string_list(*t, "tags").value_or(std::vector<std::string>{});
-  if (auto t = top.find("timeout"); t && !YamlChecker::is_null(*t)) s.timeout_seconds = check.positive_number(*t, "timeout");
+  if (auto t = top.find("timeout"); t && !YamlChecker::is_null(*t)) s.timeout_seconds = check.seconds(*t, "timeout", min_timeout_seconds, max_timeout_seconds);
   if (auto u = top.find("unconfined")) {
-    if (auto reason = check.line(*u, "unconfined")) {
-      if (reason->empty()) check.error(*u, "unconfined: expected the reason this scenario needs paths outside its workdir");
-      s.unconfined = *reason;
-    }
+    if (auto reason = check.line(*u, "unconfined")) s.unconfined = *reason;  // line() refuses an empty reason
   }
 }
 
@@ -58,6 +53,7 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
   validate_metadata(check, *top, expected_id, s);
 
   ValidationContext ctx{check, {}};
+  ctx.confined = !s.unconfined;
   nlohmann::json requires_json = validate_requires(ctx, top->find("requires"), s.requires_);
   nlohmann::json parent = validate_parent(ctx, top->find("parent"));
   nlohmann::json spawn = top->find("spawn") ? validate_spawn(ctx, *top->find("spawn")) : nlohmann::json::object();
@@ -93,23 +89,33 @@ LoadResult load_scenario_text(const std::string& file, std::string_view text, st
     return result;
   }
   YamlChecker check(file, result.diagnostics);
+  const std::string yaml(text);
   try {
-    YAML::Node root = YAML::Load(std::string(text));
+    if (!check_yaml_structure(check, yaml, scenario_structure_limits, "a scenario file")) {
+      sort_by_position(result.diagnostics);
+      return result;
+    }
+    YAML::Node root = YAML::Load(yaml);
     Scenario s;
     s.file = file;
-    s.yaml = std::string(text);
+    s.yaml = yaml;
     validate_document(check, root, expected_id, s);
     if (result.diagnostics.empty()) result.scenario = std::move(s);
   } catch (const YAML::DeepRecursion& e) {
     check.error(e.mark, "YAML nesting too deep: expected a scenario of ordinary depth");
   } catch (const YAML::ParserException& e) {
-    check.error(e.mark, fmt::format("YAML syntax error: {}", e.msg));
+    // yaml-cpp's message for a tab in the indentation ("illegal map value") does not name the tab.
+    if (auto tab = find_indentation_tab(file, text, e.mark.is_null() ? 1 : e.mark.line + 1))
+      result.diagnostics.push_back(*tab);
+    else
+      check.error(e.mark, fmt::format("YAML syntax error: {}", e.msg));
   } catch (const YAML::Exception& e) {
     check.error(e.mark, fmt::format("cannot read this YAML: {}", e.msg));
   } catch (const std::exception& e) {
     check.error(YAML::Mark::null_mark(), fmt::format("internal error while validating: {}", e.what()));
   }
   sort_by_position(result.diagnostics);
+  limit_diagnostics(result.diagnostics);
   if (!result.diagnostics.empty()) result.scenario.reset();
   return result;
 }

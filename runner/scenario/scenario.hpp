@@ -9,6 +9,11 @@
 
 namespace fdconform {
 
+// A scenario's `timeout`, the same range as the CLI's --timeout: below a tenth of a second no driver can
+// start a scenario parent, so every cell would time out.
+inline constexpr double min_timeout_seconds = 0.1;
+inline constexpr double max_timeout_seconds = 86400;
+
 struct Requirements {
   bool root = false;
   bool non_root = false;

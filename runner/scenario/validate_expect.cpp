@@ -1,8 +1,6 @@
 // The `expect:` section: explicit expectations checked against every implementation.
 #include <fmt/format.h>
 
-#include <regex>
-
 #include "normalize/field_names.hpp"
 #include "scenario/validation_context.hpp"
 
@@ -31,17 +29,16 @@ nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
   if (auto r = view->find("returncode"))
     if (auto v = check.integer(*r, "expect.returncode", -128, 255)) out["returncode"] = *v;
   if (auto e = view->find("exception")) {
-    if (auto v = check.string(*e, "expect.exception")) {
-      static const std::regex identifier("[A-Za-z_][A-Za-z0-9_.]*");
-      if (std::regex_match(*v, identifier)) out["exception"] = *v;
-      else check.error(*e, fmt::format("expect.exception: expected an exception class name such as OSError, got '{}'", *v));
+    if (auto v = check.short_string(*e, "expect.exception", max_exception_name_length)) {
+      if (is_exception_name(*v)) out["exception"] = *v;
+      else check.error(*e, fmt::format("expect.exception: expected an exception class name such as OSError, got '{}'",
+                                       shown(*v)));
     }
   }
   if (auto e = view->find("errno")) {
-    if (auto v = check.string(*e, "expect.errno")) {
-      static const std::regex errno_name("E[A-Z0-9]+");
-      if (std::regex_match(*v, errno_name)) out["errno"] = *v;
-      else check.error(*e, fmt::format("expect.errno: expected an errno name such as ENOENT, got '{}'", *v));
+    if (auto v = check.short_string(*e, "expect.errno", max_errno_name_length)) {
+      if (is_errno_name(*v)) out["errno"] = *v;
+      else check.error(*e, fmt::format("expect.errno: expected an errno name such as ENOENT, got '{}'", shown(*v)));
     }
   }
   if (auto f = view->find("filename"))
@@ -53,7 +50,7 @@ nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
     } else {
       nlohmann::json named = nlohmann::json::object();
       for (auto it = fds->begin(); it != fds->end(); ++it) {
-        auto fd = check.integer(it->first, "expect.fds key", 0, max_fd_number);
+        auto fd = ctx.fd_number(it->first, "expect.fds key");
         auto name = check.string(it->second, "expect.fds value");
         if (!fd || !name) continue;
         std::string key = std::to_string(*fd);
@@ -63,7 +60,7 @@ nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
           check.error(it->second, fmt::format("expect.fds.{}: '{}' names no resource: expected parent.stdin, "
                                               "parent.stdout, parent.stderr, popen.pipe, devnull, unknown:<kind> "
                                               "or one of {}",
-                                              *fd, *name, ctx.end_names()));
+                                              *fd, shown(*name), ctx.end_names()));
         } else {
           named[key] = *name;
         }
@@ -80,7 +77,7 @@ nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
         if (!is_observation_field(key)) {
           check.error(it->first, fmt::format("expect.fields: unknown field '{}': expected a normalized field such "
                                              "as outcome, child.fds, child.fd.N, child.umask (docs/PROTOCOL.md)",
-                                             key));
+                                             shown(key)));
           continue;
         }
         values[key] = it->second.Scalar();

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <regex>
+#include <set>
 
 #include "scenario/validation_context.hpp"
 
@@ -22,6 +22,20 @@ class ResourceValidator {
     nlohmann::json out = nlohmann::json::array();
     auto items = ctx_.check.sequence(node, "parent.resources");
     if (!items) return out;
+    // Every resource holds fds of the scenario parent, which has 3 to 1022 for them: more cannot be
+    // created, and each cell would only fail.
+    std::size_t fds_needed = 0;
+    for (const auto& item : *items) {
+      const YAML::Node kind = item.IsMap() ? item["kind"] : YAML::Node();
+      bool two = kind.IsScalar() && (kind.Scalar() == "pipe" || kind.Scalar() == "socketpair");
+      fds_needed += two ? 2 : 1;
+    }
+    if (fds_needed > max_resource_fds) {
+      ctx_.check.error(node, fmt::format("parent.resources: {} resources need {} fds: expected at most {} (fds 3 to "
+                                         "{} of the scenario parent)",
+                                         items->size(), fds_needed, max_resource_fds, result_channel_fd - 1));
+      return out;
+    }
     for (std::size_t i = 0; i < items->size(); ++i) {
       auto r = resource((*items)[i], fmt::format("parent.resources[{}]", i));
       if (!r.is_null()) out.push_back(std::move(r));
@@ -38,11 +52,11 @@ class ResourceValidator {
     ctx_.check.require(*view, path, {"name", "kind"});
     std::string name;
     if (auto n = view->find("name")) {
-      if (auto s = ctx_.check.string(*n, path + ".name")) {
-        static const std::regex shape("[a-z][a-z0-9_]*");
-        if (!std::regex_match(*s, shape)) {
-          ctx_.check.error(*n, fmt::format("{}.name: expected a name matching [a-z][a-z0-9_]*, got '{}'", path, *s));
-        } else if (std::find(names_.begin(), names_.end(), *s) != names_.end()) {
+      if (auto s = ctx_.check.short_string(*n, path + ".name", max_resource_name_length)) {
+        if (!is_resource_name(*s)) {
+          ctx_.check.error(*n, fmt::format("{}.name: expected a name matching [a-z][a-z0-9_]*, got '{}'", path,
+                                           shown(*s)));
+        } else if (names_.count(*s)) {
           ctx_.check.error(*n, fmt::format("{}.name: duplicate resource name '{}': each resource needs its own name",
                                            path, *s));
         } else if (*s == "parent" || *s == "popen" || *s == "devnull" || *s == "unknown") {
@@ -50,7 +64,7 @@ class ResourceValidator {
                                            *s));
         } else {
           name = *s;
-          names_.push_back(name);
+          names_.insert(name);
         }
       }
     }
@@ -115,7 +129,10 @@ class ResourceValidator {
     }
     if (kind == "file" || kind == "dir") {
       out["path"] = name;
-      if (auto p = view->find("path")) out["path"] = ctx_.check.line(*p, path + ".path").value_or(name);
+      if (auto p = view->find("path")) {
+        out["path"] = ctx_.check.line(*p, path + ".path").value_or(name);
+        check_workdir_path(ctx_, *p, path + ".path", out["path"].get<std::string>(), false);
+      }
     }
     fd_and_inheritable(*view, path, label, out);
     if (!name.empty()) ctx_.ends.push_back({name, kind});
@@ -137,12 +154,8 @@ class ResourceValidator {
     out["fd"] = nullptr;
     if (auto f = view.find("fd")) {
       if (!YamlChecker::is_null(*f)) {
-        if (auto fd = ctx_.check.integer(*f, path + ".fd", 0, max_fd_number)) {
-          if (*fd == result_channel_fd) {
-            ctx_.check.error(*f, fmt::format("{}.fd: fd {} is reserved for the driver's result channel: expected "
-                                             "an fd from 0 to {}",
-                                             path, *fd, result_channel_fd - 1));
-          } else if (auto used = fixed_fds_.find(*fd); used != fixed_fds_.end()) {
+        if (auto fd = ctx_.fd_number(*f, path + ".fd")) {
+          if (auto used = fixed_fds_.find(*fd); used != fixed_fds_.end()) {
             ctx_.check.error(*f, fmt::format("{}.fd: fd {} is named twice: resource '{}' (line {}) already sits "
                                              "there; expected a free fd number",
                                              path, *fd, used->second.owner, used->second.line));
@@ -170,7 +183,7 @@ class ResourceValidator {
   }
 
   ValidationContext& ctx_;
-  std::vector<std::string> names_;
+  std::set<std::string> names_;
   std::map<long long, FixedFdUse> fixed_fds_;
 };
 
@@ -230,7 +243,10 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
     ResourceValidator resources(ctx);
     out["resources"] = resources.resources(*r);
   }
-  if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) out["cwd"] = check.line(*c, "parent.cwd").value_or("");
+  if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) {
+    out["cwd"] = check.line(*c, "parent.cwd").value_or("");
+    check_workdir_path(ctx, *c, "parent.cwd", out["cwd"].get<std::string>(), false);
+  }
   // The lower bound leaves a scenario parent room for its own pipes; above
   // 1024 nothing is lowered on a default machine.
   if (auto n = view->find("nofile_limit"); n && !YamlChecker::is_null(*n))

@@ -19,7 +19,7 @@ nlohmann::json validate_requires(ValidationContext& ctx, const YAML::Node* node,
   if (auto k = view->find("kernel")) {
     if (auto v = check.string(*k, "requires.kernel")) {
       if (is_dotted_version(*v)) out.kernel = *v;
-      else check.error(*k, fmt::format("requires.kernel: expected a kernel version such as \"5.9\", got '{}'", *v));
+      else check.error(*k, fmt::format("requires.kernel: expected a kernel version such as \"5.9\", got '{}'", shown(*v)));
     }
   }
   if (auto p = view->find("python")) {

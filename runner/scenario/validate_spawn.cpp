@@ -65,13 +65,13 @@ nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::
     }
     const auto& e = view->entries.front();
     if (e.key == "fd") {
-      if (auto fd = ctx.check.integer(e.value, path + ".fd", 0, max_fd_number)) return {{"fd", *fd}};
+      if (auto fd = ctx.fd_number(e.value, path + ".fd")) return {{"fd", *fd}};
       return "inherit";
     }
     auto name = ctx.check.string(e.value, path + ".resource");
     if (!name) return "inherit";
     if (!ctx.find_end(*name)) {
-      ctx.check.error(e.value, fmt::format("{}.resource: '{}' names no resource: expected one of {}", path, *name,
+      ctx.check.error(e.value, fmt::format("{}.resource: '{}' names no resource: expected one of {}", path, shown(*name),
                                            ctx.end_names()));
       return "inherit";
     }
@@ -82,6 +82,29 @@ nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::
   std::optional<std::string> v = ctx.check.choice(*node, path, {"inherit", "pipe", "devnull", "stdout"});
   if (!v) return "inherit";
   return *v;
+}
+
+// What Popen runs: `executable` when given, else argv[0], both searched in PATH when bare; with
+// shell=True the shell (`executable`, default /bin/sh) runs the command words.
+void confine_popen_program(ValidationContext& ctx, const MapView& view, const nlohmann::json& out) {
+  const YAML::Node* executable = view.find("executable");
+  const YAML::Node* argv = view.find("argv");
+  const bool has_executable = executable && out["executable"].is_string();
+  if (has_executable)
+    check_program_path(ctx, *executable, "spawn.popen.executable", out["executable"].get<std::string>(), true);
+  if (out["shell"].get<bool>()) {
+    std::vector<std::string> words;
+    if (out["argv"].is_string()) words.push_back(out["argv"].get<std::string>());
+    else
+      for (const auto& w : out["argv"]) words.push_back(w.get<std::string>());
+    if (argv) check_shell_command(ctx, *argv, "spawn.popen.argv", words);
+    return;
+  }
+  if (has_executable || !argv) return;
+  if (out["argv"].is_string())
+    check_program_path(ctx, *argv, "spawn.popen.argv", out["argv"].get<std::string>(), true);
+  else if (!out["argv"].empty())
+    check_program_path(ctx, *argv, "spawn.popen.argv[0]", out["argv"][0].get<std::string>(), true);
 }
 
 nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
@@ -113,7 +136,10 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
         if (auto ref = ctx.fd_reference((*items)[i], fmt::format("spawn.popen.pass_fds[{}]", i)))
           out["pass_fds"].push_back(*ref);
   }
-  if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) out["cwd"] = check.line(*c, "spawn.popen.cwd").value_or("");
+  if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) {
+    out["cwd"] = check.line(*c, "spawn.popen.cwd").value_or("");
+    check_workdir_path(ctx, *c, "spawn.popen.cwd", out["cwd"].get<std::string>(), true);
+  }
   out["env"] = optional_env(ctx, view->find("env"), "spawn.popen.env");
   out["restore_signals"] = flag(ctx, view->find("restore_signals"), "spawn.popen.restore_signals", true);
   out["start_new_session"] = flag(ctx, view->find("start_new_session"), "spawn.popen.start_new_session", false);
@@ -133,6 +159,7 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
     else if (auto o = check.octal(*u, "spawn.popen.umask", 07777)) out["umask"] = *o;
   }
   if (auto p = view->find("pipesize")) out["pipesize"] = check.integer(*p, "spawn.popen.pipesize", -1, 1 << 30).value_or(-1);
+  confine_popen_program(ctx, *view, out);
   return out;
 }
 
@@ -152,7 +179,7 @@ nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const
     return nullptr;
   }
   if (e.key == "closefrom") {
-    if (auto fd = ctx.check.integer(e.value, action_path, 0, max_fd_number)) return {{"closefrom", *fd}};
+    if (auto fd = ctx.fd_number(e.value, action_path)) return {{"closefrom", *fd}};
     return nullptr;
   }
   if (e.key == "dup2") {
@@ -172,8 +199,12 @@ nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const
   if (!open) return nullptr;
   ctx.check.require(*open, action_path, {"fd", "path"});
   nlohmann::json out = {{"fd", nullptr}, {"path", ""}, {"flags", nlohmann::json::array({"rdonly"})}, {"mode", "0644"}};
-  if (auto fd = open->find("fd")) out["fd"] = optional_int(ctx, fd, action_path + ".fd", 0, max_fd_number);
-  if (auto p = open->find("path")) out["path"] = ctx.check.line(*p, action_path + ".path").value_or("");
+  if (auto fd = open->find("fd"))
+    if (auto n = ctx.fd_number(*fd, action_path + ".fd")) out["fd"] = *n;
+  if (auto p = open->find("path")) {
+    out["path"] = ctx.check.line(*p, action_path + ".path").value_or("");
+    check_workdir_path(ctx, *p, action_path + ".path", out["path"].get<std::string>(), true);
+  }
   if (auto f = open->find("flags")) {
     out["flags"] = nlohmann::json::array();
     int access_modes = 0;
@@ -206,7 +237,10 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
                         {"path", "argv", "env", "file_actions", "setpgroup", "resetids", "setsid", "setsigmask",
                          "setsigdef"});
   if (!view) return out;
-  if (auto p = view->find("path")) out["path"] = check.line(*p, path + ".path").value_or("{probe}");
+  if (auto p = view->find("path")) {
+    out["path"] = check.line(*p, path + ".path").value_or("{probe}");
+    check_program_path(ctx, *p, path + ".path", out["path"].get<std::string>(), path == "spawn.posix_spawnp");
+  }
   out["argv"] = argv_list(ctx, view->find("argv"), path + ".argv", false);
   out["env"] = optional_env(ctx, view->find("env"), path + ".env");
   if (auto fa = view->find("file_actions"); fa && !YamlChecker::is_null(*fa)) {
@@ -256,7 +290,8 @@ nlohmann::json fork_step(ValidationContext& ctx, const YAML::Node& node, const s
   nlohmann::json out = {{"inheritable", true}};
   if (auto fd = args->find("fd"))
     if (auto ref = ctx.fd_reference(*fd, step_path + ".fd")) out["fd"] = *ref;
-  if (auto to = args->find("to")) out["to"] = optional_int(ctx, to, step_path + ".to", 0, max_fd_number);
+  if (auto to = args->find("to"))
+    if (auto n = ctx.fd_number(*to, step_path + ".to")) out["to"] = *n;
   if (auto i = args->find("inheritable")) out["inheritable"] = flag(ctx, i, step_path + ".inheritable", true);
   return {{"dup2", out}};
 }
@@ -274,6 +309,8 @@ nlohmann::json fork_exec(ValidationContext& ctx, const YAML::Node& node) {
       }
   }
   out["argv"] = argv_list(ctx, view->find("argv"), "spawn.fork_exec.argv", false);
+  if (auto a = view->find("argv"); a && !out["argv"].empty())  // os.execv: argv[0] is the path, never searched
+    check_program_path(ctx, *a, "spawn.fork_exec.argv[0]", out["argv"][0].get<std::string>(), false);
   return out;
 }
 

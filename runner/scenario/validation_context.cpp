@@ -15,9 +15,27 @@ const ResourceEnd* ValidationContext::find_end(std::string_view name) const {
 
 std::string ValidationContext::end_names() const {
   if (ends.empty()) return "(no resources are declared)";
+  // A few are enough to show the spelling; a file with a thousand resources would repeat them all
+  // in every message.
+  constexpr std::size_t listed = 20;
   std::vector<std::string> names;
-  for (const auto& e : ends) names.push_back(e.name);
-  return join(names, ", ");
+  for (std::size_t i = 0; i < ends.size() && i < listed; ++i) names.push_back(ends[i].name);
+  std::string out = join(names, ", ");
+  if (ends.size() > listed) out += fmt::format(" (and {} more)", ends.size() - listed);
+  return out;
+}
+
+std::optional<long long> ValidationContext::fd_number(const YAML::Node& node, std::string_view path) {
+  static const std::string what =
+      fmt::format("an fd number from 0 to {} ({} is the driver's result channel)", result_channel_fd - 1,
+                  result_channel_fd);
+  auto fd = check.integer(node, path, 0, max_fd_number, what);
+  if (fd && *fd == result_channel_fd) {
+    check.error(node, fmt::format("{}: fd {} is reserved for the driver's result channel: expected an fd from 0 to {}",
+                                  path, *fd, result_channel_fd - 1));
+    return std::nullopt;
+  }
+  return fd;
 }
 
 std::optional<nlohmann::json> ValidationContext::fd_reference(const YAML::Node& node, std::string_view path) {
@@ -25,7 +43,7 @@ std::optional<nlohmann::json> ValidationContext::fd_reference(const YAML::Node& 
     const std::string& text = node.Scalar();
     bool numeric = !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '-');
     if (numeric) {
-      auto fd = check.integer(node, path, 0, max_fd_number);
+      auto fd = fd_number(node, path);
       if (!fd) return std::nullopt;
       return nlohmann::json(*fd);
     }
@@ -37,7 +55,7 @@ std::optional<nlohmann::json> ValidationContext::fd_reference(const YAML::Node& 
   }
   if (!find_end(node.Scalar())) {
     check.error(node, fmt::format("{}: '{}' names no resource: expected an fd number or one of {}", path,
-                                  node.Scalar(), end_names()));
+                                  shown(node.Scalar()), end_names()));
     return std::nullopt;
   }
   return nlohmann::json(node.Scalar());
@@ -57,7 +75,7 @@ nlohmann::json validate_signal_list(ValidationContext& ctx, const YAML::Node& no
     if (!number) {
       ctx.check.error(item, fmt::format("{}: unknown signal name '{}': expected SIGHUP ... SIGSYS, SIGRTMIN, "
                                         "SIGRTMIN+N, SIGRTMAX-N or SIGRTMAX",
-                                        item_path, *name));
+                                        item_path, shown(*name)));
       continue;
     }
     if (forbid_uncatchable && (*name == "SIGKILL" || *name == "SIGSTOP")) {

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <fmt/format.h>
 
+#include "scenario/yaml_checker.hpp"
+
 namespace fdconform {
 namespace {
 
@@ -93,7 +95,7 @@ std::optional<VersionGate> parse_version_gate(std::string_view text, std::string
       error = fmt::format(
           "expected a version gate such as \">=3.11\", \"<3.13\" or \">=3.9,<3.13\" (operators >= <= > < == !=), "
           "got clause '{}'",
-          clause);
+          shown(clause));
       return std::nullopt;
     }
     gate.clauses.push_back({op, std::string(version)});

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include <unordered_set>
+
 namespace fdconform {
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
@@ -14,6 +16,53 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
     out += items[i];
   }
   return out;
+}
+
+std::string shown(std::string_view text, std::size_t max) {
+  std::size_t keep = text.size();
+  if (keep > max) {
+    keep = max;
+    // Back up to the start of a UTF-8 sequence so the excerpt stays valid UTF-8.
+    while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xC0) == 0x80) --keep;
+  }
+  std::string out(text.substr(0, keep));
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  if (keep < text.size()) out += fmt::format("... ({} bytes)", text.size());
+  return out;
+}
+
+namespace {
+
+bool all_of_chars(std::string_view text, std::size_t from, bool (*allowed)(char)) {
+  for (std::size_t i = from; i < text.size(); ++i)
+    if (!allowed(text[i])) return false;
+  return true;
+}
+
+bool lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+bool is_scenario_id(std::string_view t) {
+  return !t.empty() && lower_or_digit(t[0]) && all_of_chars(t, 1, [](char c) { return lower_or_digit(c) || c == '-'; });
+}
+
+bool is_resource_name(std::string_view t) {
+  return !t.empty() && t[0] >= 'a' && t[0] <= 'z' &&
+         all_of_chars(t, 1, [](char c) { return lower_or_digit(c) || c == '_'; });
+}
+
+bool is_exception_name(std::string_view t) {
+  auto letter = [](char c) { return upper(c) || (c >= 'a' && c <= 'z') || c == '_'; };
+  return !t.empty() && letter(t[0]) &&
+         all_of_chars(t, 1, [](char c) { return upper(c) || (c >= 'a' && c <= 'z') || c == '_' || digit(c) || c == '.'; });
+}
+
+bool is_errno_name(std::string_view t) {
+  return t.size() >= 2 && t[0] == 'E' && all_of_chars(t, 1, [](char c) { return upper(c) || digit(c); });
 }
 
 const YAML::Node* MapView::find(std::string_view key) const {
@@ -40,10 +89,7 @@ std::string YamlChecker::describe(const YAML::Node& node) {
   if (is_null(node)) return "nothing (null)";
   if (node.IsMap()) return "a mapping";
   if (node.IsSequence()) return "a list";
-  std::string text = node.Scalar();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  for (auto& c : text)
-    if (c == '\n') c = ' ';
+  std::string text = shown(node.Scalar(), 40);
   return is_plain_scalar(node) ? fmt::format("'{}'", text) : fmt::format("the quoted string \"{}\"", text);
 }
 
@@ -68,11 +114,16 @@ std::optional<MapView> YamlChecker::map(const YAML::Node& node, std::string_view
     }
     std::string name = key.Scalar();
     if (std::find(allowed_names.begin(), allowed_names.end(), name) == allowed_names.end()) {
-      error(key, fmt::format("unknown key '{}' in {}: expected one of {}", name, path, join(allowed_names, ", ")));
+      // yaml-cpp reads `<<` as an ordinary key, so merging would silently do nothing.
+      if (name == "<<" && is_plain_scalar(key))
+        error(key, fmt::format("merge key '<<' in {}: YAML merge keys are not supported; write the keys out", path));
+      else
+        error(key, fmt::format("unknown key '{}' in {}: expected one of {}", shown(name), path,
+                               join(allowed_names, ", ")));
       continue;
     }
     if (view.find(name)) {
-      error(key, fmt::format("duplicate key '{}' in {}: each key may appear once", name, path));
+      error(key, fmt::format("duplicate key '{}' in {}: each key may appear once", shown(name), path));
       continue;
     }
     view.entries.push_back({name, key, it->second});
@@ -106,32 +157,50 @@ std::optional<std::string> YamlChecker::line(const YAML::Node& node, std::string
   return trimmed;
 }
 
+std::optional<std::string> YamlChecker::short_string(const YAML::Node& node, std::string_view path,
+                                                     std::size_t max) {
+  auto s = string(node, path);
+  if (!s) return std::nullopt;
+  if (s->size() > max) {
+    error(node, fmt::format("{}: {} characters is too long: expected at most {} (got '{}')", path, s->size(), max,
+                            shown(*s, 20)));
+    return std::nullopt;
+  }
+  return s;
+}
+
 std::optional<long long> YamlChecker::integer(const YAML::Node& node, std::string_view path, long long min,
                                               long long max) {
-  std::string what = fmt::format("an integer from {} to {}", min, max);
+  return integer(node, path, min, max, fmt::format("an integer from {} to {}", min, max));
+}
+
+std::optional<long long> YamlChecker::integer(const YAML::Node& node, std::string_view path, long long min,
+                                              long long max, std::string_view what) {
   if (!is_plain_scalar(node) || node.IsNull()) {
     expected(node, path, what);
     return std::nullopt;
   }
   const std::string& text = node.Scalar();
   std::size_t digits_from = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
-  bool all_digits = text.size() > digits_from && text.size() <= 19 &&
-                    std::all_of(text.begin() + static_cast<long>(digits_from), text.end(),
-                                [](char c) { return c >= '0' && c <= '9'; });
+  bool all_digits = text.size() > digits_from && std::all_of(text.begin() + static_cast<long>(digits_from),
+                                                             text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!all_digits) {
     expected(node, path, what);
     return std::nullopt;
   }
-  long long value = std::strtoll(text.c_str(), nullptr, 10);
-  if (value < min || value > max) {
-    error(node, fmt::format("{}: {} is out of range: expected {}", path, text, what));
+  // Past 18 digits strtoll would saturate; no bound here is that large, so such a number is out of range.
+  std::size_t significant = text.find_first_not_of('0', digits_from);
+  bool huge = significant != std::string::npos && text.size() - significant > 18;
+  long long value = huge ? 0 : std::strtoll(text.c_str(), nullptr, 10);
+  if (huge || value < min || value > max) {
+    error(node, fmt::format("{}: {} is out of range: expected {}", path, shown(text), what));
     return std::nullopt;
   }
   return value;
 }
 
-std::optional<double> YamlChecker::positive_number(const YAML::Node& node, std::string_view path) {
-  constexpr std::string_view what = "a number of seconds greater than 0";
+std::optional<double> YamlChecker::seconds(const YAML::Node& node, std::string_view path, double min, double max) {
+  std::string what = fmt::format("a number of seconds from {} to {}", min, max);
   if (!is_plain_scalar(node) || node.IsNull()) {
     expected(node, path, what);
     return std::nullopt;
@@ -145,8 +214,8 @@ std::optional<double> YamlChecker::positive_number(const YAML::Node& node, std::
     return std::nullopt;
   }
   double value = std::strtod(text.c_str(), nullptr);
-  if (!(value > 0) || value > 86400) {
-    error(node, fmt::format("{}: {} is out of range: expected {} and at most 86400", path, text, what));
+  if (!(value >= min) || value > max) {
+    error(node, fmt::format("{}: {} is out of range: expected {}", path, text, what));
     return std::nullopt;
   }
   return value;
@@ -220,6 +289,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> YamlChecker::str
     return std::nullopt;
   }
   std::vector<std::pair<std::string, std::string>> out;
+  std::unordered_set<std::string> seen;  // a set: a stranger's file may hold many thousands of keys
   bool ok = true;
   for (auto it = node.begin(); it != node.end(); ++it) {
     // A copy: yaml-cpp's iterator hands out a temporary, so a reference would dangle.
@@ -229,12 +299,12 @@ std::optional<std::vector<std::pair<std::string, std::string>>> YamlChecker::str
       ok = false;
       continue;
     }
-    if (std::any_of(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key.Scalar(); })) {
-      error(key, fmt::format("duplicate key '{}' in {}: each key may appear once", key.Scalar(), path));
+    if (!seen.insert(key.Scalar()).second) {
+      error(key, fmt::format("duplicate key '{}' in {}: each key may appear once", shown(key.Scalar()), path));
       ok = false;
       continue;
     }
-    auto value = string(it->second, fmt::format("{}.{}", path, key.Scalar()));
+    auto value = string(it->second, fmt::format("{}.{}", path, shown(key.Scalar())));
     if (!value) {
       ok = false;
       continue;

@@ -46,10 +46,15 @@ class YamlChecker {
   std::optional<std::string> string(const YAML::Node& node, std::string_view path);
   // Like string(), on one line and not empty.
   std::optional<std::string> line(const YAML::Node& node, std::string_view path);
+  // Like string(), at most `max` bytes: longer is an error that gives the length, not the text.
+  std::optional<std::string> short_string(const YAML::Node& node, std::string_view path, std::size_t max);
   // A plain decimal integer within [min, max].
   std::optional<long long> integer(const YAML::Node& node, std::string_view path, long long min, long long max);
-  // A plain decimal number > 0 (timeouts).
-  std::optional<double> positive_number(const YAML::Node& node, std::string_view path);
+  // The same, saying `what` was expected instead of "an integer from min to max".
+  std::optional<long long> integer(const YAML::Node& node, std::string_view path, long long min, long long max,
+                                   std::string_view what);
+  // A plain decimal number of seconds within [min, max] (timeouts).
+  std::optional<double> seconds(const YAML::Node& node, std::string_view path, double min, double max);
   std::optional<bool> boolean(const YAML::Node& node, std::string_view path);
   std::optional<std::string> choice(const YAML::Node& node, std::string_view path,
                                     std::initializer_list<std::string_view> choices);
@@ -76,5 +81,22 @@ class YamlChecker {
 };
 
 std::string join(const std::vector<std::string>& items, std::string_view separator);
+
+// Text from a file, made fit to quote in a message: at most `max` bytes (cut on a UTF-8 boundary, with
+// "..." and the full length after), control characters as spaces. A stranger's 50,000-character key
+// would otherwise be copied whole into every message that names it.
+std::string shown(std::string_view text, std::size_t max = 60);
+
+// Hand-written shape checks (linear, no recursion, whatever the length).
+bool is_scenario_id(std::string_view text);      // [a-z0-9][a-z0-9-]*
+bool is_resource_name(std::string_view text);    // [a-z][a-z0-9_]*
+bool is_exception_name(std::string_view text);   // [A-Za-z_][A-Za-z0-9_.]*
+bool is_errno_name(std::string_view text);       // E[A-Z0-9]+
+
+// Bounds on names (docs/SCENARIO_FORMAT.md).
+inline constexpr std::size_t max_id_length = 100;
+inline constexpr std::size_t max_resource_name_length = 64;
+inline constexpr std::size_t max_exception_name_length = 128;
+inline constexpr std::size_t max_errno_name_length = 32;
 
 }  // namespace fdconform
