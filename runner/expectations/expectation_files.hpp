@@ -22,6 +22,7 @@ struct ExpectationEntry {
   std::string reason;
   std::string link;
   int line = 1;
+  std::map<std::string, std::pair<int, int>> field_positions;  // field -> line, column of its key (1-based)
 };
 
 struct AppliesTo {
@@ -56,8 +57,21 @@ bool applies(const AppliesTo& conditions, const std::string& column_id, const st
              const std::string& reference_id);
 
 // Loads every *.yaml directly inside `directory` (sorted); a missing directory is an empty set.
+// Also reports what would load silently wrong: *.yml files, *.yaml entries that are not regular files,
+// and entries of two files that both apply to a cell and give one field different values.
 ExpectationSet load_expectation_directory(const std::string& directory);
+// One file's text; `file` names it in diagnostics.
+
 ExpectationSet load_expectation_text(const std::string& file, const std::string& text);
+
+// Entries of two files whose conditions can hold for the same cell, for the same scenario, that give a
+// field different values: one diagnostic per field, at the later file's entry, naming the other place.
+std::vector<Diagnostic> contradicting_entries(const std::vector<ExpectationFile>& files);
+
+// Limits on expectation files (docs/EXPECTATIONS.md).
+inline constexpr std::size_t max_expectation_file_bytes = 4 * 1024 * 1024;
+inline constexpr std::size_t max_glob_length = 256;
+inline constexpr std::size_t max_field_name_length = 128;
 
 // The YAML text of `file`, as --update-expectations writes it.
 std::string render_expectation_file(const ExpectationFile& file);

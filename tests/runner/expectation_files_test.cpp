@@ -1,6 +1,14 @@
 // Expectation files: strict loading with located errors, applicability, stale entries, rendering.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "expectations/condition_overlap.hpp"
 #include "expectations/expectation_files.hpp"
 
 namespace fdconform {
@@ -110,6 +118,173 @@ TEST(ExpectationFiles, RenderedFileLoadsBackToTheSameEntries) {
   EXPECT_EQ(again.files[0].entries[0].fields, set.files[0].entries[0].fields);
   EXPECT_EQ(again.files[0].entries[0].reason, set.files[0].entries[0].reason);
   EXPECT_EQ(again.files[0].applies_to.version->text, ">=3.6,<3.8");
+}
+
+std::string temp_dir(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/fdconform-expect-" + name + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+std::string file_with(const std::string& applies_to, const std::string& value) {
+  return "applies_to:\n" + applies_to + "entries:\n  - scenario: s\n    fields:\n      outcome: \"" + value +
+         "\"\n    reason: \"r\"\n    link: \"l\"\n";
+}
+
+TEST(ExpectationFiles, InvalidUtf8IsLocatedNotCarriedIntoResults) {
+  // Each value ends up in results.json; nlohmann's dump() aborts the run on invalid UTF-8.
+  std::string text = good;
+  text.replace(text.find("3.6 to 3.12"), 1, "\xff");
+  auto got = messages(load_expectation_text("utf8.yaml", text));
+  ASSERT_EQ(got.size(), 1u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0], "utf8.yaml:10:14: invalid UTF-8 (byte 0xff); expected UTF-8 YAML text");
+}
+
+TEST(ExpectationFiles, SecondDocumentIsAnErrorAtItsLine) {
+  auto got = messages(load_expectation_text("two.yaml", std::string(good) + "---\napplies_to: {implementation: x}\n"));
+  ASSERT_EQ(got.size(), 1u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0].substr(0, 63), "two.yaml:12:1: a second YAML document starts here: an expectati");
+}
+
+TEST(ExpectationFiles, TabsAndCrOnlyLineEndingsGetAHint) {
+  std::string tabbed = good;
+  tabbed.replace(tabbed.find("  version"), 2, "\t");
+  EXPECT_EQ(messages(load_expectation_text("t.yaml", tabbed)),
+            std::vector<std::string>{"t.yaml:3:1: tab at line 3 col 1: YAML indents with spaces"});
+  std::string cr = good;
+  for (auto& c : cr)
+    if (c == '\n') c = '\r';
+  EXPECT_EQ(messages(load_expectation_text("cr.yaml", cr)),
+            std::vector<std::string>{"cr.yaml:1:12: CR-only line endings: expected LF or CRLF"});
+}
+
+TEST(ExpectationFiles, AliasesThatExpandPastTheLimitAreRefusedAtTheAlias) {
+  std::string text = "applies_to: {implementation: x}\nentries:\n  - scenario: s\n    reason: &r \"" +
+                     std::string(100000, 'x') + "\"\n    link: l\n    fields:\n";
+  for (int i = 0; i < 200; ++i) text += "      f" + std::to_string(i) + ": *r\n";
+  auto got = messages(load_expectation_text("bomb.yaml", text));
+  ASSERT_EQ(got.size(), 1u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0].substr(0, 60), "bomb.yaml:173:13: this alias expands the file past its limit");
+}
+
+TEST(ExpectationFiles, ScenarioAndFieldNamesHaveTheirShapes) {
+  auto got = messages(load_expectation_text("names.yaml", R"(applies_to: {implementation: x}
+entries:
+  - scenario: Not An Id
+    fields: {"child.fd.0": "a", "a: b": "c"}
+    reason: r
+    link: l
+)"));
+  ASSERT_EQ(got.size(), 2u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0], "names.yaml:3:15: entries[0].scenario: expected a scenario id ([a-z0-9][a-z0-9-]*), got 'Not An Id'");
+  EXPECT_NE(got[1].find("names.yaml:4:33: entries[0].fields: expected a normalized field name"), std::string::npos)
+      << got[1];
+}
+
+TEST(ExpectationFiles, ContradictingEntriesOfTwoFilesNameBothPlaces) {
+  std::string dir = temp_dir("contradict");
+  write(dir + "/a.yaml", file_with("  implementation: \"cpython-*\"\n  version: \">=3.6,<3.10\"\n", "exited 0"));
+  write(dir + "/b.yaml", file_with("  implementation: \"cpython-3.[89]*\"\n", "exited 1"));
+  auto set = load_expectation_directory(dir);
+  auto got = messages(set);
+  ASSERT_EQ(got.size(), 1u) << ::testing::PrintToString(got);
+  EXPECT_EQ(got[0].substr(0, got[0].find(';')),
+            dir + "/b.yaml:6:7: scenario 's', field 'outcome': \"exited 1\" here contradicts \"exited 0\" at " + dir +
+                "/a.yaml:7");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ExpectationFiles, EntriesOfFilesThatNeverMeetMayDiffer) {
+  // Each pair of conditions never holds for one cell, so the two values never compete.
+  const std::pair<std::string, std::string> disjoint[] = {
+      {"  implementation: \"cpython-*\"\n  version: \">=3.6,<3.8\"\n",
+       "  implementation: \"cpython-*\"\n  version: \">=3.8\"\n"},
+      {"  implementation: \"cpython-*\"\n", "  implementation: \"spawn_core-*\"\n"},
+      {"  implementation: \"*\"\n  root: true\n", "  implementation: \"*\"\n  root: false\n"},
+      {"  implementation: \"*\"\n  reference: \"cpython-3.13*\"\n",
+       "  implementation: \"*fork\"\n  reference: \"cpython-3.1[12].*\"\n"},
+      {"  implementation: \"*\"\n  kernel: \"<5.9\"\n", "  implementation: \"*\"\n  kernel: \">=5.9\"\n"},
+  };
+  for (const auto& [x, y] : disjoint) {
+    auto a = load_expectation_text("a.yaml", file_with(x, "exited 0"));
+    auto b = load_expectation_text("b.yaml", file_with(y, "exited 1"));
+    ASSERT_TRUE(a.diagnostics.empty() && b.diagnostics.empty()) << x << y;
+    auto got = contradicting_entries({a.files[0], b.files[0]});
+    EXPECT_TRUE(got.empty()) << x << y << got[0].to_string();
+  }
+  // The same pairs with one side widened do meet.
+  auto a = load_expectation_text("a.yaml", file_with("  implementation: \"*\"\n", "exited 0"));
+  auto b = load_expectation_text("b.yaml", file_with("  implementation: \"*fork\"\n  root: true\n", "exited 1"));
+  EXPECT_EQ(contradicting_entries({a.files[0], b.files[0]}).size(), 1u);
+}
+
+TEST(ExpectationFiles, FifoAndYmlInTheDirectoryAreNamedWithoutBlocking) {
+  std::string dir = temp_dir("fifo");
+  write(dir + "/good.yaml", good);
+  write(dir + "/old.yml", good);
+  ASSERT_EQ(::mkfifo((dir + "/pipe.yaml").c_str(), 0600), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::alarm(5);
+    auto got = messages(load_expectation_directory(dir));
+    std::vector<std::string> want = {dir + "/old.yml:1:1: a .yml file: expectation files are named *.yaml; rename it "
+                                           "to old.yaml",
+                                     dir + "/pipe.yaml:1:1: a FIFO, expected a regular file"};
+    ::_exit(got == want ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_FALSE(WIFSIGNALED(status)) << "blocked on the FIFO";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ExpectationFiles, RenderedValuesWithControlCharactersLoadBack) {
+  auto set = load_expectation_text("c.yaml", R"(applies_to: {implementation: x}
+entries:
+  - scenario: "null"
+    fields: {outcome: "a\rb\tc\u0001 \u2028 \u0085 \u2029 \xff"}
+    reason: r
+    link: l
+)");
+  ASSERT_TRUE(set.diagnostics.empty()) << ::testing::PrintToString(messages(set));
+  auto again = load_expectation_text("again.yaml", render_expectation_file(set.files[0]));
+  ASSERT_TRUE(again.diagnostics.empty()) << ::testing::PrintToString(messages(again));
+  EXPECT_EQ(again.files[0].entries[0].scenario, "null");
+  EXPECT_EQ(again.files[0].entries[0].fields, set.files[0].entries[0].fields);
+}
+
+TEST(ConditionOverlap, Globs) {
+  EXPECT_TRUE(globs_overlap("cpython-*", "cpython-3.1[12].*"));
+  EXPECT_TRUE(globs_overlap("*fork", "spawn_core-*"));
+  EXPECT_TRUE(globs_overlap("*", "x"));
+  EXPECT_TRUE(globs_overlap("a?c", "*b*"));
+  EXPECT_FALSE(globs_overlap("cpython-3.13*", "cpython-3.1[12].*"));
+  EXPECT_FALSE(globs_overlap("cpython-*", "spawn_core-*"));
+  EXPECT_FALSE(globs_overlap("*fork", "*spawn"));
+  EXPECT_FALSE(globs_overlap("[!a]*", "a*"));
+  EXPECT_FALSE(globs_overlap("x", "y"));
+  // Quadratic, not exponential, in the stars.
+  EXPECT_FALSE(globs_overlap(std::string(200, '*') + "a", std::string(200, '*') + "b"));
+}
+
+TEST(ConditionOverlap, VersionGates) {
+  auto gate = [](const char* text) {
+    std::string error;
+    return parse_version_gate(text, error);
+  };
+  EXPECT_TRUE(gates_overlap(gate(">=3.6,<3.10"), gate(">=3.8")));
+  EXPECT_TRUE(gates_overlap(std::nullopt, gate("==3.8")));
+  EXPECT_TRUE(gates_overlap(gate("<=3.8"), gate(">=3.8")));
+  EXPECT_TRUE(gates_overlap(gate(">3.8"), gate("<3.8.0.1")));
+  EXPECT_FALSE(gates_overlap(gate(">=3.6,<3.8"), gate(">=3.8")));
+  EXPECT_FALSE(gates_overlap(gate("<3.8"), gate(">3.8")));
+  EXPECT_FALSE(gates_overlap(gate("==3.8"), gate("!=3.8.0")));
+  EXPECT_FALSE(gates_overlap(gate("<0"), gate(">=0")));
 }
 
 }  // namespace
