@@ -1,5 +1,7 @@
 #include "drivers/driver_session.hpp"
 
+#include "drivers/protocol_messages.hpp"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -131,20 +133,13 @@ bool DriverSession::start(std::chrono::milliseconds hello_timeout) {
     failure(why);
     return false;
   }
-  auto j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("fdconform_driver", 0) != 1 || !j.contains("implementation") ||
-      !j["implementation"].is_object()) {
-    failure(fmt::format("protocol violation: expected a hello line {{\"fdconform_driver\": 1, \"implementation\": "
-                        "{{...}}}}, got '{}'",
-                        line.substr(0, 200)));
+  std::string violation;
+  auto hello = parse_hello_line(line, violation);
+  if (!hello) {
+    failure(violation);
     return false;
   }
-  const auto& impl = j["implementation"];
-  auto str = [&](const char* key) { return impl.contains(key) && impl[key].is_string() ? impl[key].get<std::string>() : ""; };
-  hello_ = DriverHello{str("id"), str("name"), str("version"), str("language"), str("detail"), {}, j};
-  if (j.contains("features") && j["features"].is_array())
-    for (const auto& f : j["features"])
-      if (f.is_string()) hello_.features.push_back(f.get<std::string>());
+  hello_ = std::move(*hello);
   return true;
 }
 
@@ -177,18 +172,14 @@ Exchange DriverSession::exchange(nlohmann::json request, std::chrono::millisecon
       ex.error = failure("no result (the driver closed its output)");
       return ex;
   }
-  auto j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    ex.error = failure(fmt::format("protocol violation: expected a JSON result line, got '{}'", line.substr(0, 200)));
-    return ex;
-  }
-  if (!j.contains("result") || j["result"] != 1) {
-    ex.error = failure(fmt::format("protocol violation: expected a result line {{\"result\": 1, ...}}, got '{}'",
-                                   line.substr(0, 200)));
+  std::string error;
+  auto result = parse_result_line(line, error);
+  if (!result) {
+    ex.error = failure(error);
     return ex;
   }
   ex.ok = true;
-  ex.result = std::move(j);
+  ex.result = std::move(*result);
   return ex;
 }
 
