@@ -181,7 +181,8 @@
       parts.push("<td class=\"" + cls + " fdc-v-" + data.verdicts[verdict] + "\" role=\"gridcell\" tabindex=\"" + tab +
         "\" data-c=\"" + col + "\" title=\"" + esc(cellTip(cell)) + "\"><span class=\"fdc-sym\" aria-hidden=\"true\">" +
         SYMBOL[verdict] + "</span>" + SHORT[verdict] +
-        (klass >= 0 ? "<span class=\"fdc-class\">" + classLetter(klass) + "</span>" : "") + "</td>");
+        // A skipped cell may still carry an (empty) observation; its letter would only be noise.
+        (klass >= 0 && verdict !== V.skip ? "<span class=\"fdc-class\">" + classLetter(klass) + "</span>" : "") + "</td>");
     });
     parts.push("</tr>");
     return parts.join("");
