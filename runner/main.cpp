@@ -4,8 +4,11 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
+#include "run/standard_fds.hpp"
 
 int main(int argc, char** argv) {
+  // Before anything opens an fd: a closed 0, 1 or 2 would be handed to the first pipe we make.
+  if (!fdconform::reserve_standard_fds()) return 2;
   CLI::App app{"fdconform: what a spawned child inherits, compared across implementations"};
   app.require_subcommand(1);
 

@@ -1,4 +1,5 @@
 // `fdconform run`: scenario -> driver -> probe -> normalize -> diff -> report, for every cell.
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -6,7 +7,11 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <optional>
 #include <ostream>
 #include <regex>
 #include <thread>
@@ -16,6 +21,7 @@
 #include "commands/corpus.hpp"
 #include "drivers/installation.hpp"
 #include "report/outputs.hpp"
+#include "run/cleanup_watcher.hpp"
 #include "run/environment.hpp"
 #include "run/interrupt.hpp"
 #include "run/orphan_reaper.hpp"
@@ -23,6 +29,8 @@
 #include "expectations/update_expectations.hpp"
 #include "run/results_document.hpp"
 #include "run/scheduler.hpp"
+#include "run/unmatched_expectations.hpp"
+#include "run/utf8_text.hpp"
 
 #ifdef FDCONFORM_HAVE_REPORTS
 #include "reports/progress.hpp"
@@ -54,6 +62,28 @@ std::vector<Scenario> filtered(std::vector<Scenario> scenarios, const std::strin
   for (auto& s : scenarios)
     if (std::regex_search(s.id, pattern)) out.push_back(std::move(s));
   return out;
+}
+
+bool all_directories(const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p, ec)) return false;
+  }
+  return true;
+}
+
+// Why a run would have no scenario at all, for the message that refuses it. The loader has already said
+// what is wrong with each path (an empty directory, a .yml file); this says what it adds up to.
+std::string nothing_to_run(const Corpus& corpus, std::size_t valid_scenarios, const std::vector<std::string>& paths,
+                           const std::string& filter) {
+  if (valid_scenarios > 0 && !filter.empty())
+    return fmt::format("--filter '{}' matches none of the {} scenario ids", filter, valid_scenarios);
+  if (corpus.files_with_errors > 0)
+    return fmt::format("none of the {} scenario files is valid (see the errors above)", corpus.files);
+  std::vector<std::string> shown;
+  for (const auto& p : paths) shown.push_back(valid_utf8(p));
+  return fmt::format("no scenario file (*.yaml) in {}{}", fmt::join(shown, ", "),
+                     corpus.path_errors.empty() ? "" : " (see above)");
 }
 
 std::string source_dir() {
@@ -105,34 +135,56 @@ class LiveOutput {
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
   // Declared first so it is destroyed last, after every driver session is gone.
   OrphanReaper orphan_reaper;
+  // Ends the tree and removes the run directory if we die by SIGKILL; started once that directory exists.
+  CleanupWatcher watcher;
   install_interrupt_handlers();
   make_inherited_fds_cloexec();
 
-  auto corpus = load_corpus(options.paths.empty() ? std::vector<std::string>{"scenarios"} : options.paths);
+  const std::vector<std::string> paths = options.paths.empty() ? std::vector<std::string>{"scenarios"} : options.paths;
+  auto corpus = load_corpus(paths);
   print_problems(corpus, err);
   std::vector<Scenario> scenarios;
-  std::vector<Column> columns;
-  std::vector<std::unique_ptr<DriverSession>> warm;
-  std::size_t reference = 0;
-  Installation installation = find_installation();
+  const std::size_t valid_scenarios = corpus.scenarios.size();
   try {
     scenarios = filtered(std::move(corpus.scenarios), options.filter);
-    columns = start_columns(select_descriptors(options, installation), interrupt_fd(), warm);
-    reference = choose_reference(columns, options.reference);
   } catch (const std::regex_error& e) {
     err << fmt::format("fdconform: --filter {}: not a valid regular expression ({})\n", options.filter, e.what());
     return 2;
-  } catch (const std::exception& e) {
-    err << "fdconform: " << e.what() << '\n';
+  }
+  if (scenarios.empty()) {
+    // Zero cells would pass: a typo in a path or a filter must not look like a green run.
+    err << "fdconform: nothing to run: " << nothing_to_run(corpus, valid_scenarios, paths, options.filter) << '\n';
     return 2;
   }
-  for (const auto& c : columns)
-    if (!c.available) err << "fdconform: " << c.unavailable << '\n';
 
-  const std::string expectations_dir =
-      options.expectations_dir.empty() ? source_dir() + "/expectations" : options.expectations_dir;
+  OutputFiles files{options.json_file, options.junit_file, options.html_file};
+  if (!options.out_dir.empty()) {
+    auto in_dir = files_in_directory(options.out_dir);
+    if (files.json.empty()) files.json = in_dir.json;
+    if (files.junit.empty()) files.junit = in_dir.junit;
+    if (files.html.empty()) files.html = in_dir.html;
+  }
+  // Checked (and locked) before anything runs: a run whose results cannot be kept is not worth running.
+  OutputTargets targets;
+  if (auto problems = targets.prepare(files, options.out_dir); !problems.empty()) {
+    for (const auto& p : problems) err << "fdconform: " << p << '\n';
+    return 2;
+  }
+
+  const bool expectations_given = !options.expectations_dir.empty();
+  const std::string expectations_dir = expectations_given ? options.expectations_dir : source_dir() + "/expectations";
   ExpectationSet expectations;
   if (!options.no_expectations) {
+    struct stat st {};
+    if (::stat(expectations_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      int error = errno;
+      std::string why = ::stat(expectations_dir.c_str(), &st) != 0 ? std::strerror(error) : "not a directory";
+      if (expectations_given) {
+        err << fmt::format("fdconform: --expectations {}: {}\n", valid_utf8(expectations_dir), why);
+        return 2;
+      }
+      err << fmt::format("fdconform: no expectation files: {}: {}\n", valid_utf8(expectations_dir), why);
+    }
     expectations = load_expectation_directory(expectations_dir);
     if (!expectations.diagnostics.empty()) {
       for (const auto& d : expectations.diagnostics) err << d.to_string() << '\n';
@@ -141,11 +193,46 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     }
   }
 
-  RunDirectory run_dir;
-  if (!run_dir.ok()) {
-    err << "fdconform: " << run_dir.error() << '\n';
+  Installation installation = find_installation();
+  std::vector<Column> columns;
+  std::vector<std::unique_ptr<DriverSession>> warm;
+  std::size_t reference = 0;
+  try {
+    columns = start_columns(select_descriptors(options, installation), interrupt_fd(), warm);
+    reference = choose_reference(columns, options.reference);
+  } catch (const std::exception& e) {
+    err << "fdconform: " << valid_utf8(e.what()) << '\n';
     return 2;
   }
+  for (const auto& c : columns)
+    if (!c.available) err << "fdconform: " << c.unavailable << '\n';
+
+  std::optional<RunDirectory> run_dir(std::in_place);
+  if (!run_dir->ok()) {
+    err << "fdconform: " << valid_utf8(run_dir->error()) << '\n';
+    return 2;
+  }
+  // Both travel to every driver inside JSON text (docs/PROTOCOL.md), which cannot carry other bytes; a
+  // mapped path would name a directory that does not exist, so every cell would fail for a reason that
+  // has nothing to do with spawning.
+  for (const auto& [what, path] : {std::pair<const char*, std::string>{"the run's temporary directory (from TMPDIR)",
+                                                                       run_dir->path()},
+                                   {"the probe", installation.probe}}) {
+    if (is_valid_utf8(path)) continue;
+    err << fmt::format("fdconform: {} is not valid UTF-8: {}; drivers receive paths as JSON text, so set TMPDIR "
+                       "(or move the build) to a path that is\n",
+                       what, valid_utf8(path));
+    return 2;
+  }
+  if (auto why = run_dir->check_room(scenarios.size() * columns.size()); !why.empty()) {
+    err << "fdconform: " << valid_utf8(why) << '\n';
+    return 2;
+  }
+  // Here, while this is the only thread: the scheduler's workers start below.
+  if (auto why = watcher.start(run_dir->path()); !why.empty())
+    err << "fdconform: no cleanup watcher (" << why << "): if this run is killed by SIGKILL, its probes may outlive "
+        << "it and " << valid_utf8(run_dir->path()) << " stay behind\n";
+
   RunPlan plan;
   plan.scenarios = &scenarios;
   plan.columns = &columns;
@@ -160,7 +247,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   plan.cold = options.cold;
 
   LiveOutput live(out, scenarios.size() * columns.size());
-  Scheduler scheduler(plan, run_dir, [&](const std::vector<JudgedCell*>& row) { live.row(row, scenarios, columns); });
+  Scheduler scheduler(plan, *run_dir, [&](const std::vector<JudgedCell*>& row) { live.row(row, scenarios, columns); });
   scheduler.adopt_sessions(std::move(warm));
   bool complete = scheduler.run();
   live.finish();
@@ -173,17 +260,32 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   record.complete = complete && !interrupt_requested();
   record.environment = describe_environment();
   record.fdconform = describe_fdconform(source_dir());
+
+  // Unused entries only mean something when every entry had its chance: the whole corpus, every column.
+  std::string unmatched_note;
+  UnmatchedCheck unmatched;
+  if (record.complete && !options.no_expectations && !expectations.files.empty()) {
+    std::string restriction = !options.filter.empty()  ? "--filter"
+                              : !options.impls.empty() ? "--impl"
+                              : !all_directories(paths) ? "a scenario file given by name"
+                                                        : "";
+    if (!restriction.empty()) {
+      unmatched_note = fmt::format("fdconform: expectation entries were not checked for use: {} restricts the run",
+                                   restriction);
+    } else {
+      unmatched = unmatched_expectations(expectations, scenarios, columns, reference, record.cells);
+      if (unmatched.other_corpus)
+        unmatched_note = fmt::format("fdconform: the expectation files in {} name none of this run's scenarios; "
+                                     "their entries were not checked for use",
+                                     valid_utf8(expectations_dir));
+      else
+        record.unmatched_expectations = unmatched.entries;
+    }
+  }
   nlohmann::json document = results_document(record);
 
-  OutputFiles files{options.json_file, options.junit_file, options.html_file};
-  if (!options.out_dir.empty()) {
-    auto in_dir = files_in_directory(options.out_dir);
-    if (files.json.empty()) files.json = in_dir.json;
-    if (files.junit.empty()) files.junit = in_dir.junit;
-    if (files.html.empty()) files.html = in_dir.html;
-  }
-  auto write_errors = write_outputs(document, files);
-  for (const auto& e : write_errors) err << "fdconform: " << e << '\n';
+  auto outputs = write_outputs(document, files);
+  for (const auto& e : outputs.errors) err << "fdconform: " << e << '\n';
 
   if (options.update_expectations && record.complete) {
     ExpectationUpdate update = update_expectations(expectations, expectations_dir, scenarios, columns, reference,
@@ -195,16 +297,33 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
       out << "fdconform: new entries are marked unreviewed: give each a reason and a link\n";
   }
 
+  for (const auto& u : unmatched.entries)
+    err << fmt::format("{}:{}: warning: expectation entry matched no cell: {}\n", valid_utf8(u.file), u.line, u.why);
+  if (!unmatched_note.empty()) err << unmatched_note << '\n';
   write_closing_summary(document, out);
-  if (!record.complete) out << "fdconform: interrupted; the results are partial (complete: false)\n";
+  if (!record.complete) {
+    out << (interrupt_signal() ? fmt::format("fdconform: interrupted by {}; the results are partial (complete: false)\n",
+                                             ::strsignal(interrupt_signal()))
+                               : std::string("fdconform: the run stopped before every cell ran; the results are "
+                                             "partial (complete: false)\n"));
+  }
   for (const auto& [label, path] : {std::pair{"results", files.json}, {"JUnit", files.junit}, {"HTML report", files.html}})
-    if (!path.empty()) out << fmt::format("fdconform: {}: {}\n", label, path);
+    if (!path.empty() && std::find(outputs.written.begin(), outputs.written.end(), path) != outputs.written.end())
+      out << fmt::format("fdconform: {}: {}\n", label, path);
 
-  if (!record.complete) return 128 + (interrupt_signal() ? interrupt_signal() : SIGINT);
+  // Whatever is left may take a moment to end; the reader of our output must not wait for it.
+  out.flush();
+  err.flush();
+  if (std::size_t left = OrphanReaper::kill_and_reap_children(std::chrono::seconds(3), watcher.pid()))
+    err << fmt::format("fdconform: {} processes left behind by probes did not end after SIGKILL\n", left) << std::flush;
+  run_dir.reset();
+  watcher.finish();
+
+  if (!record.complete) return interrupt_signal() ? 128 + interrupt_signal() : 1;
   const auto& s = document["summary"];
   bool failed = s["differ"].get<int>() + s["unexpected-pass"].get<int>() + s["error"].get<int>() > 0;
   bool bad_input = !corpus.diagnostics.empty() || !corpus.path_errors.empty();
-  return failed || bad_input || !write_errors.empty() ? 1 : 0;
+  return failed || bad_input || !outputs.errors.empty() ? 1 : 0;
 }
 
 }  // namespace fdconform

@@ -56,7 +56,7 @@ bool is_failed(Verdict v) { return v == Verdict::differ || v == Verdict::unexpec
 
 Judgement judge_cell(const CellObservation& cell, const CellObservation* reference, bool is_reference,
                      const std::string& reference_unavailable, const nlohmann::json& expect,
-                     const KnownDifferences& known) {
+                     const KnownDifferences& known, bool reference_skipped) {
   Judgement j;
   if (cell.status == CellObservation::Status::skip) {
     j.verdict = Verdict::skip;
@@ -66,6 +66,23 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
   if (cell.status == CellObservation::Status::error) {
     j.verdict = Verdict::error;
     j.reason = cell.reason;
+    return j;
+  }
+  if (!reference && !is_reference) {
+    // Nothing to diff against. The scenario's own `expect` can still fail, and says why in its own words;
+    // otherwise there is no verdict to give: a reference that errored (or never ran) makes the row an error,
+    // a skipped one leaves only the expect block, and an expectation file entry cannot be judged either way.
+    j.expectation_failures = check_expectations(expect, cell.observation);
+    std::string not_compared =
+        "not compared: " + (reference_unavailable.empty() ? std::string("the reference has no observation")
+                                                          : reference_unavailable);
+    if (!j.expectation_failures.empty()) {
+      j.verdict = Verdict::differ;
+      j.reason = summary({}, j.expectation_failures) + "; " + not_compared;
+    } else {
+      j.verdict = reference_skipped ? Verdict::match : Verdict::error;
+      j.reason = not_compared;
+    }
     return j;
   }
   if (reference && !is_reference) {
@@ -94,8 +111,6 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
   if (j.verdict == Verdict::unexpected_pass)
     j.reason = "matches the reference although an expectation file expects " + describe_signature(*known) +
                ": remove the entry";
-  else if (!reference && !is_reference && !reference_unavailable.empty())
-    j.reason = "not compared: " + reference_unavailable;
   return j;
 }
 

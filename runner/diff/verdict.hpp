@@ -25,6 +25,7 @@ struct CellObservation {
   std::string reason;          // skip/error
   Observation observation;     // ran: the normalized result
   Observation parent_state;    // ran: the normalized parent snapshot
+  bool cut_short = false;      // error: an interrupt stopped it; not a result, and the run is incomplete
 };
 
 struct Judgement {
@@ -38,10 +39,12 @@ struct Judgement {
 // field -> value (nullopt: the field is absent). No entry: nullopt.
 using KnownDifferences = std::optional<DifferenceSignature>;
 
-// `reference` is null when this cell is the reference, or when the reference did not run
-// (`reference_unavailable` then says why).
+// `reference` is null when this cell is the reference, or when the reference has no observation
+// (`reference_unavailable` then says why). Without one, a cell is never `match` or `unexpected-pass` by
+// comparison: it is `error` (the reference errored or did not run), or, when `reference_skipped`, judged by
+// its `expect` block alone; a failed `expect` is `differ` with its own reason either way.
 Judgement judge_cell(const CellObservation& cell, const CellObservation* reference, bool is_reference,
                      const std::string& reference_unavailable, const nlohmann::json& expect,
-                     const KnownDifferences& known = std::nullopt);
+                     const KnownDifferences& known = std::nullopt, bool reference_skipped = false);
 
 }  // namespace fdconform

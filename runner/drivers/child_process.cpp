@@ -3,7 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,27 +61,7 @@ std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& arg
     error = fmt::format("executable not found: {}", argv[0]);
     return std::nullopt;
   }
-  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-    error = fmt::format("pipe2: {}", std::strerror(errno));
-    for (int* p : {in, out, err}) close_if_open(p[0]), close_if_open(p[1]);
-    return std::nullopt;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t empty, all;
-  sigemptyset(&empty);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &all);  // the runner ignores SIGPIPE; drivers start from defaults
-  posix_spawnattr_setpgroup(&attr, 0);          // own group: a timeout kills the driver and everything it forked
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
+  // Everything the child needs is built before fork: between fork and exec it may only make system calls.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -89,15 +70,68 @@ std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& arg
   for (auto& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);
 
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, executable->c_str(), &actions, &attr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, exec_error[2] = {-1, -1};
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 ||
+      ::pipe2(exec_error, O_CLOEXEC) != 0) {
+    error = fmt::format("pipe2: {}", std::strerror(errno));
+    for (int* p : {in, out, err, exec_error}) close_if_open(p[0]), close_if_open(p[1]);
+    return std::nullopt;
+  }
+
+  // fork, not posix_spawn: the child must ask for PR_SET_PDEATHSIG before exec, so that a runner killed
+  // by SIGKILL takes its drivers with it instead of leaving them to run until their scenario times out.
+  // Signals stay blocked across fork so no runner handler (which writes the interrupt pipe) runs in the
+  // child before its dispositions are back to default.
+  const pid_t runner = ::getpid();
+  sigset_t all, saved;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int signo = 1; signo < NSIG; ++signo) ::sigaction(signo, &default_action, nullptr);
+    // The death signal is tied to the thread that forked: every session is stopped by the thread that
+    // started it (the main thread, or a worker before it returns), so it never fires early.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != runner) ::_exit(127);  // the runner died before the line above took effect
+    ::setpgid(0, 0);                         // own group: a timeout kills the driver and everything it forked
+    int wanted[3] = {in[0], out[1], err[1]};
+    for (int fd = 0; fd < 3; ++fd) {
+      if (wanted[fd] == fd) ::fcntl(fd, F_SETFD, 0);  // dup2 onto itself would leave it close-on-exec
+      else if (::dup2(wanted[fd], fd) < 0) break;
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+    ::execve(executable->c_str(), args.data(), env.data());
+    int code = errno;
+    [[maybe_unused]] auto n = ::write(exec_error[1], &code, sizeof code);
+    ::_exit(127);
+  }
+  int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (pid > 0) ::setpgid(pid, pid);  // also here, so the group exists before anyone signals it
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
-  if (rc != 0) {
-    error = fmt::format("cannot start {}: {}", *executable, std::strerror(rc));
+  ::close(exec_error[1]);
+  int child_errno = 0;
+  if (pid > 0) {
+    // EOF (exec closed the close-on-exec pipe) means the program runs; otherwise the child sends errno.
+    ssize_t got = 0;
+    while ((got = ::read(exec_error[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+    }
+    if (got != static_cast<ssize_t>(sizeof child_errno)) child_errno = 0;
+  }
+  ::close(exec_error[0]);
+  if (pid < 0 || child_errno != 0) {
+    error = fmt::format("cannot start {}: {}", *executable, std::strerror(pid < 0 ? fork_errno : child_errno));
+    if (pid > 0) {
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
     ::close(in[1]);
     ::close(out[0]);
     ::close(err[0]);

@@ -1,6 +1,7 @@
 #include "drivers/driver_session.hpp"
 
 #include "drivers/protocol_messages.hpp"
+#include "run/utf8_text.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -152,7 +153,8 @@ Exchange DriverSession::exchange(nlohmann::json request, std::chrono::millisecon
   // "request": 1 and "result": 1 carry the protocol version; results match requests by order.
   request["request"] = 1;
   ++requests_sent_;
-  if (!write_all(request.dump() + "\n")) {
+  // dump_json: a request holding bytes that are not UTF-8 is sent mapped (docs/RESULTS.md), never thrown on.
+  if (!write_all(dump_json(request) + "\n")) {
     ex.error = failure("cannot send the request");
     return ex;
   }

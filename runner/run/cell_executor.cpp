@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "normalize/normalizer.hpp"
+#include "run/interrupt.hpp"
 
 namespace fdconform {
 namespace {
@@ -19,6 +23,64 @@ std::string text_member(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool names_the_probe(const nlohmann::json& program) {
+  if (!program.is_string()) return false;
+  const auto& text = program.get_ref<const std::string&>();
+  auto slash = text.rfind('/');
+  return text.find("{probe}") != std::string::npos ||
+         (slash == std::string::npos ? text : text.substr(slash + 1)) == "fdconform-probe";
+}
+
+// Whether the program the scenario spawns is the probe (docs/SCENARIO_FORMAT.md: `argv`, `executable`,
+// `path`, all defaulting to {probe}); a shell command counts when it mentions the probe. Only then is a
+// missing report a failure of the harness rather than the scenario running something else on purpose.
+bool spawns_the_probe(const nlohmann::json& scenario) {
+  const auto spawn = scenario.find("spawn");
+  if (spawn == scenario.end() || !spawn->is_object() || spawn->empty()) return false;
+  const auto& [kind, how] = *spawn->items().begin();
+  if (!how.is_object()) return false;
+  const auto argv = how.find("argv");
+  const bool has_argv = argv != how.end() && argv->is_array() && !argv->empty();
+  if (kind == "posix_spawn" || kind == "posix_spawnp") return names_the_probe(how.value("path", nlohmann::json()));
+  if (kind == "fork_exec") return has_argv && names_the_probe((*argv)[0]);
+  if (how.value("shell", false)) {
+    if (has_argv)
+      for (const auto& word : *argv)
+        if (names_the_probe(word)) return true;
+    return names_the_probe(how.value("executable", nlohmann::json()));
+  }
+  const auto executable = how.find("executable");
+  if (executable != how.end() && executable->is_string()) return names_the_probe(*executable);
+  return has_argv && names_the_probe((*argv)[0]);
+}
+
+// A probe that ran and exited left a report, or something went wrong that no column can show: the probe
+// exits 3 when it cannot write its report (docs/PROBE.md: a full or read-only TMPDIR, a file size limit),
+// and every column then agrees on "no child fields" and passes. Decided here, once for every driver.
+// nullopt when the result is a real observation.
+std::optional<std::string> missing_report(const nlohmann::json& result, const Scenario& scenario) {
+  const auto probe = result.find("probe");
+  if (probe != result.end() && probe->is_object()) return std::nullopt;
+  const auto outcome = result.find("outcome");
+  if (outcome == result.end() || !outcome->is_object() || outcome->value("kind", "") != "exited")
+    return std::nullopt;  // an exception before exec, or a signal: no report is expected
+  if (!spawns_the_probe(scenario.json)) return std::nullopt;
+  const auto code = outcome->find("returncode");
+  const bool could_not_report = code != outcome->end() && *code == 3;
+  std::string detail;
+  if (auto diagnostics = result.find("stderr"); diagnostics != result.end() && diagnostics->is_string()) {
+    std::string text = diagnostics->get<std::string>().substr(0, 300);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    if (!text.empty()) detail = "; driver diagnostics: " + text;
+  }
+  if (could_not_report)
+    return "the probe exited 3: it could not write its report (is TMPDIR full or read-only, or a file size "
+           "limit set?)" + detail;
+  return fmt::format("the probe exited {} but no report of it reached the runner{}",
+                     code != outcome->end() ? code->dump() : "(no status)", detail);
+}
+
 }  // namespace
 
 CellObservation execute_cell(const Scenario& scenario, const Column& column, std::unique_ptr<DriverSession>& session,
@@ -33,10 +95,15 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
 
   if (!session || !session->alive()) {
     session = std::make_unique<DriverSession>(column.descriptor, settings.interrupt_fd);
-    if (!session->start(settings.hello_timeout)) return with_status(Status::error, session->last_error());
+    if (!session->start(settings.hello_timeout)) {
+      auto cell = with_status(Status::error, session->last_error());
+      cell.cut_short = interrupt_requested() || interrupt_pipe_readable();
+      return cell;
+    }
   }
-  std::string workdir = run_dir.make_cell_dir(cell_number);
-  if (workdir.empty()) return with_status(Status::error, "cannot create the cell's working directory");
+  std::string workdir_error;
+  std::string workdir = run_dir.make_cell_dir(cell_number, &workdir_error);
+  if (workdir.empty()) return with_status(Status::error, workdir_error);
 
   auto timeout = scenario.timeout_seconds
                      ? std::chrono::milliseconds(static_cast<long long>(*scenario.timeout_seconds * 1000))
@@ -50,6 +117,7 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
   CellObservation cell;
   if (!exchange.ok) {
     cell = with_status(Status::error, exchange.error);
+    cell.cut_short = interrupt_requested() || interrupt_pipe_readable();
   } else {
     const auto& result = exchange.result;
     std::string status = text_member(result, "status");
@@ -65,6 +133,7 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
         cell.observation = normalize_result(result, paths);
         cell.parent_state = normalize_parent_state(result, paths);
         cell.status = Status::ran;
+        if (auto why = missing_report(result, scenario)) cell = with_status(Status::error, *why);
       } catch (const std::exception& e) {
         cell = with_status(Status::error, fmt::format("malformed result from {}: {}", column.descriptor.id, e.what()));
       }

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace fdconform {
@@ -48,12 +50,34 @@ OrphanReaper::OrphanReaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 OrphanReaper::~OrphanReaper() { kill_and_reap_children(); }
 
-void OrphanReaper::kill_and_reap_children() {
-  for (const pid_t child : live_children()) ::kill(child, SIGKILL);
+std::size_t OrphanReaper::kill_and_reap_children(std::chrono::milliseconds limit, pid_t spare) {
+  // A blocking waitpid(-1) here once hung the runner for good: a daemonised probe tree is handed to the
+  // subreaper one generation at a time, each as its parent dies, so a child could appear after the
+  // kill and keep the wait going, deaf to SIGINT. Kill whatever is there, reap what died, look again,
+  // and give up at the deadline (a process stuck in the kernel cannot be killed at all).
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
-    const pid_t reaped = ::waitpid(-1, nullptr, 0);
-    if (reaped > 0 || (reaped < 0 && errno == EINTR)) continue;
-    break;  // ECHILD: nothing left
+    auto reap_zombies = [] {
+      pid_t reaped = 0;
+      while ((reaped = ::waitpid(-1, nullptr, WNOHANG)) > 0) {
+      }
+      return reaped;  // 0: children left, none dead; -1 (ECHILD): no child at all
+    };
+    if (reap_zombies() < 0 && errno == ECHILD) return 0;
+    std::vector<pid_t> alive;
+    for (const pid_t child : live_children())
+      if (child != spare) alive.push_back(child);
+    if (alive.empty()) {
+      reap_zombies();  // one that died between the wait and the scan
+      return 0;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return alive.size();
+    for (const pid_t child : alive) {
+      // A group leader takes its group with it, which ends a tree faster than one generation per pass.
+      if (::getpgid(child) == child) ::kill(-child, SIGKILL);
+      ::kill(child, SIGKILL);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "run/results_document.hpp"
 
+#include "run/utf8_text.hpp"
+
 namespace fdconform {
 namespace {
 
@@ -64,6 +66,13 @@ nlohmann::json results_document(const RunRecord& run) {
     });
   }
   doc["summary"] = verdict_summary(run.cells);
+  if (run.unmatched_expectations) {
+    doc["unmatched_expectations"] = nlohmann::json::array();
+    for (const auto& u : *run.unmatched_expectations)
+      doc["unmatched_expectations"].push_back(
+          {{"file", u.file}, {"line", u.line}, {"scenario", u.scenario}, {"why", u.why}});
+  }
+  make_valid_utf8(doc);
   return doc;
 }
 

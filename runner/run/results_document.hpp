@@ -1,10 +1,12 @@
 #pragma once
 // The results document of docs/RESULTS.md, built from a run; every report is rendered from it.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "run/column.hpp"
 #include "run/judged_cell.hpp"
+#include "run/unmatched_expectations.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fdconform {
@@ -15,10 +17,14 @@ struct RunRecord {
   std::size_t reference_column = 0;
   std::vector<JudgedCell> cells;
   bool complete = true;
+  // Set when the run checked for unused expectation entries (complete, unrestricted): "unmatched_expectations".
+  std::optional<std::vector<UnmatchedEntry>> unmatched_expectations;
   nlohmann::json environment = nlohmann::json::object();
   nlohmann::json fdconform = nlohmann::json::object();
 };
 
+// Every string in it is valid UTF-8: bytes that are not (a directory name, TMPDIR, a driver's stderr) are
+// mapped as docs/RESULTS.md says, so neither dumping it nor rendering a report from it can fail.
 nlohmann::json results_document(const RunRecord& run);
 
 // Counts per verdict name, all six present.

@@ -53,7 +53,8 @@ void Scheduler::worker(std::vector<std::unique_ptr<DriverSession>> sessions) {
     // Cold mode: a fresh driver for every cell, to show warm sessions change no observation.
     if (plan_.cold) sessions[c].reset();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    if (interrupt_requested() && observed.status == CellObservation::Status::error) break;  // cut short, not a result
+    // Cut short by an interrupt: not a result. The cell stays unfinished, so the run reports itself incomplete.
+    if (observed.cut_short || (interrupt_requested() && observed.status == CellObservation::Status::error)) break;
     std::lock_guard lock(cells_mutex_);
     cells_[i].observation = std::move(observed);
     cells_[i].duration_ms = ms;

@@ -1,5 +1,6 @@
 #pragma once
 // Temporary directories: one per run under $TMPDIR, one per cell inside it, removed afterwards.
+#include <cstddef>
 #include <string>
 
 namespace fdconform {
@@ -16,9 +17,13 @@ class RunDirectory {
   bool ok() const { return !path_.empty(); }
   const std::string& error() const { return error_; }
 
-  // A fresh empty cell directory, mode 0777 so probes running as another user can write there.
-  std::string make_cell_dir(long long number);
+  // A fresh empty cell directory, mode 0777 so probes running as another user can write there. Empty on
+  // failure, with `error` (when given) naming the path and the errno.
+  std::string make_cell_dir(long long number, std::string* error = nullptr);
   static void remove_tree(const std::string& path);
+
+  // Empty when `cells` cell directories fit below PATH_MAX with their files; else why not.
+  std::string check_room(std::size_t cells) const;
 
  private:
   std::string path_;
