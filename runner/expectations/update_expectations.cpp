@@ -1,9 +1,17 @@
 #include "expectations/update_expectations.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace fdconform {
 namespace {
@@ -35,7 +43,44 @@ ExpectationEntry* applicable_entry(ExpectationSet& set, const std::string& scena
   return best;
 }
 
+// A column id as a file name: anything but letters, digits, '.', '_' and '-' becomes '_', so an id
+// with '/' or ".." (a driver descriptor is anyone's file) cannot place the file outside the directory.
+std::string file_name_for(const std::string& column_id) {
+  std::string name;
+  for (char c : column_id)
+    name += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
+  if (name.empty() || name[0] == '.') name = "_" + name;
+  return name + ".yaml";
+}
+
 }  // namespace
+
+void write_expectation_file(const std::string& path, const std::string& text) {
+  // A new file beside the target, renamed over it: a symbolic link at `path` (which a pull request can
+  // add as easily as a file) is replaced, never followed to overwrite what it points at.
+  std::string temporary = fmt::format("{}.tmp-{}", path, ::getpid());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) throw std::runtime_error(fmt::format("{}: cannot create: {}", temporary, std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int saved = errno;
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      throw std::runtime_error(fmt::format("{}: cannot write: {}", temporary, std::strerror(saved)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    ::unlink(temporary.c_str());
+    throw std::runtime_error(fmt::format("{}: cannot replace: {}", path, ec.message()));
+  }
+}
 
 ExpectationUpdate update_expectations(ExpectationSet set, const std::string& directory,
                                       const std::vector<Scenario>& scenarios, const std::vector<Column>& columns,
@@ -67,7 +112,7 @@ ExpectationUpdate update_expectations(ExpectationSet set, const std::string& dir
       ++update.replaced;
       continue;
     }
-    const std::string path = (std::filesystem::path(directory) / (column.descriptor.id + ".yaml")).string();
+    const std::string path = (std::filesystem::path(directory) / file_name_for(column.descriptor.id)).string();
     auto file = std::find_if(set.files.begin(), set.files.end(), [&](const auto& f) { return f.path == path; });
     if (file == set.files.end()) {
       ExpectationFile created;
@@ -86,10 +131,15 @@ ExpectationUpdate update_expectations(ExpectationSet set, const std::string& dir
     touched.insert(static_cast<std::size_t>(file - set.files.begin()));
     ++update.added;
   }
-  std::filesystem::create_directories(directory);
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
   for (std::size_t f : touched) {
-    std::ofstream(set.files[f].path) << render_expectation_file(set.files[f]);
-    update.written.push_back(set.files[f].path);
+    try {
+      write_expectation_file(set.files[f].path, render_expectation_file(set.files[f]));
+      update.written.push_back(set.files[f].path);
+    } catch (const std::exception& e) {
+      update.errors.push_back(e.what());
+    }
   }
   return update;
 }

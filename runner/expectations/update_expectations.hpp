@@ -15,7 +15,12 @@ namespace fdconform {
 struct ExpectationUpdate {
   std::vector<std::string> written;  // files rewritten or created
   int removed = 0, added = 0, replaced = 0;
+  std::vector<std::string> errors;   // files that could not be written, and why
 };
+
+// Replaces the file at `path` with `text` by writing a new file and renaming it over the old one (a
+// symbolic link there is replaced, not followed). Throws std::runtime_error saying what failed.
+void write_expectation_file(const std::string& path, const std::string& text);
 
 ExpectationUpdate update_expectations(ExpectationSet set, const std::string& directory,
                                       const std::vector<Scenario>& scenarios, const std::vector<Column>& columns,

@@ -10,6 +10,7 @@
 
 #include "expectations/condition_overlap.hpp"
 #include "expectations/expectation_files.hpp"
+#include "expectations/update_expectations.hpp"
 
 namespace fdconform {
 namespace {
@@ -256,6 +257,21 @@ entries:
   ASSERT_TRUE(again.diagnostics.empty()) << ::testing::PrintToString(messages(again));
   EXPECT_EQ(again.files[0].entries[0].scenario, "null");
   EXPECT_EQ(again.files[0].entries[0].fields, set.files[0].entries[0].fields);
+}
+
+TEST(ExpectationFiles, WritingReplacesASymlinkInsteadOfFollowingIt) {
+  // A pull request can add expectations/<column>.yaml as a symbolic link to any file of the user's.
+  std::string dir = temp_dir("symlink");
+  write(dir + "/victim.txt", "keep me");
+  std::filesystem::create_symlink(dir + "/victim.txt", dir + "/spawn_core-fork.yaml");
+  write_expectation_file(dir + "/spawn_core-fork.yaml", good);
+  std::ifstream victim(dir + "/victim.txt");
+  std::string kept((std::istreambuf_iterator<char>(victim)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, "keep me");
+  EXPECT_FALSE(std::filesystem::is_symlink(dir + "/spawn_core-fork.yaml"));
+  EXPECT_TRUE(load_expectation_directory(dir).diagnostics.empty());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 2);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ConditionOverlap, Globs) {
