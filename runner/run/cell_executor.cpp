@@ -37,7 +37,10 @@ bool names_the_probe(const nlohmann::json& program) {
 bool spawns_the_probe(const nlohmann::json& scenario) {
   const auto spawn = scenario.find("spawn");
   if (spawn == scenario.end() || !spawn->is_object() || spawn->empty()) return false;
-  const auto& [kind, how] = *spawn->items().begin();
+  // Not a structured binding over items(): nlohmann 3.11.2's iteration proxy loses its iterator there.
+  const auto first = spawn->begin();
+  const std::string& kind = first.key();
+  const nlohmann::json& how = first.value();
   if (!how.is_object()) return false;
   const auto argv = how.find("argv");
   const bool has_argv = argv != how.end() && argv->is_array() && !argv->empty();
@@ -65,8 +68,10 @@ std::optional<std::string> missing_report(const nlohmann::json& result, const Sc
   if (outcome == result.end() || !outcome->is_object() || outcome->value("kind", "") != "exited")
     return std::nullopt;  // an exception before exec, or a signal: no report is expected
   if (!spawns_the_probe(scenario.json)) return std::nullopt;
+  // Any other status without a report is an observation: the child failed before it became the
+  // probe (a fork_exec step, an exec error in a shell or a pre-exec child: 126, 127, 255).
   const auto code = outcome->find("returncode");
-  const bool could_not_report = code != outcome->end() && *code == 3;
+  if (code == outcome->end() || *code != 3) return std::nullopt;
   std::string detail;
   if (auto diagnostics = result.find("stderr"); diagnostics != result.end() && diagnostics->is_string()) {
     std::string text = diagnostics->get<std::string>().substr(0, 300);
@@ -74,11 +79,8 @@ std::optional<std::string> missing_report(const nlohmann::json& result, const Sc
     std::replace(text.begin(), text.end(), '\n', ' ');
     if (!text.empty()) detail = "; driver diagnostics: " + text;
   }
-  if (could_not_report)
-    return "the probe exited 3: it could not write its report (is TMPDIR full or read-only, or a file size "
-           "limit set?)" + detail;
-  return fmt::format("the probe exited {} but no report of it reached the runner{}",
-                     code != outcome->end() ? code->dump() : "(no status)", detail);
+  return "the probe exited 3: it could not write its report (is TMPDIR full or read-only, or a file size "
+         "limit set?)" + detail;
 }
 
 }  // namespace
