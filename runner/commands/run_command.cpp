@@ -20,6 +20,7 @@
 #include "commands/commands.hpp"
 #include "commands/corpus.hpp"
 #include "drivers/installation.hpp"
+#include "fdconform_common/signal_names.hpp"
 #include "report/outputs.hpp"
 #include "run/cleanup_watcher.hpp"
 #include "run/environment.hpp"
@@ -287,12 +288,16 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   auto outputs = write_outputs(document, files);
   for (const auto& e : outputs.errors) err << "fdconform: " << e << '\n';
 
+  std::size_t expectation_write_errors = 0;
   if (options.update_expectations && record.complete) {
     ExpectationUpdate update = update_expectations(expectations, expectations_dir, scenarios, columns, reference,
                                                    record.cells, document["environment"].value("date", ""));
     out << fmt::format("fdconform: expectations: {} added, {} replaced, {} removed\n", update.added, update.replaced,
                        update.removed);
     for (const auto& path : update.written) out << "fdconform: rewrote " << path << '\n';
+    // A file that could not be rewritten keeps its old entries: the run must not look as if it had.
+    for (const auto& e : update.errors) err << "fdconform: " << valid_utf8(e) << '\n';
+    expectation_write_errors = update.errors.size();
     if (update.added > 0)
       out << "fdconform: new entries are marked unreviewed: give each a reason and a link\n";
   }
@@ -303,7 +308,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   write_closing_summary(document, out);
   if (!record.complete) {
     out << (interrupt_signal() ? fmt::format("fdconform: interrupted by {}; the results are partial (complete: false)\n",
-                                             ::strsignal(interrupt_signal()))
+                                             fdconform_common::signal_name(interrupt_signal()))
                                : std::string("fdconform: the run stopped before every cell ran; the results are "
                                              "partial (complete: false)\n"));
   }
@@ -323,7 +328,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   const auto& s = document["summary"];
   bool failed = s["differ"].get<int>() + s["unexpected-pass"].get<int>() + s["error"].get<int>() > 0;
   bool bad_input = !corpus.diagnostics.empty() || !corpus.path_errors.empty();
-  return failed || bad_input || !outputs.errors.empty() ? 1 : 0;
+  return failed || bad_input || !outputs.errors.empty() || expectation_write_errors > 0 ? 1 : 0;
 }
 
 }  // namespace fdconform

@@ -555,6 +555,18 @@ class Hostile(unittest.TestCase):
         self.assertNotIn("unmatched_expectations", self.results())
         self.assert_no_debris(output)
 
+    def test_update_expectations_that_cannot_write_says_so(self):
+        expectations = self.mount_tmpfs("expectations", 64, read_only=True)
+        if expectations is None:
+            self.skipTest("cannot mount a tmpfs (needs root)")
+        # --deviate (test-only) makes spawn_core-fork differ, so the update has an entry to write.
+        status, output = self.run_fdconform(self.quiet, "--impl", "spawn_core-*", "--deviate", "spawn_core-fork=umask",
+                                            "--update-expectations", "--expectations", expectations,
+                                            "--out", self.out)
+        self.assertEqual(status, 1, output)
+        self.assertIn("Read-only file system", output, "the expectation file was not written, silently")
+        self.assert_no_debris(output)
+
     # -- further: a misconfigured machine ---------------------------------------------------------
 
     def test_tmpdir_that_is_a_file_missing_or_read_only_is_refused_with_a_message(self):
