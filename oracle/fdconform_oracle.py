@@ -968,6 +968,11 @@ def argv_from(spec, placeholders, where):
     return [substitute(item, placeholders) for item in argv]
 
 
+def shell_quoted(text):
+    """One shell word, whatever the workdir's path holds; always quoted, as the C++ driver does."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def popen_kwargs(spec, resources, placeholders, report_argument):
     argv = argv_from(spec, placeholders, "scenario.spawn.popen")
     kwargs = {"close_fds": spec.get("close_fds", True), "restore_signals": spec.get("restore_signals", True),
@@ -975,7 +980,7 @@ def popen_kwargs(spec, resources, placeholders, report_argument):
     # The report argument goes last; with a shell it belongs to the command
     # string, argv[0] (the rest are the shell's $0, $1, ...).
     if spec.get("shell") and argv:
-        argv[0] += " " + report_argument
+        argv[0] += " " + shell_quoted(report_argument)
     else:
         argv.append(report_argument)
     if spec.get("shell"):

@@ -48,6 +48,13 @@ int umask_from(const Json& value, const std::string& where) {
   return -1;
 }
 
+// One shell word, whatever the workdir's path holds (spaces, quotes, newlines).
+std::string shell_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 spawn_core::Command command_from(const Json& spec, const SpawnContext& context) {
   const std::string where = "scenario.spawn.popen";
   const PlaceholderValues& values = context.placeholders;
@@ -55,7 +62,7 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
   if (const Json* shell = member(spec, "shell", where)) command.shell = boolean_at(*shell, where + ".shell");
   command.args = argv_from(spec, where, values);
   // The probe's report path goes last; with a shell it belongs to the command string.
-  if (command.shell && !command.args.empty()) command.args.front() += " " + context.report_argument;
+  if (command.shell && !command.args.empty()) command.args.front() += " " + shell_quoted(context.report_argument);
   else command.args.push_back(context.report_argument);
   if (const Json* executable = member(spec, "executable", where))
     command.executable = substitute_placeholders(string_at(*executable, where + ".executable"), values);

@@ -921,6 +921,19 @@ class ConfinementTest(unittest.TestCase):
             self.skipTest("this driver does not run posix_spawn: %s" % result.get("reason"))
         self.assert_refused(result, "a file action opening a path outside the workdir")
 
+    def test_shell_command_report_path_with_space_and_quote(self):
+        """The report argument appended to a shell command is one word, whatever the workdir's path holds."""
+        workdir = os.path.join(self.workdirs.new(), "it's a dir")
+        os.mkdir(workdir)
+        os.chmod(workdir, 0o777)
+        scenario = minimal_scenario("shell-quoting", spawn={"popen": {"argv": ["{probe}"], "shell": True}})
+        self.driver.send(request_for(scenario, workdir))
+        result = self.driver.read_message()
+        self.assertEqual(result.get("status"), "ran", result)
+        self.assertTrue(isinstance(result.get("probe"), dict), "no probe report: %s" % result)
+        self.assertEqual(result["outcome"].get("returncode"), 0, result)
+        self.assertFalse(os.path.exists(os.path.join(os.path.dirname(workdir), "it's")), "report written outside")
+
     def test_unconfined_scenario_may_leave_the_workdir(self):
         """The same absolute path works when the scenario says why it needs it."""
         target = os.path.join(self.outside, "allowed")
