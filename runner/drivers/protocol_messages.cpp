@@ -2,28 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "scenario/text_checks.hpp"
+
 namespace fdconform {
 namespace {
-
-// Length of the valid UTF-8 sequence at text[i], or 0.
-std::size_t utf8_length(std::string_view text, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  std::size_t len;
-  unsigned min, cp;
-  if ((c & 0xE0) == 0xC0) len = 2, min = 0x80, cp = c & 0x1F;
-  else if ((c & 0xF0) == 0xE0) len = 3, min = 0x800, cp = c & 0x0F;
-  else if ((c & 0xF8) == 0xF0) len = 4, min = 0x10000, cp = c & 0x07;
-  else return 0;
-  if (i + len > text.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
 
 std::string string_member(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
@@ -58,7 +40,7 @@ std::string quoted_excerpt(std::string_view text, std::size_t max) {
   std::string out;
   std::size_t i = 0;
   for (; i < text.size() && out.size() < max;) {
-    std::size_t len = utf8_length(text, i);
+    std::size_t len = utf8_sequence_length(text, i);
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (len == 0 || c < 0x20 || c == 0x7f) {
       out += fmt::format("\\x{:02x}", c);

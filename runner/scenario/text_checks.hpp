@@ -25,6 +25,10 @@ std::optional<std::string> read_input_file(const std::string& path, std::size_t 
 // read_input_file for scenarios (at most max_scenario_bytes).
 std::optional<std::string> read_scenario_file(const std::string& path, Diagnostic& problem);
 
+// Length of the well-formed UTF-8 sequence at text[i] (no overlong form, no surrogate, nothing above
+// U+10FFFF), or 0. The one rule of the runner for what is text; the probe applies the same one.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+
 // Whether every byte sequence of `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
 
