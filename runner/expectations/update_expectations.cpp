@@ -1,17 +1,14 @@
 #include "expectations/update_expectations.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "report/outputs.hpp"
 
 namespace fdconform {
 namespace {
@@ -56,30 +53,9 @@ std::string file_name_for(const std::string& column_id) {
 }  // namespace
 
 void write_expectation_file(const std::string& path, const std::string& text) {
-  // A new file beside the target, renamed over it: a symbolic link at `path` (which a pull request can
-  // add as easily as a file) is replaced, never followed to overwrite what it points at.
-  std::string temporary = fmt::format("{}.tmp-{}", path, ::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) throw std::runtime_error(fmt::format("{}: cannot create: {}", temporary, std::strerror(errno)));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int saved = errno;
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      throw std::runtime_error(fmt::format("{}: cannot write: {}", temporary, std::strerror(saved)));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    ::unlink(temporary.c_str());
-    throw std::runtime_error(fmt::format("{}: cannot replace: {}", path, ec.message()));
-  }
+  // Renamed over `path`, never written through it: a symbolic link there (which a pull request can add as
+  // easily as a file) is replaced, not followed to overwrite what it points at.
+  if (std::string error = write_file_atomically(path, text); !error.empty()) throw std::runtime_error(error);
 }
 
 ExpectationUpdate update_expectations(ExpectationSet set, const std::string& directory,
