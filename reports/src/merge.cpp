@@ -1,5 +1,6 @@
 #include "reports/merge.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -15,36 +16,104 @@ namespace {
 
 using nlohmann::json;
 
-std::string host_of(const json& document, std::size_t index) {
-  const json& environment = document.contains("environment") ? document["environment"] : json();
-  if (environment.is_object() && environment.contains("host") && environment["host"].is_string() &&
-      !environment["host"].get<std::string>().empty())
-    return environment["host"].get<std::string>();
-  return fmt::format("run{}", index + 1);
+// Top-level members merge() computes; any other member is carried over from the first document.
+const std::set<std::string> computed_members = {"fdconform_results", "complete", "fdconform", "environment",
+                                                "environments", "merged_from", "reference", "implementations",
+                                                "scenarios", "cells", "summary", "unmatched_expectations"};
+
+std::string text_member(const json& object, const char* name) {
+  if (object.is_object() && object.contains(name) && object[name].is_string()) return object[name].get<std::string>();
+  return {};
 }
 
-// Column prefixes, one per document: the host name, with "~N" added when two documents come from the
-// same host, so every (document, implementation) pair keeps its own column.
-std::vector<std::string> document_labels(const std::vector<json>& documents) {
+json environment_of(const json& document) {
+  json environment = document.contains("environment") ? document["environment"] : json::object();
+  return environment.is_object() ? environment : json::object();
+}
+
+std::string host_of(const json& document, std::size_t index) {
+  std::string host = text_member(environment_of(document), "host");
+  return host.empty() ? fmt::format("run{}", index + 1) : host;
+}
+
+// Shards of one machine share all of these; a document from another host, kernel, libc or distribution
+// is another machine, whose cells become columns of their own.
+std::string machine_of(const json& document, std::size_t index) {
+  json environment = environment_of(document);
+  return fmt::format("{}\n{}\n{}\n{}", host_of(document, index), text_member(environment, "kernel"),
+                     text_member(environment, "libc"), text_member(environment, "distribution"));
+}
+
+// The documents of one machine combined by rows: the union of their scenarios, implementations and cells.
+// A cell in two documents must say the same thing in both (verdict and observation); every member of a
+// scenario, implementation or cell object is kept as the first document that has it wrote it.
+json combine_rows(const std::vector<json>& documents, const std::vector<std::size_t>& members) {
+  const json& first = documents[members.front()];
+  json combined = first;
+  combined["implementations"] = json::array();
+  combined["scenarios"] = json::array();
+  combined["cells"] = json::array();
+  bool complete = true;
+  std::set<std::string> implementation_ids, scenario_ids;
+  std::map<std::pair<std::string, std::string>, std::size_t> cell_source;  // -> document index
+  std::map<std::pair<std::string, std::string>, std::size_t> cell_position;
+  const std::string reference = text_member(first, "reference");
+
+  for (std::size_t d : members) {
+    const json& document = documents[d];
+    if (text_member(document, "reference") != reference)
+      throw ResultsError(fmt::format("merge: documents {} and {} come from the same host ({}) but were judged against "
+                                     "different references ({} and {}): run every shard with the same --reference",
+                                     members.front() + 1, d + 1, host_of(document, d), reference,
+                                     text_member(document, "reference")));
+    complete = complete && document.value("complete", true);
+    for (const auto& impl : document["implementations"])
+      if (implementation_ids.insert(impl["id"].get<std::string>()).second) combined["implementations"].push_back(impl);
+    for (const auto& scenario : document["scenarios"])
+      if (scenario_ids.insert(scenario["id"].get<std::string>()).second) combined["scenarios"].push_back(scenario);
+    for (const auto& cell : document["cells"]) {
+      std::pair<std::string, std::string> key{cell["scenario"].get<std::string>(), cell["implementation"].get<std::string>()};
+      auto [it, inserted] = cell_source.emplace(key, d);
+      if (inserted) {
+        cell_position[key] = combined["cells"].size();
+        combined["cells"].push_back(cell);
+        continue;
+      }
+      const json& earlier = combined["cells"][cell_position[key]];
+      json earlier_observation = earlier.contains("observation") ? earlier["observation"] : json();
+      json observation = cell.contains("observation") ? cell["observation"] : json();
+      if (earlier["verdict"] != cell["verdict"] || earlier_observation != observation)
+        throw ResultsError(fmt::format(
+            "merge: the cell {} on {} is in documents {} and {} with different results ({} and {}{}): a shard of "
+            "one host must not repeat another's cells",
+            key.first, key.second, it->second + 1, d + 1, earlier["verdict"].dump(), cell["verdict"].dump(),
+            earlier["verdict"] == cell["verdict"] ? ", different observations" : ""));
+    }
+  }
+  // Shards that ran different columns leave holes: the merged run did not run every cell.
+  complete = complete && combined["cells"].size() == scenario_ids.size() * implementation_ids.size();
+  combined["complete"] = complete;
+  combined.erase("unmatched_expectations");  // each shard checked only its own scenarios, if any
+  return combined;
+}
+
+// Column prefixes, one per machine: the host name, with "~N" added when two machines share a host name
+// (a kernel upgrade between two runs), so every (machine, implementation) pair keeps its own column.
+std::vector<std::string> machine_labels(const std::vector<std::string>& hosts) {
   std::vector<std::string> labels;
   std::map<std::string, int> seen;
-  for (std::size_t i = 0; i < documents.size(); ++i) {
-    std::string host = host_of(documents[i], i);
+  for (const auto& host : hosts) {
     int n = ++seen[host];
     labels.push_back(n == 1 ? host : fmt::format("{}~{}", host, n));
   }
   return labels;
 }
 
-bool needs_prefix(const std::vector<json>& documents) {
-  std::set<std::string> hosts, ids;
-  bool collision = false;
-  for (std::size_t i = 0; i < documents.size(); ++i) {
-    hosts.insert(host_of(documents[i], i));
-    for (const auto& impl : documents[i]["implementations"])
-      collision |= !ids.insert(impl["id"].get<std::string>()).second;
-  }
-  return hosts.size() > 1 || collision;
+json merged_from_entry(const json& document, const std::string& host) {
+  return {{"host", host},
+          {"fdconform", document.value("fdconform", json::object())},
+          {"reference", document.value("reference", std::string())},
+          {"complete", document.value("complete", true)}};
 }
 
 }  // namespace
@@ -57,17 +126,44 @@ json merge(const std::vector<json>& documents) {
     } catch (const ResultsError& error) {
       throw ResultsError(fmt::format("merge: document {}: {}", i + 1, error.what()));
     }
+    // Its columns already carry host prefixes and its environment is only the first host's: merging it
+    // again would misfile them.
+    if (documents[i].contains("environments") && documents[i]["environments"].is_array() &&
+        documents[i]["environments"].size() > 1)
+      throw ResultsError(fmt::format("merge: document {} already combines {} hosts: merge the documents of each host "
+                                     "instead",
+                                     i + 1, documents[i]["environments"].size()));
   }
-  const bool prefix = needs_prefix(documents);
-  const std::vector<std::string> labels = document_labels(documents);
-  auto column_id = [&](std::size_t document, const std::string& id) {
-    return prefix ? labels[document] + "/" + id : id;
+
+  // Machines in the order they first appear, each with its documents.
+  std::vector<std::string> machine_keys, hosts;
+  std::vector<std::vector<std::size_t>> members;
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    std::string key = machine_of(documents[i], i);
+    auto found = std::find(machine_keys.begin(), machine_keys.end(), key);
+    if (found == machine_keys.end()) {
+      machine_keys.push_back(key);
+      hosts.push_back(host_of(documents[i], i));
+      members.push_back({i});
+    } else {
+      members[static_cast<std::size_t>(found - machine_keys.begin())].push_back(i);
+    }
+  }
+  std::vector<json> machines;
+  for (const auto& group : members) machines.push_back(combine_rows(documents, group));
+
+  const bool prefix = machines.size() > 1;
+  const std::vector<std::string> labels = machine_labels(hosts);
+  auto column_id = [&](std::size_t machine, const std::string& id) {
+    return prefix ? labels[machine] + "/" + id : id;
   };
 
   json merged = json::object();
+  for (auto it = documents[0].begin(); it != documents[0].end(); ++it)
+    if (!computed_members.count(it.key())) merged[it.key()] = it.value();
   merged["fdconform_results"] = 1;
   merged["fdconform"] = documents[0].value("fdconform", json::object());
-  merged["reference"] = column_id(0, documents[0].value("reference", std::string()));
+  merged["reference"] = column_id(0, machines[0].value("reference", std::string()));
   merged["implementations"] = json::array();
   merged["scenarios"] = json::array();
   merged["cells"] = json::array();
@@ -76,27 +172,34 @@ json merge(const std::vector<json>& documents) {
   bool complete = true;
   std::set<std::string> scenario_ids;
 
-  for (std::size_t d = 0; d < documents.size(); ++d) {
-    const json& document = documents[d];
-    complete = complete && document.value("complete", true);
-    json environment = document.value("environment", json::object());
-    if (!environment.is_object()) environment = json::object();
-    if (prefix) environment["host"] = labels[d];  // the key the columns' "host" refers to
+  for (std::size_t m = 0; m < machines.size(); ++m) {
+    const json& machine = machines[m];
+    complete = complete && machine.value("complete", true);
+    json environment = environment_of(machine);
+    if (prefix) environment["host"] = labels[m];  // the key the columns' "host" refers to
     merged["environments"].push_back(environment);
-    merged["merged_from"].push_back({{"host", labels[d]},
-                                     {"fdconform", document.value("fdconform", json::object())},
-                                     {"reference", document.value("reference", std::string())},
-                                     {"complete", document.value("complete", true)}});
-    for (json impl : document["implementations"]) {
-      impl["id"] = column_id(d, impl["id"].get<std::string>());
-      if (prefix) impl["host"] = labels[d];
+    for (std::size_t d : members[m]) {
+      const json& document = documents[d];
+      // An input that was itself a merge of shards lists them; keep that history flat.
+      if (document.contains("merged_from") && document["merged_from"].is_array() && !document["merged_from"].empty()) {
+        for (json entry : document["merged_from"]) {
+          if (entry.is_object()) entry["host"] = labels[m];
+          merged["merged_from"].push_back(entry);
+        }
+      } else {
+        merged["merged_from"].push_back(merged_from_entry(document, labels[m]));
+      }
+    }
+    for (json impl : machine["implementations"]) {
+      impl["id"] = column_id(m, impl["id"].get<std::string>());
+      if (prefix) impl["host"] = labels[m];
       merged["implementations"].push_back(std::move(impl));
     }
-    // The first document that has a scenario supplies its text; later ones only add cells.
-    for (const auto& scenario : document["scenarios"])
+    // The first machine that has a scenario supplies its text; later ones only add cells.
+    for (const auto& scenario : machine["scenarios"])
       if (scenario_ids.insert(scenario["id"].get<std::string>()).second) merged["scenarios"].push_back(scenario);
-    for (json cell : document["cells"]) {
-      cell["implementation"] = column_id(d, cell["implementation"].get<std::string>());
+    for (json cell : machine["cells"]) {
+      cell["implementation"] = column_id(m, cell["implementation"].get<std::string>());
       merged["cells"].push_back(std::move(cell));
     }
   }
