@@ -61,7 +61,19 @@ std::string ids(const std::vector<DriverDescriptor>& descriptors) {
 
 }  // namespace
 
-std::vector<DriverDescriptor> select_descriptors(const RunOptions& options, const Installation& installation) {
+std::string default_reference(const std::vector<DriverDescriptor>& descriptors) {
+  const DriverDescriptor* newest = nullptr;
+  for (const auto& d : descriptors)
+    if (d.id.starts_with("cpython-") && (!newest || compare_versions(d.id.substr(8), newest->id.substr(8)) > 0))
+      newest = &d;
+  if (newest) return newest->id;
+  for (const auto& d : descriptors)
+    if (d.id == "spawn_core-auto") return d.id;
+  return descriptors.empty() ? std::string() : descriptors.front().id;
+}
+
+std::vector<DriverDescriptor> select_descriptors(const RunOptions& options, const Installation& installation,
+                                                 std::string& reference_id) {
   std::vector<DriverDescriptor> all = spawn_core_descriptors(installation);
   auto oracles = oracle_columns(options, installation);
   all.insert(all.end(), oracles.begin(), oracles.end());
@@ -73,10 +85,25 @@ std::vector<DriverDescriptor> select_descriptors(const RunOptions& options, cons
     for (std::size_t k = 0; k < i; ++k)
       if (all[i].id == all[k].id) throw std::runtime_error(fmt::format("two implementations have the id '{}'", all[i].id));
 
+  // The reference comes from every column the run could have, before --impl narrows them: narrowing what
+  // is shown must never change what every verdict is against.
+  if (options.reference.empty()) {
+    reference_id = default_reference(all);
+  } else {
+    bool known = false;
+    for (const auto& d : all) known = known || d.id == options.reference;
+    if (!known)
+      throw std::runtime_error(fmt::format("--reference {}: no such implementation; expected one of {}",
+                                           options.reference, ids(all)));
+    reference_id = options.reference;
+  }
+
   std::vector<DriverDescriptor> selected;
   if (options.impls.empty()) {
     selected = all;
   } else {
+    for (const auto& d : all)
+      if (d.id == reference_id) selected.push_back(d);  // always runs, first
     for (const auto& pattern : options.impls) {
       bool matched = false;
       for (const auto& d : all) {
@@ -118,24 +145,17 @@ std::vector<Column> start_columns(const std::vector<DriverDescriptor>& descripto
   return columns;
 }
 
-std::size_t choose_reference(const std::vector<Column>& columns, const std::string& requested) {
-  if (!requested.empty()) {
-    for (std::size_t i = 0; i < columns.size(); ++i)
-      if (columns[i].descriptor.id == requested) return i;
-    throw std::runtime_error(fmt::format("--reference {}: not one of the implementations of this run", requested));
-  }
-  std::optional<std::size_t> newest;
-  auto version_of = [&](std::size_t i) {
-    return columns[i].available ? columns[i].hello.version : columns[i].descriptor.id.substr(8);
-  };
+std::size_t reference_column(const std::vector<Column>& columns, const std::string& reference_id) {
   for (std::size_t i = 0; i < columns.size(); ++i) {
-    bool cpython = columns[i].available ? columns[i].hello.name == "CPython" : columns[i].descriptor.id.starts_with("cpython-");
-    if (cpython && (!newest || compare_versions(version_of(i), version_of(*newest)) > 0)) newest = i;
+    if (columns[i].descriptor.id != reference_id) continue;
+    // Without the reference every cell would be an error: refuse before running anything.
+    if (!columns[i].available)
+      throw std::runtime_error(fmt::format("the reference {} is not available ({}); give --reference another "
+                                           "implementation",
+                                           reference_id, columns[i].unavailable));
+    return i;
   }
-  if (newest) return *newest;
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    if (columns[i].descriptor.id == "spawn_core-auto") return i;
-  return 0;
+  throw std::runtime_error(fmt::format("the reference {} is not one of this run's implementations", reference_id));
 }
 
 }  // namespace fdconform

@@ -27,9 +27,46 @@ struct RunOptions {
   bool update_expectations = false;
   bool cold = false;                     // a fresh driver process for every cell
   bool allow_unconfined = false;         // run scenarios marked `unconfined` (paths outside the workdir)
+  std::string shard;                     // "I/N": only this share of the scenarios (see commands/shard.hpp)
 };
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+struct ReportOptions {
+  std::string results_file;    // a results document written by `run --json` or `merge`
+  std::string html_file, junit_file;
+  bool github_annotations = false;  // workflow commands on stdout, one per failing cell
+};
+
+// Re-renders a saved results document; runs nothing. Exit 0 when no cell failed and the run was
+// complete, 1 otherwise, 2 when the document cannot be read.
+int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err);
+
+struct MergeOptions {
+  std::vector<std::string> inputs;
+  std::string output_file;
+};
+
+// Combines results documents (shards of one host by rows, other hosts by columns) into one file.
+int merge_command(const MergeOptions& options, std::ostream& out, std::ostream& err);
+
+struct ShowOptions {
+  std::string scenario;        // a scenario file, or an id looked up in the default scenarios
+  std::string impl;            // empty: the run's default reference
+  std::vector<std::string> oracles;
+  std::vector<std::string> driver_files;
+  double timeout_seconds = 10;
+  bool allow_unconfined = false;
+};
+
+// Runs one scenario on one column and prints its normalized observation as an `expect:` block.
+int show_command(const ShowOptions& options, std::ostream& out, std::ostream& err);
+
+// "fdconform <version> (<commit>)", the values a results document records.
+std::string version_text();
+
+// Where scenarios are when none are named: ./scenarios when it exists, else the installed corpus.
+std::string default_scenarios_dir();
 
 struct CpythonTestsOptions {
   std::string python;        // the interpreter whose own test_subprocess runs

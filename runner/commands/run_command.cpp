@@ -19,6 +19,7 @@
 #include "commands/columns.hpp"
 #include "commands/commands.hpp"
 #include "commands/corpus.hpp"
+#include "commands/shard.hpp"
 #include "drivers/installation.hpp"
 #include "fdconform_common/signal_names.hpp"
 #include "report/outputs.hpp"
@@ -87,10 +88,8 @@ std::string nothing_to_run(const Corpus& corpus, std::size_t valid_scenarios, co
                      corpus.path_errors.empty() ? "" : " (see above)");
 }
 
-std::string source_dir() {
-  const char* env = std::getenv("FDCONFORM_SOURCE_DIR");
-  return env && *env ? env : FDCONFORM_SOURCE_DIR_DEFAULT;
-}
+// The source tree, or an installation's share/fdconform (FDCONFORM_SOURCE_DIR overrides either).
+std::string source_dir() { return find_installation().data_dir; }
 
 // Prints each failing or skipped cell as its row completes.
 class LiveOutput {
@@ -141,7 +140,17 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   install_interrupt_handlers();
   make_inherited_fds_cloexec();
 
-  const std::vector<std::string> paths = options.paths.empty() ? std::vector<std::string>{"scenarios"} : options.paths;
+  std::optional<Shard> shard;
+  if (!options.shard.empty()) {
+    std::string why;
+    shard = parse_shard(options.shard, why);
+    if (!shard) {
+      err << "fdconform: " << why << '\n';
+      return 2;
+    }
+  }
+  const std::vector<std::string> paths =
+      options.paths.empty() ? std::vector<std::string>{default_scenarios_dir()} : options.paths;
   auto corpus = load_corpus(paths);
   print_problems(corpus, err);
   std::vector<Scenario> scenarios;
@@ -151,6 +160,15 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   } catch (const std::regex_error& e) {
     err << fmt::format("fdconform: --filter {}: not a valid regular expression ({})\n", options.filter, e.what());
     return 2;
+  }
+  const std::size_t selected_scenarios = scenarios.size();
+  if (shard && !scenarios.empty()) {
+    scenarios = shard_scenarios(std::move(scenarios), *shard);
+    if (scenarios.empty()) {
+      err << fmt::format("fdconform: nothing to run: shard {}/{} of {} scenarios is empty; use at most {} shards\n",
+                         shard->index, shard->count, selected_scenarios, selected_scenarios);
+      return 2;
+    }
   }
   if (scenarios.empty()) {
     // Zero cells would pass: a typo in a path or a filter must not look like a green run.
@@ -199,14 +217,20 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   std::vector<std::unique_ptr<DriverSession>> warm;
   std::size_t reference = 0;
   try {
-    columns = start_columns(select_descriptors(options, installation), interrupt_fd(), warm);
-    reference = choose_reference(columns, options.reference);
+    std::string reference_id;
+    auto descriptors = select_descriptors(options, installation, reference_id);
+    columns = start_columns(descriptors, interrupt_fd(), warm);
+    reference = reference_column(columns, reference_id);
   } catch (const std::exception& e) {
     err << "fdconform: " << valid_utf8(e.what()) << '\n';
     return 2;
   }
   for (const auto& c : columns)
     if (!c.available) err << "fdconform: " << c.unavailable << '\n';
+  // Every verdict is against this column: say which before the first one is printed.
+  out << fmt::format("fdconform: reference: {}{}\n", columns[reference].descriptor.id,
+                     options.reference.empty() ? " (the default; --reference to choose another)" : "")
+      << std::flush;
 
   std::optional<RunDirectory> run_dir(std::in_place);
   if (!run_dir->ok()) {
@@ -268,6 +292,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   if (record.complete && !options.no_expectations && !expectations.files.empty()) {
     std::string restriction = !options.filter.empty()  ? "--filter"
                               : !options.impls.empty() ? "--impl"
+                              : !options.shard.empty() ? "--shard"
                               : !all_directories(paths) ? "a scenario file given by name"
                                                         : "";
     if (!restriction.empty()) {

@@ -7,7 +7,9 @@
 #include "commands/commands.hpp"
 #include "expectations/expectation_files.hpp"
 #include "commands/corpus.hpp"
+#include "drivers/installation.hpp"
 #include "drivers/interpreters.hpp"
+#include "run/environment.hpp"
 
 namespace fdconform {
 
@@ -65,6 +67,18 @@ int oracles_command(std::ostream& out, std::ostream& err) {
     out << fmt::format("cpython-{}\t{}{}\n", interpreter->version, path, is_default ? "\t(default)" : "");
   }
   return status;
+}
+
+std::string version_text() {
+  nlohmann::json described = describe_fdconform(find_installation().data_dir);
+  std::string commit = described["commit"].is_string() ? described["commit"].get<std::string>() : "commit unknown";
+  return fmt::format("fdconform {} ({})", described["version"].get<std::string>(), commit);
+}
+
+std::string default_scenarios_dir() {
+  std::error_code ec;
+  if (std::filesystem::is_directory("scenarios", ec)) return "scenarios";
+  return find_installation().scenarios_dir;
 }
 
 }  // namespace fdconform

@@ -1,5 +1,7 @@
 #include "drivers/installation.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -15,6 +17,8 @@ std::string lexically_joined(const std::string& dir, const std::string& relative
   return (std::filesystem::path(dir) / relative).lexically_normal().string();
 }
 
+bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
+
 }  // namespace
 
 Installation find_installation(std::string binary_dir) {
@@ -24,17 +28,30 @@ Installation find_installation(std::string binary_dir) {
     binary_dir = ec ? std::string(".") : exe.parent_path().string();
   }
   Installation inst;
-  inst.spawn_core_driver = lexically_joined(binary_dir, FDCONFORM_DRIVER_RELATIVE);
+  const std::string built_driver = lexically_joined(binary_dir, FDCONFORM_DRIVER_RELATIVE);
+  const std::string libexec_dir = lexically_joined(binary_dir, FDCONFORM_INSTALL_LIBEXEC_RELATIVE);
+  // The build tree wins when both could apply, so a build keeps using what it just built.
+  inst.installed = !executable(built_driver) && executable(libexec_dir + "/fdconform-driver-spawn-core");
+  if (inst.installed) {
+    inst.spawn_core_driver = libexec_dir + "/fdconform-driver-spawn-core";
+    inst.probe = libexec_dir + "/fdconform-probe";
+    inst.data_dir = lexically_joined(binary_dir, FDCONFORM_INSTALL_DATA_RELATIVE);
+    inst.cpython_ext_dir = libexec_dir + "/cpython_ext";
+  } else {
+    inst.spawn_core_driver = built_driver;
+    inst.probe = lexically_joined(binary_dir, FDCONFORM_PROBE_RELATIVE);
+    inst.data_dir = FDCONFORM_SOURCE_DIR_DEFAULT;
+    inst.cpython_ext_dir = lexically_joined(binary_dir, FDCONFORM_CPYTHON_EXT_RELATIVE);
+  }
   if (auto dir = env_or_empty("FDCONFORM_DRIVER_DIR"); !dir.empty())
     inst.spawn_core_driver = lexically_joined(dir, "fdconform-driver-spawn-core");
-  inst.probe = lexically_joined(binary_dir, FDCONFORM_PROBE_RELATIVE);
   if (auto probe = env_or_empty("FDCONFORM_PROBE"); !probe.empty()) inst.probe = probe;
-  std::string source = env_or_empty("FDCONFORM_SOURCE_DIR");
-  if (source.empty()) source = FDCONFORM_SOURCE_DIR_DEFAULT;
-  inst.oracle_script = lexically_joined(source, "oracle/fdconform_oracle.py");
-  inst.cpython_ext_dir = lexically_joined(binary_dir, FDCONFORM_CPYTHON_EXT_RELATIVE);
-  inst.cpython_tests_script = lexically_joined(source, "cpython_ext/run-cpython-tests");
-  inst.cpython_tests_expectations = lexically_joined(source, "expectations/cpython-tests/test_subprocess.yaml");
+  if (auto source = env_or_empty("FDCONFORM_SOURCE_DIR"); !source.empty()) inst.data_dir = source;
+  inst.oracle_script = lexically_joined(inst.data_dir, "oracle/fdconform_oracle.py");
+  inst.cpython_tests_script = lexically_joined(inst.data_dir, "cpython_ext/run-cpython-tests");
+  inst.cpython_tests_expectations = lexically_joined(inst.data_dir, "expectations/cpython-tests/test_subprocess.yaml");
+  inst.scenarios_dir = lexically_joined(inst.data_dir, "scenarios");
+  inst.expectations_dir = lexically_joined(inst.data_dir, "expectations");
   return inst;
 }
 

@@ -1,18 +1,28 @@
 #pragma once
-// Where the built-in pieces are: the spawn_core driver, the probe, the CPython oracle script.
-// Found relative to the fdconform binary (paths baked in at build time), overridable by environment:
-// FDCONFORM_DRIVER_DIR (directory of fdconform-driver-spawn-core), FDCONFORM_SOURCE_DIR, FDCONFORM_PROBE.
+// Where the built-in pieces are: the spawn_core driver, the probe, the CPython oracle script, and the data
+// (scenarios, expectations) a run reads by default. Two layouts are recognised, relative to the fdconform
+// binary (paths baked in at build time), so neither a moved build tree nor an installed copy needs the
+// source tree:
+// - the build tree: drivers and probe where CMake built them, data in the source tree;
+// - an installation (`cmake --install`, the .deb): <prefix>/bin/fdconform, drivers and probe in
+//   <prefix>/libexec/fdconform, data in <prefix>/share/fdconform.
+// Environment overrides: FDCONFORM_DRIVER_DIR (directory of fdconform-driver-spawn-core),
+// FDCONFORM_SOURCE_DIR (the data directory), FDCONFORM_PROBE.
 #include <string>
 
 namespace fdconform {
 
 struct Installation {
+  bool installed = false;         // found the installed layout rather than a build tree
+  std::string data_dir;           // the source tree, or <prefix>/share/fdconform
   std::string spawn_core_driver;  // executable
   std::string probe;              // executable
   std::string oracle_script;      // oracle/fdconform_oracle.py
   std::string cpython_ext_dir;    // <build>/cpython_ext: one _fdconform_posixsubprocess per CPython version
   std::string cpython_tests_script;        // cpython_ext/run-cpython-tests
   std::string cpython_tests_expectations;  // expectations/cpython-tests/test_subprocess.yaml
+  std::string scenarios_dir;      // <data>/scenarios
+  std::string expectations_dir;   // <data>/expectations
 };
 
 // Resolves against the running executable's directory (/proc/self/exe) when `binary_dir` is empty.

@@ -1,0 +1,141 @@
+// `fdconform show SCENARIO [--impl ID]`: one scenario on one column, its normalized observation printed
+// as an `expect:` block, so writing a scenario's expectations starts from what an implementation does.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <ostream>
+
+#include "commands/columns.hpp"
+#include "commands/commands.hpp"
+#include "commands/corpus.hpp"
+#include "drivers/installation.hpp"
+#include "run/environment.hpp"
+#include "run/interrupt.hpp"
+#include "run/orphan_reaper.hpp"
+#include "run/scheduler.hpp"
+#include "run/utf8_text.hpp"
+#include "run/workdir.hpp"
+
+namespace fdconform {
+namespace {
+
+// A YAML scalar for `text`: plain when YAML reads it back as the same string, else double-quoted (a
+// JSON string is a valid YAML double-quoted scalar, escapes included).
+std::string yaml_scalar(const std::string& text) {
+  bool plain = !text.empty() && text.size() < 200;
+  for (unsigned char c : text)
+    plain = plain && (std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '/' || c == '+' || c == ' ');
+  // Leading/trailing spaces, and words YAML reads as something else (numbers, booleans, null).
+  if (plain && (text.front() == ' ' || text.back() == ' ' || text.front() == '-' || text.front() == '.')) plain = false;
+  if (plain) {
+    bool digits_only = true;
+    for (unsigned char c : text) digits_only = digits_only && (std::isdigit(c) || c == '.' || c == '+' || c == '-');
+    static const char* special[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "True", "False",
+                                    "Yes", "No", "On", "Off", "Null", "NULL", "TRUE", "FALSE", "YES", "NO", "ON",
+                                    "OFF", "Y", "N"};
+    for (const char* word : special) plain = plain && text != word;
+    plain = plain && !digits_only;
+  }
+  return plain ? text : nlohmann::json(text).dump();
+}
+
+}  // namespace
+
+int show_command(const ShowOptions& options, std::ostream& out, std::ostream& err) {
+  OrphanReaper orphan_reaper;
+  install_interrupt_handlers();
+
+  // A file path, else an id from the default corpus.
+  std::error_code ec;
+  const bool is_file = std::filesystem::is_regular_file(options.scenario, ec);
+  const std::string where = is_file ? options.scenario : default_scenarios_dir();
+  auto corpus = load_corpus({where});
+  std::vector<Scenario> scenarios;
+  if (is_file) {
+    print_problems(corpus, err);
+    if (corpus.scenarios.empty()) {
+      err << fmt::format("fdconform: show: {} is not a valid scenario (see above)\n", valid_utf8(options.scenario));
+      return 2;
+    }
+    scenarios.push_back(std::move(corpus.scenarios.front()));
+  } else {
+    for (auto& s : corpus.scenarios)
+      if (s.id == options.scenario) scenarios.push_back(std::move(s));
+    if (scenarios.empty()) {
+      err << fmt::format("fdconform: show: no scenario file {} and no scenario with that id in {}\n",
+                         valid_utf8(options.scenario), valid_utf8(where));
+      return 2;
+    }
+  }
+
+  RunOptions run_options;
+  run_options.oracles = options.oracles;
+  run_options.driver_files = options.driver_files;
+  Installation installation = find_installation();
+  std::vector<Column> columns;
+  std::vector<std::unique_ptr<DriverSession>> warm;
+  try {
+    std::string reference_id;
+    auto descriptors = select_descriptors(run_options, installation, reference_id);
+    const std::string wanted = options.impl.empty() ? reference_id : options.impl;
+    std::vector<DriverDescriptor> one;
+    std::vector<std::string> known;
+    for (const auto& d : descriptors) {
+      known.push_back(d.id);
+      if (d.id == wanted) one.push_back(d);
+    }
+    if (one.empty()) {
+      err << fmt::format("fdconform: show --impl {}: no such implementation; expected one of {}\n", wanted,
+                         fmt::join(known, ", "));
+      return 2;
+    }
+    columns = start_columns(one, interrupt_fd(), warm);
+  } catch (const std::exception& e) {
+    err << "fdconform: " << valid_utf8(e.what()) << '\n';
+    return 2;
+  }
+  if (!columns.front().available) {
+    err << "fdconform: " << columns.front().unavailable << '\n';
+    return 2;
+  }
+
+  RunDirectory run_dir;
+  if (!run_dir.ok()) {
+    err << "fdconform: " << valid_utf8(run_dir.error()) << '\n';
+    return 2;
+  }
+  RunPlan plan;
+  plan.scenarios = &scenarios;
+  plan.columns = &columns;
+  plan.reference_column = 0;  // the column is its own reference: nothing to compare, only to observe
+  plan.jobs = 1;
+  plan.settings.probe = installation.probe;
+  plan.settings.default_timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
+  plan.settings.host = HostFacts::current();
+  plan.settings.interrupt_fd = interrupt_fd();
+  plan.settings.allow_unconfined = options.allow_unconfined;
+  Scheduler scheduler(plan, run_dir, [](const std::vector<JudgedCell*>&) {});
+  scheduler.adopt_sessions(std::move(warm));
+  bool complete = scheduler.run();
+  auto cells = scheduler.finished_cells();
+  OrphanReaper::kill_and_reap_children(std::chrono::seconds(3), 0);
+  if (!complete || cells.empty()) {
+    err << "fdconform: show: the run was interrupted\n";
+    return interrupt_signal() ? 128 + interrupt_signal() : 1;
+  }
+  const JudgedCell& cell = cells.front();
+  const std::string& impl = columns.front().descriptor.id;
+  if (cell.judgement.verdict == Verdict::skip || cell.judgement.verdict == Verdict::error) {
+    err << fmt::format("fdconform: show: {} on {}: {}: {}\n", scenarios.front().id, impl,
+                       to_string(cell.judgement.verdict), valid_utf8(cell.judgement.reason));
+    return 1;
+  }
+  out << fmt::format("# {} on {}: its normalized observation. Keep the fields the scenario is about.\n",
+                     scenarios.front().id, impl);
+  out << "expect:\n  fields:\n";
+  for (const auto& [field, value] : cell.observation.observation)
+    out << fmt::format("    {}: {}\n", yaml_scalar(valid_utf8(field)), yaml_scalar(valid_utf8(value)));
+  return 0;
+}
+
+}  // namespace fdconform
