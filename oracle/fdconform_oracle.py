@@ -50,6 +50,7 @@ SIGRTMIN = 34
 SIGRTMAX = 64
 SYS_RT_SIGACTION = 13
 SYS_KCMP = 312
+F_GETPIPE_SZ = 1032  # Linux, every architecture; fcntl.F_GETPIPE_SZ only exists from 3.10
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 KCMP_FILE = 0
@@ -330,6 +331,8 @@ def fd_table(exclude):
                         "cloexec": bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC),
                         "offset": fdinfo_position(fd), "dev": st.st_dev, "ino": st.st_ino,
                         "rdev": st.st_rdev, "path": target})
+        if entries[-1]["kind"] in ("pipe", "fifo"):
+            entries[-1]["pipe_size"] = fcntl.fcntl(fd, F_GETPIPE_SZ)
     if entries and same_open_file(entries[0]["fd"], entries[0]["fd"]):
         next_class = 0
         for i, entry in enumerate(entries):
@@ -822,14 +825,20 @@ class Outcome(object):
         self.stderr = None  # what communicate() read from the child's stderr pipe, when it had one
 
 
+def attached_text(error, name):
+    """An OSError attribute (filename, filename2, strerror) as text, or None."""
+    value = getattr(error, name, None)
+    if isinstance(value, bytes):
+        value = os.fsdecode(value)
+    return None if value is None else str(value)
+
+
 def exception_outcome(error):
     number = getattr(error, "errno", None)
-    filename = getattr(error, "filename", None)
-    if isinstance(filename, bytes):
-        filename = os.fsdecode(filename)
     return {"kind": "exception", "returncode": None, "exception": type(error).__name__,
             "errno": number, "errno_name": errno.errorcode.get(number) if number else None,
-            "filename": None if filename is None else str(filename), "message": str(error)}
+            "filename": attached_text(error, "filename"), "filename2": attached_text(error, "filename2"),
+            "strerror": attached_text(error, "strerror") if number else None, "message": str(error)}
 
 
 def returncode_outcome(code):

@@ -149,6 +149,7 @@ std::vector<FdEntry> read_fd_table() {
     entry.flags = flags_of(status_flags);
     entry.cloexec = fd_flags >= 0 && (fd_flags & FD_CLOEXEC);
     entry.offset = fdinfo_position(fd);
+    if (entry.kind == "pipe" || entry.kind == "fifo") entry.pipe_size = fcntl(fd, F_GETPIPE_SZ);
     entries.push_back(std::move(entry));
   }
   classify_open_file_descriptions(entries);

@@ -113,6 +113,10 @@ void append_fd(std::string& out, const FdEntry& fd) {
   append_field(out, "ino", fd.ino);
   append_field(out, "rdev", fd.rdev);
   append_key(out, "path"); append_string(out, fd.path);
+  if (fd.pipe_size >= 0) {
+    out += ", ";
+    append_field(out, "pipe_size", fd.pipe_size, false);
+  }
   if (fd.ofd >= 0) {
     out += ", ";
     append_field(out, "ofd", fd.ofd, false);

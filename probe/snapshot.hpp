@@ -19,6 +19,7 @@ struct FdEntry {
   unsigned long long dev = 0, ino = 0, rdev = 0;
   std::string path;  // readlink of /proc/self/fd/N
   int ofd = -1;      // open file description class; -1 when kcmp is unavailable
+  long long pipe_size = -1;  // F_GETPIPE_SZ for pipes and FIFOs; -1 otherwise
 };
 
 struct SignalState {

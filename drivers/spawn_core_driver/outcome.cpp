@@ -19,10 +19,14 @@ Json outcome_from_error(const spawn_core::SpawnError& error) {
   if (error.error_number() != 0) {
     outcome["errno"] = error.error_number();
     outcome["errno_name"] = errno_name(error.error_number());
+    outcome["strerror"] = error.strerror_text();
   } else {
     outcome["errno"] = nullptr;
+    outcome["strerror"] = nullptr;
   }
   outcome["filename"] = error.filename() ? Json(*error.filename()) : Json(nullptr);
+  // spawn_core attaches at most one path to an error, as CPython's subprocess does.
+  outcome["filename2"] = nullptr;
   outcome["message"] = error.what();
   return outcome;
 }

@@ -141,7 +141,7 @@ Json take_fd_snapshot(int hidden_fd) {
     for (size_t i = 0; i < class_representatives.size(); ++i)
       if (same_open_file(class_representatives[i], fd)) { ofd = i; break; }
     if (ofd == class_representatives.size()) class_representatives.push_back(fd);
-    fds.push_back(Json{{"fd", fd},
+    Json entry{{"fd", fd},
                        {"kind", kind},
                        {"access", access_of(status_flags)},
                        {"flags", flags_of(status_flags)},
@@ -151,7 +151,9 @@ Json take_fd_snapshot(int hidden_fd) {
                        {"ino", static_cast<unsigned long long>(st.st_ino)},
                        {"rdev", (kind == "chr" || kind == "blk") ? static_cast<unsigned long long>(st.st_rdev) : 0ULL},
                        {"path", link},
-                       {"ofd", ofd}});
+                       {"ofd", ofd}};
+    if (kind == "pipe" || kind == "fifo") entry["pipe_size"] = fcntl(fd, F_GETPIPE_SZ);
+    fds.push_back(std::move(entry));
   }
   return fds;
 }

@@ -103,8 +103,11 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
     command.extra_groups = std::move(groups);
   }
   if (const Json* v = member(spec, "umask", where)) command.umask = umask_from(*v, where + ".umask");
-  // pipesize: spawn_core has no such option; a pipe's capacity is not observed by the probe.
-  if (const Json* v = member(spec, "pipesize", where)) integer_at(*v, where + ".pipesize");
+  if (const Json* v = member(spec, "pipesize", where)) {
+    long long size = integer_at(*v, where + ".pipesize");
+    if (size > INT32_MAX) throw RequestError(fmt::format("{}.pipesize: {} is out of range", where, size));
+    command.pipesize = size < 0 ? -1 : static_cast<int>(size);
+  }
   command.path = context.path;
   return command;
 }

@@ -14,8 +14,9 @@ bool is_fd_number(std::string_view digits) {
 }  // namespace
 
 bool is_observation_field(std::string_view field) {
-  static constexpr std::array<std::string_view, 23> fixed = {
+  static constexpr std::array<std::string_view, 27> fixed = {
       "outcome",       "outcome.errno",         "outcome.filename",      "child.fds",
+      "outcome.filename2", "outcome.strerror",    "outcome.message",       "child.argv",
       "child.session", "child.pgroup",          "child.umask",           "child.signals.ignored",
       "child.signals.caught", "child.signals.blocked", "child.cwd",     "child.env",
       "child.uid",     "child.euid",            "child.gid",             "child.egid",
@@ -31,7 +32,7 @@ bool is_observation_field(std::string_view field) {
   auto dot = rest.find('.');
   if (dot == std::string_view::npos) return is_fd_number(rest);
   std::string_view suffix = rest.substr(dot + 1);
-  return is_fd_number(rest.substr(0, dot)) && (suffix == "offset" || suffix == "shares");
+  return is_fd_number(rest.substr(0, dot)) && (suffix == "offset" || suffix == "shares" || suffix == "pipe_size");
 }
 
 }  // namespace fdconform

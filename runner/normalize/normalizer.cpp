@@ -83,6 +83,11 @@ void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::j
     out[key] = name + " " + text(member(e, "access")) + fd_flags(e);
     if (member(e, "kind") == "file" && member(e, "offset").is_number_integer())
       out[key + ".offset"] = std::to_string(member(e, "offset").get<long long>());
+    // A pipe's capacity is what `pipesize` changes, and a child sharing the
+    // pipe sees it: without this field a pipesize that was silently ignored
+    // would compare equal.
+    if (member(e, "pipe_size").is_number_integer())
+      out[key + ".pipe_size"] = std::to_string(member(e, "pipe_size").get<long long>());
     const auto& ofd = member(e, "ofd");
     if (!ofd.is_null()) {
       auto [it, inserted] = first_fd_of_ofd.emplace(ofd.dump(), fd);
@@ -112,6 +117,15 @@ void add_signals(Observation& out, const std::string& prefix, const nlohmann::js
     if (!libc_internal.empty())
       out[fmt::format("{}.signals.libc_internal_{}", prefix, which)] = fmt::format("{}", fmt::join(libc_internal, ","));
   }
+}
+
+// The argv the child saw, without the report argument every driver appends
+// (docs/PROTOCOL.md, step 8): that one is harness plumbing, not the scenario's.
+nlohmann::json child_argv(const nlohmann::json& argv) {
+  if (!argv.is_array() || argv.empty()) return nlohmann::json::array();
+  nlohmann::json out = argv;
+  if (out.back().is_string() && out.back().get<std::string>().starts_with("--report=")) out.erase(out.size() - 1);
+  return out;
 }
 
 std::string relation(const nlohmann::json& value, const nlohmann::json& parent_value, const nlohmann::json& self) {
@@ -151,6 +165,12 @@ Observation normalize_result(const nlohmann::json& result, const PathSubstitutio
   if (member(outcome, "kind") == "exception") {
     if (!member(outcome, "errno_name").is_null()) out["outcome.errno"] = text(member(outcome, "errno_name"));
     if (!member(outcome, "filename").is_null()) out["outcome.filename"] = paths.apply(text(member(outcome, "filename")));
+    if (!member(outcome, "filename2").is_null())
+      out["outcome.filename2"] = paths.apply(text(member(outcome, "filename2")));
+    if (!member(outcome, "strerror").is_null()) out["outcome.strerror"] = paths.apply(text(member(outcome, "strerror")));
+    // What the parent's user reads: str(exception). Two implementations that
+    // agree on class and errno can still tell the user different things.
+    if (!member(outcome, "message").is_null()) out["outcome.message"] = paths.apply(text(member(outcome, "message")));
   }
   const auto& parent = member(result, "parent");
   FdNamer namer(parent);
@@ -158,6 +178,7 @@ Observation normalize_result(const nlohmann::json& result, const PathSubstitutio
   const auto& probe = member(result, "probe");
   if (probe.is_object()) {
     add_fd_table(out, "child", probe, namer, false);
+    out["child.argv"] = joined(child_argv(member(probe, "argv")), "\n", &paths);
     out["child.session"] = relation(member(probe, "sid"), member(parent, "sid"), member(probe, "pid"));
     out["child.pgroup"] = relation(member(probe, "pgid"), member(parent, "pgid"), member(probe, "pid"));
     out["child.umask"] = text(member(probe, "umask"));

@@ -12,7 +12,7 @@ namespace spawn_core {
 namespace {
 
 // What os.strerror() prints: the C library's text for the errno.
-std::string strerror_text(int error_number) {
+std::string c_library_text(int error_number) {
   char buffer[256];
   // GNU strerror_r returns a pointer that may or may not be `buffer`.
   const char* text = strerror_r(error_number, buffer, sizeof buffer);
@@ -20,7 +20,7 @@ std::string strerror_text(int error_number) {
 }
 
 std::string oserror_message(int error_number, const std::optional<std::string>& filename) {
-  std::string message = fmt::format("[Errno {}] {}", error_number, strerror_text(error_number));
+  std::string message = fmt::format("[Errno {}] {}", error_number, c_library_text(error_number));
   if (filename) message += ": " + detail::python_repr(*filename);
   return message;
 }
@@ -37,6 +37,8 @@ SpawnError::SpawnError(FailedStep step, int error_number, std::optional<std::str
 
 SpawnError::SpawnError(std::string python_type, std::string message)
     : std::runtime_error(message), python_type_(std::move(python_type)), message_(std::move(message)) {}
+
+std::string SpawnError::strerror_text() const { return errno_ == 0 ? std::string() : c_library_text(errno_); }
 
 SpawnError SpawnError::invalid_argument(std::string python_type, std::string message) {
   return SpawnError(std::move(python_type), std::move(message));

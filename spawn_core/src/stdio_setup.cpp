@@ -13,7 +13,7 @@ namespace {
 
 class StdioBuilder {
  public:
-  explicit StdioBuilder(StdioFds& fds) : fds_(fds) {}
+  StdioBuilder(StdioFds& fds, int pipesize) : fds_(fds), pipesize_(pipesize) {}
 
   // Returns the child fd for `stdio`; sets `parent_end` for pipes.
   int child_end(const Stdio& stdio, bool child_reads, int& parent_end) {
@@ -24,7 +24,17 @@ class StdioBuilder {
         int ends[2];
         if (pipe2(ends, O_CLOEXEC) != 0) fail(errno);
         parent_end = child_reads ? ends[1] : ends[0];
-        return child_reads ? ends[0] : ends[1];
+        const int child_end = child_reads ? ends[0] : ends[1];
+        // CPython resizes through the write end, after recording both ends,
+        // so a refused size (EPERM above pipe-max-size) closes this pipe too.
+        if (pipesize_ > 0 && fcntl(ends[1], F_SETPIPE_SZ, pipesize_) == -1) {
+          const int error_number = errno;
+          close(ends[0]);
+          close(ends[1]);
+          parent_end = -1;
+          fail(error_number);
+        }
+        return child_end;
       }
       case Stdio::Kind::devnull:
         if (fds_.devnull == -1) {
@@ -51,6 +61,7 @@ class StdioBuilder {
 
  private:
   StdioFds& fds_;
+  int pipesize_;
 };
 
 void close_if_open(int& fd) noexcept {
@@ -62,7 +73,7 @@ void close_if_open(int& fd) noexcept {
 
 StdioFds open_stdio(const Command& command) {
   StdioFds fds;
-  StdioBuilder builder(fds);
+  StdioBuilder builder(fds, command.pipesize);
   fds.p2cread = builder.child_end(command.stdin_stream, true, fds.p2cwrite);
   fds.c2pwrite = builder.child_end(command.stdout_stream, false, fds.c2pread);
   if (command.stderr_stream.kind == Stdio::Kind::to_stdout) {

@@ -89,6 +89,46 @@ TEST(Normalize, OutcomesOfEachKind) {
   EXPECT_EQ(o.count("child.fds"), 0u);
 }
 
+TEST(Normalize, ExceptionTextIsComparedWithRunPathsReplaced) {
+  auto r = hand_made_result();
+  r["outcome"] = {{"kind", "exception"}, {"exception", "FileNotFoundError"}, {"errno", 2}, {"errno_name", "ENOENT"},
+                  {"filename", "/tmp/run/cell-1/a"}, {"filename2", "/tmp/run/cell-1/b"},
+                  {"strerror", "No such file or directory: '/tmp/run/cell-1/a'"},
+                  {"message", "[Errno 2] No such file or directory: '/tmp/run/cell-1/a' -> '/tmp/run/cell-1/b'"}};
+  r["probe"] = nullptr;
+  auto o = normalize_result(r, paths);
+  EXPECT_EQ(o["outcome.filename2"], "{workdir}/b");
+  EXPECT_EQ(o["outcome.strerror"], "No such file or directory: '{workdir}/a'");
+  EXPECT_EQ(o["outcome.message"], "[Errno 2] No such file or directory: '{workdir}/a' -> '{workdir}/b'");
+
+  // An argument error has a message and nothing else.
+  r["outcome"] = {{"kind", "exception"}, {"exception", "ValueError"}, {"errno", nullptr}, {"filename", nullptr},
+                  {"filename2", nullptr}, {"strerror", nullptr}, {"message", "bad value(s) in fds_to_keep"}};
+  o = normalize_result(r, paths);
+  EXPECT_EQ(o["outcome.message"], "bad value(s) in fds_to_keep");
+  EXPECT_EQ(o.count("outcome.strerror"), 0u);
+  EXPECT_EQ(o.count("outcome.filename2"), 0u);
+}
+
+TEST(Normalize, ChildArgvWithoutTheDriversReportArgument) {
+  auto r = hand_made_result();
+  r["probe"]["argv"] = {"/opt/b/fdconform-probe", "--report=x", "/tmp/run/cell-1/in", "--report=/tmp/run/cell-1/probe.json"};
+  // Only the last argument is the driver's: a scenario's own "--report=x" stays.
+  EXPECT_EQ(normalize_result(r, paths)["child.argv"], "{probe}\n--report=x\n{workdir}/in");
+  r["probe"]["argv"] = nlohmann::json::array();
+  EXPECT_EQ(normalize_result(r, paths)["child.argv"], "");
+}
+
+TEST(Normalize, PipeCapacityOfEveryPipeFd) {
+  auto r = hand_made_result();
+  r["probe"]["fds"][1]["pipe_size"] = 262144;
+  r["probe"]["fds"][5]["pipe_size"] = 65536;
+  auto o = normalize_result(r, paths);
+  EXPECT_EQ(o["child.fd.1.pipe_size"], "262144");
+  EXPECT_EQ(o["child.fd.5.pipe_size"], "65536");
+  EXPECT_EQ(o.count("child.fd.0.pipe_size"), 0u);
+}
+
 TEST(Normalize, MalformedResultsThrowInsteadOfGuessing) {
   auto r = hand_made_result();
   r["outcome"] = {{"kind", "vanished"}};

@@ -111,4 +111,41 @@ TEST_P(StdioOnPath, InheritLeavesTheParentsStandardFds) {
   }
 }
 
+TEST_P(StdioOnPath, PipesizeResizesEveryPipeItCreates) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.stdin_stream = Stdio::pipe();
+  command.stdout_stream = Stdio::pipe();
+  command.stderr_stream = Stdio::pipe();
+  command.pipesize = 262144;
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  command.args.push_back("--report=" + dir.file("probe.json"));
+  auto process = spawn_core::spawn(command);
+  for (int parent_end : {process.stdin_fd(), process.stdout_fd(), process.stderr_fd()})
+    EXPECT_EQ(fcntl(parent_end, F_GETPIPE_SZ), 262144) << parent_end;
+  process.communicate();
+  auto report = read_report(dir.file("probe.json"));
+  ASSERT_TRUE(report);
+  for (int fd : {0, 1, 2}) EXPECT_EQ(report->fd(fd)->at("pipe_size"), 262144) << fd;
+}
+
+TEST_P(StdioOnPath, RefusedPipesizeClosesThePipesItMade) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.stdin_stream = Stdio::devnull();  // opened before the pipe, so it must be closed too
+  command.stdout_stream = Stdio::pipe();
+  command.pipesize = 2147483647;  // beyond any pipe the kernel will make, for root too
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  const int fds_before = count_open_fds();
+  try {
+    spawn_core::spawn(command);
+    ADD_FAILURE() << "a 2 GiB pipe was accepted";
+  } catch (const spawn_core::SpawnError& error) {
+    EXPECT_NE(error.error_number(), 0);
+    EXPECT_FALSE(error.filename());
+  }
+  EXPECT_EQ(count_open_fds(), fds_before);
+  EXPECT_TRUE(no_children_left());
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, StdioOnPath, testing::ValuesIn(kAllPaths), path_name);

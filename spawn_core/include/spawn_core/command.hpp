@@ -73,6 +73,7 @@ struct Command {
   std::optional<std::vector<GroupSpec>> extra_groups;  // an empty list still calls setgroups(0)
 
   int umask = -1;  // -1: inherited
+  int pipesize = -1;  // > 0: F_SETPIPE_SZ on each pipe created for stdio (CPython 3.10+'s pipesize)
 
   SpawnPath path = SpawnPath::automatic;
   CloseStrategy close_strategy = CloseStrategy::automatic;

@@ -32,6 +32,8 @@ class SpawnError : public std::runtime_error {
   FailedStep step() const noexcept { return step_; }
   int error_number() const noexcept { return errno_; }  // 0 for argument errors
   const std::optional<std::string>& filename() const noexcept { return filename_; }
+  // OSError.strerror: the C library's text for the errno; empty for argument errors.
+  std::string strerror_text() const;
   // CPython's exception class for this error: FileNotFoundError, PermissionError,
   // NotADirectoryError, OSError, ValueError, TypeError, ...
   const std::string& python_type() const noexcept { return python_type_; }
