@@ -768,6 +768,12 @@ def prepare_parent(scenario, workdir, placeholders):
         os.environ[native(key)] = substitute(value, placeholders)
     for key in env.get("unset") or []:
         os.environ.pop(native(key), None)
+    # The C environ alone: os.environ keeps what it had, as after a program's
+    # own os.putenv/os.unsetenv calls.
+    for key, value in (env.get("putenv") or {}).items():
+        os.putenv(native(key), substitute(value, placeholders))
+    for key in env.get("unsetenv") or []:
+        os.unsetenv(native(key))
     closed = list(parent.get("close_std") or [])
     for fd in closed:
         os.close(fd)

@@ -66,6 +66,18 @@ void apply_environment(const Json& parent, const std::string& scenario_id, const
   }
   if (const Json* unset = member(*env, "unset", where))
     for (const Json& key : array_at(*unset, where + ".unset")) unsetenv(string_at(key, where + ".unset[]").c_str());
+  // putenv/unsetenv change only the C environ, which is all this parent has: spawn_core
+  // (like CPython 3.13) hands the child the C environ on every path.
+  if (const Json* put = member(*env, "putenv", where)) {
+    for (const auto& [key, value] : object_at(*put, where + ".putenv").items()) {
+      if (key.empty() || key.find('=') != std::string::npos)
+        throw RequestError(fmt::format("{}.putenv: \"{}\" is not a valid variable name", where, key));
+      std::string text = substitute_placeholders(string_at(value, where + ".putenv." + key), placeholders);
+      if (setenv(key.c_str(), text.c_str(), 1) != 0) fail("setenv");
+    }
+  }
+  if (const Json* names = member(*env, "unsetenv", where))
+    for (const Json& key : array_at(*names, where + ".unsetenv")) unsetenv(string_at(key, where + ".unsetenv[]").c_str());
 }
 
 std::vector<int> close_standard_fds(const Json& parent) {

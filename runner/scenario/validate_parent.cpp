@@ -193,7 +193,11 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
   nlohmann::json out = {
       {"umask", "022"},
       {"cwd", nullptr},
-      {"env", {{"set", nlohmann::json::object()}, {"unset", nlohmann::json::array()}}},
+      {"env",
+       {{"set", nlohmann::json::object()},
+        {"unset", nlohmann::json::array()},
+        {"putenv", nlohmann::json::object()},
+        {"unsetenv", nlohmann::json::array()}}},
       {"close_std", nlohmann::json::array()},
       {"signals",
        {{"ignore", nlohmann::json::array()},
@@ -210,13 +214,22 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
 
   if (auto u = view->find("umask")) out["umask"] = check.octal(*u, "parent.umask", 0777).value_or("022");
   if (auto env = view->find("env"); env && !YamlChecker::is_null(*env)) {
-    if (auto e = check.map(*env, "parent.env", {"set", "unset"})) {
-      if (auto set = e->find("set"); set && !YamlChecker::is_null(*set)) {
-        if (auto vars = check.string_map(*set, "parent.env.set"))
-          for (const auto& [k, v] : *vars) out["env"]["set"][k] = v;
+    if (auto e = check.map(*env, "parent.env", {"set", "unset", "putenv", "unsetenv"})) {
+      // set/unset go through the runtime's environment mapping (os.environ), which
+      // writes the C environ too; putenv/unsetenv change the C environ alone.
+      for (const char* key : {"set", "putenv"}) {
+        auto vars_node = e->find(key);
+        if (!vars_node || YamlChecker::is_null(*vars_node)) continue;
+        const std::string where = fmt::format("parent.env.{}", key);
+        if (auto vars = check.string_map(*vars_node, where))
+          for (const auto& [k, v] : *vars) out["env"][key][k] = v;  // string_map refuses empty names and '='
+
       }
-      if (auto unset = e->find("unset"); unset && !YamlChecker::is_null(*unset))
-        if (auto names = check.string_list(*unset, "parent.env.unset")) out["env"]["unset"] = *names;
+      for (const char* key : {"unset", "unsetenv"}) {
+        auto names_node = e->find(key);
+        if (!names_node || YamlChecker::is_null(*names_node)) continue;
+        if (auto names = check.string_list(*names_node, fmt::format("parent.env.{}", key))) out["env"][key] = *names;
+      }
     }
   }
   if (auto cs = view->find("close_std"); cs && !YamlChecker::is_null(*cs)) {
