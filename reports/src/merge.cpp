@@ -19,7 +19,8 @@ using nlohmann::json;
 // Top-level members merge() computes; any other member is carried over from the first document.
 const std::set<std::string> computed_members = {"fdconform_results", "complete", "fdconform", "environment",
                                                 "environments", "merged_from", "reference", "implementations",
-                                                "scenarios", "cells", "summary", "unmatched_expectations"};
+                                                "scenarios", "cells", "summary", "unmatched_expectations",
+                                                "invalid_scenarios"};
 
 std::string text_member(const json& object, const char* name) {
   if (object.is_object() && object.contains(name) && object[name].is_string()) return object[name].get<std::string>();
@@ -217,11 +218,31 @@ json merge(const std::vector<json>& documents) {
     int klass = class_of[{cell["scenario"].get<std::string>(), cell["implementation"].get<std::string>()}];
     cell["class"] = klass < 0 ? json() : json(klass);
   }
+  // Scenario files no input could load: every shard of a run loads the whole corpus, so each lists the
+  // same problems; they are kept once. The summary counts their files, as a run's does.
+  json invalid = json::array();
+  bool any_invalid_list = false;
+  for (const auto& document : documents) {
+    if (!document.contains("invalid_scenarios") || !document["invalid_scenarios"].is_array()) continue;
+    any_invalid_list = true;
+    for (const auto& problem : document["invalid_scenarios"])
+      if (std::find(invalid.begin(), invalid.end(), problem) == invalid.end()) invalid.push_back(problem);
+  }
+  if (any_invalid_list) merged["invalid_scenarios"] = invalid;
+
   Tally counts = tally(results);
-  json summary = json::object();
+  // Members of the summary merge does not know are kept from the first document.
+  json summary = documents[0].contains("summary") && documents[0]["summary"].is_object() ? documents[0]["summary"]
+                                                                                         : json::object();
   for (Verdict verdict : {Verdict::match, Verdict::differ, Verdict::expected_differ, Verdict::unexpected_pass,
                           Verdict::skip, Verdict::error})
     summary[std::string(verdict_name(verdict))] = counts.count(verdict);
+  if (any_invalid_list) {
+    std::set<std::string> files;
+    for (const auto& problem : invalid)
+      if (problem.is_object()) files.insert(text_member(problem, "file"));
+    summary["invalid_scenarios"] = files.size();
+  }
   merged["summary"] = summary;
   return merged;
 }

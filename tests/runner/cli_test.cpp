@@ -1,0 +1,245 @@
+// The fdconform command line: subcommands, shards, the reference, exit statuses and usage errors
+// (docs/CLI.md). Runs the real binary against the fake drivers, so it is quick and needs no CPython.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "commands/shard.hpp"
+#include "commands/suggest.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+const std::string tests_dir = RUNNER_TESTS_DIR;
+const std::string scenarios = tests_dir + "/e2e_scenarios";
+
+std::string per_test_path(const std::string& stem) {
+  return ::testing::TempDir() + "/cli-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + stem;
+}
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+};
+
+Outcome fdconform(const std::string& arguments) {
+  std::string command = std::string(FDCONFORM_BINARY) + " " + arguments + " 2>&1";
+  Outcome result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) result.out.append(buffer, n);
+  int status = ::pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Two fake columns (and, optionally, one whose driver does not exist).
+std::string fake_drivers(bool with_missing = false) {
+  std::string path = per_test_path("drivers.json");
+  std::string script = tests_dir + "/fake_drivers/fake_driver.py";
+  json descriptors = json::array({{{"id", "fake-a"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-a"}}},
+                                  {{"id", "fake-b"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-b"}}}});
+  if (with_missing) descriptors.push_back({{"id", "fake-gone"}, {"argv", {"/nonexistent/fake-driver"}}});
+  std::ofstream(path) << descriptors.dump();
+  return path;
+}
+
+json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return in ? json::parse(in, nullptr, false) : json();
+}
+
+std::map<std::pair<std::string, std::string>, json> cells_by_key(const json& document) {
+  std::map<std::pair<std::string, std::string>, json> cells;
+  for (const auto& cell : document["cells"])
+    cells[{cell["scenario"].get<std::string>(), cell["implementation"].get<std::string>()}] =
+        json{{"verdict", cell["verdict"]}, {"observation", cell["observation"]}};
+  return cells;
+}
+
+fdconform::Scenario scenario_with_id(const std::string& id) {
+  fdconform::Scenario s;
+  s.id = id;
+  return s;
+}
+
+TEST(Shard, ParsesIOverNAndRefusesTheRest) {
+  std::string error;
+  auto shard = fdconform::parse_shard("2/3", error);
+  ASSERT_TRUE(shard);
+  EXPECT_EQ(shard->index, 2u);
+  EXPECT_EQ(shard->count, 3u);
+  for (const char* bad : {"0/3", "4/3", "3", "a/b", "1/0", "-1/3", "1/3x", "", "/"}) {
+    error.clear();
+    EXPECT_FALSE(fdconform::parse_shard(bad, error)) << bad;
+    EXPECT_NE(error.find("--shard"), std::string::npos) << error;
+    EXPECT_NE(error.find("I/N"), std::string::npos) << error;
+  }
+}
+
+TEST(Shard, SharesAreDisjointCoverEverythingAndIgnoreInputOrder) {
+  std::vector<fdconform::Scenario> corpus, reversed;
+  for (const char* id : {"e", "a", "d", "b", "g", "c", "f"}) corpus.push_back(scenario_with_id(id));
+  reversed.assign(corpus.rbegin(), corpus.rend());
+  std::multiset<std::string> seen;
+  for (std::size_t i = 1; i <= 3; ++i) {
+    auto shard = fdconform::shard_scenarios(corpus, {i, 3});
+    auto again = fdconform::shard_scenarios(reversed, {i, 3});
+    std::set<std::string> ids, ids_again;
+    for (const auto& s : shard) ids.insert(s.id), seen.insert(s.id);
+    for (const auto& s : again) ids_again.insert(s.id);
+    EXPECT_EQ(ids, ids_again);
+    EXPECT_GE(shard.size(), 2u);
+    EXPECT_LE(shard.size(), 3u);
+  }
+  EXPECT_EQ(seen, (std::multiset<std::string>{"a", "b", "c", "d", "e", "f", "g"}));
+  auto second = fdconform::shard_scenarios(corpus, {2, 3});  // b and e: the 2nd and 5th ids in sorted order
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].id, "e");  // kept in the order given
+  EXPECT_EQ(second[1].id, "b");
+}
+
+TEST(Suggest, NamesTheClosestValidName) {
+  std::vector<std::string> commands = {"validate", "list", "oracles", "run", "report", "merge", "show"};
+  EXPECT_EQ(fdconform::closest_name("rnu", commands), "run");
+  EXPECT_EQ(fdconform::closest_name("mrege", commands), "merge");
+  EXPECT_EQ(fdconform::closest_name("valdiate", commands), "validate");
+  EXPECT_EQ(fdconform::closest_name("xyzzy", commands), std::nullopt);
+  EXPECT_EQ(fdconform::closest_name("--filtr", {"--filter", "--json", "--impl"}), "--filter");
+}
+
+TEST(Cli, VersionPrintsVersionAndCommit) {
+  auto r = fdconform("--version");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(r.out.starts_with("fdconform 0.")) << r.out;
+  EXPECT_NE(r.out.find(" ("), std::string::npos) << r.out;
+}
+
+TEST(Cli, UsageErrorsExit2AndNameTheClosestName) {
+  auto r = fdconform("rnu scenarios");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("did you mean 'run'?"), std::string::npos) << r.out;
+  r = fdconform("run --filtr x");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("did you mean '--filter'?"), std::string::npos) << r.out;
+  for (const char* usage : {"", "run -j 0", "run --jobs many", "merge", "report", "show", "run --timeout 0"})
+    EXPECT_EQ(fdconform(usage).status, 2) << "fdconform " << usage;
+  EXPECT_EQ(fdconform("--help").status, 0);
+}
+
+TEST(Cli, FilterOrShardThatSelectsNothingIsAnError) {
+  std::string common = scenarios + " --driver " + fake_drivers() + " --impl 'fake-*' --reference fake-a";
+  auto r = fdconform("run " + common + " --filter no-such-scenario");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("matches none"), std::string::npos) << r.out;
+  for (const char* shard : {"0/2", "3/2", "2", "x/y"}) {
+    r = fdconform("run " + common + " --shard " + shard);
+    EXPECT_EQ(r.status, 2) << shard << ": " << r.out;
+    EXPECT_NE(r.out.find("expected I/N"), std::string::npos) << r.out;
+  }
+  r = fdconform("run " + common + " --shard 9/9");  // four scenarios: the ninth share is empty
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("is empty"), std::string::npos) << r.out;
+}
+
+TEST(Cli, OracleTakesOneValueSoAPathAfterItIsAPath) {
+  std::string json_path = per_test_path("results.json");
+  auto r = fdconform("run --oracle /usr/bin/python3 " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() +
+                     " --impl fake-b --reference fake-a --json " + json_path);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(read_json(json_path)["scenarios"].size(), 1u) << r.out;
+}
+
+TEST(Cli, ImplNarrowsWhatIsShownNeverTheReference) {
+  std::string json_path = per_test_path("results.json");
+  auto r = fdconform("run " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() +
+                     " --impl fake-b --reference fake-a --json " + json_path);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(r.out.starts_with("fdconform: reference: fake-a")) << r.out;
+  json results = read_json(json_path);
+  EXPECT_EQ(results["reference"], "fake-a");
+  ASSERT_EQ(results["implementations"].size(), 2u) << results["implementations"].dump();
+  EXPECT_EQ(results["implementations"][0]["id"], "fake-a");
+  EXPECT_EQ(results["implementations"][1]["id"], "fake-b");
+
+  r = fdconform("run " + scenarios + " --driver " + fake_drivers() + " --impl fake-b --reference no-such");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--reference no-such: no such implementation"), std::string::npos) << r.out;
+  r = fdconform("run " + scenarios + " --driver " + fake_drivers(true) + " --impl fake-a --reference fake-gone");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("the reference fake-gone is not available"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ShardsMergeToTheWholeRunAndReportRendersThem) {
+  std::string common = scenarios + " --driver " + fake_drivers() + " --impl 'fake-*' --reference fake-a -j 2";
+  std::string whole = per_test_path("whole.json"), merged = per_test_path("merged.json");
+  int whole_status = fdconform("run " + common + " --json " + whole).status;
+  std::string inputs;
+  for (int i = 1; i <= 3; ++i) {
+    std::string shard = per_test_path("shard" + std::to_string(i) + ".json");
+    auto r = fdconform("run " + common + " --shard " + std::to_string(i) + "/3 --json " + shard);
+    ASSERT_NE(r.status, 2) << r.out;
+    inputs += " " + shard;
+  }
+  auto r = fdconform("merge" + inputs + " -o " + merged);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(cells_by_key(read_json(merged)), cells_by_key(read_json(whole)));
+  EXPECT_EQ(read_json(merged)["summary"], read_json(whole)["summary"]);
+
+  std::string html = per_test_path("report.html"), junit = per_test_path("report.xml");
+  r = fdconform("report " + merged + " --html " + html + " --junit " + junit + " --github-annotations");
+  EXPECT_EQ(r.status, whole_status) << r.out;  // the same verdict as the run itself
+  EXPECT_NE(r.out.find("fdconform: "), std::string::npos);
+  EXPECT_NE(r.out.find("::error file="), std::string::npos) << r.out;  // wrong-expectation fails
+  EXPECT_TRUE(std::ifstream(html).good());
+  EXPECT_TRUE(std::ifstream(junit).good());
+
+  // A cell two shards both ran must say the same thing in both.
+  json tampered = read_json(whole);
+  for (auto& cell : tampered["cells"])
+    if (cell["verdict"] == "match") cell["observation"]["child.umask"] = "0777";
+  std::string tampered_path = per_test_path("tampered.json");
+  std::ofstream(tampered_path) << tampered.dump();
+  r = fdconform("merge " + whole + " " + tampered_path + " -o " + per_test_path("conflict.json"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("different results"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ReportAndMergeRefuseWhatIsNotAResultsDocument) {
+  std::string not_json = per_test_path("not.json");
+  std::ofstream(not_json) << "{ not json";
+  for (const std::string& command : {std::string("report /nonexistent/results.json"), "report " + not_json,
+                                     "report " + ::testing::TempDir(), "merge " + not_json + " -o /dev/null"}) {
+    auto r = fdconform(command);
+    EXPECT_EQ(r.status, 2) << command << ": " << r.out;
+  }
+  std::string schema2 = per_test_path("schema2.json");
+  std::ofstream(schema2) << R"({"fdconform_results": 2})";
+  auto r = fdconform("report " + schema2);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("not a results document"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ShowPrintsAnExpectBlock) {
+  auto r = fdconform("show " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() + " --impl fake-b");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("plain-spawn on fake-b"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expect:\n  fields:\n    "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("outcome: "), std::string::npos) << r.out;
+  r = fdconform("show no-such-scenario-id --driver " + fake_drivers() + " --impl fake-b");
+  EXPECT_EQ(r.status, 2) << r.out;
+  r = fdconform("show " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() + " --impl fake-z");
+  EXPECT_EQ(r.status, 2) << r.out;
+}
+
+}  // namespace
