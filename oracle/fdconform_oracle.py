@@ -317,9 +317,26 @@ def same_open_file(a, b):
     return LIBC.syscall(SYS_KCMP, pid, pid, KCMP_FILE, a, b) == 0
 
 
+def listed_fds(exclude):
+    """list_fds with room for the one fd the listing takes: a scenario parent
+    may sit at its soft RLIMIT_NOFILE (on purpose, or after a failed spawn
+    leaked fds), and its snapshot must see it rather than fail."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        if soft == hard:
+            raise ValueError("no room to make")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError):
+        return list_fds(exclude)
+    try:
+        return list_fds(exclude)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def fd_table(exclude):
     entries = []
-    for fd in list_fds(exclude):
+    for fd in listed_fds(exclude):
         st = os.fstat(fd)
         try:
             target = os.readlink(b"/proc/self/fd/%d" % fd).decode("utf-8", "surrogateescape")

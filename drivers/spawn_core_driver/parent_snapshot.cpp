@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
+#include <system_error>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -25,10 +27,36 @@ extern char** environ;
 namespace driver {
 namespace {
 
+// Listing /proc/self/fd takes an fd. A scenario parent may sit at its soft
+// RLIMIT_NOFILE (on purpose, or because a failed spawn leaked fds), so the
+// soft limit is raised to the hard one for the listing and put back after:
+// the snapshot must see that parent, not fail on it.
+class DescriptorRoom {
+ public:
+  DescriptorRoom() {
+    if (getrlimit(RLIMIT_NOFILE, &saved_) == 0 && saved_.rlim_cur < saved_.rlim_max) {
+      struct rlimit raised = saved_;
+      raised.rlim_cur = saved_.rlim_max;
+      raised_ = setrlimit(RLIMIT_NOFILE, &raised) == 0;
+    }
+  }
+  ~DescriptorRoom() {
+    if (raised_) setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  DescriptorRoom(const DescriptorRoom&) = delete;
+  DescriptorRoom& operator=(const DescriptorRoom&) = delete;
+
+ private:
+  struct rlimit saved_ {};
+  bool raised_ = false;
+};
+
 std::vector<int> open_fds(int hidden_fd) {
   std::vector<int> fds;
+  DescriptorRoom room;
   DIR* dir = opendir("/proc/self/fd");  // close-on-exec, and left out below
-  if (!dir) return fds;
+  // An empty list would read as "the parent closed everything": fail instead.
+  if (!dir) throw std::system_error(errno, std::generic_category(), "cannot list /proc/self/fd for a parent snapshot");
   const int own = dirfd(dir);
   while (dirent* entry = readdir(dir)) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
