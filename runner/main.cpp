@@ -129,6 +129,8 @@ int main(int argc, char** argv) {
       "merge", "combine results documents: shards of one host by rows, other hosts by columns");
   merge->add_option("inputs", merge_options.inputs, "results documents")->required();
   merge->add_option("-o,--output", merge_options.output_file, "write the merged document here")->required();
+  merge->add_flag("--rows", merge_options.rows,
+                  "combine every input by rows, as shards of one run (CI runners with different host names)");
 
   fdconform::ShowOptions show_options;
   auto* show = app.add_subcommand("show", "run one scenario on one implementation and print its observation "

@@ -119,7 +119,7 @@ json merged_from_entry(const json& document, const std::string& host) {
 
 }  // namespace
 
-json merge(const std::vector<json>& documents) {
+json merge(const std::vector<json>& documents, MergeBy by) {
   if (documents.empty()) throw ResultsError("merge: expected at least one results document");
   for (std::size_t i = 0; i < documents.size(); ++i) {
     try {
@@ -140,7 +140,7 @@ json merge(const std::vector<json>& documents) {
   std::vector<std::string> machine_keys, hosts;
   std::vector<std::vector<std::size_t>> members;
   for (std::size_t i = 0; i < documents.size(); ++i) {
-    std::string key = machine_of(documents[i], i);
+    std::string key = by == MergeBy::rows ? std::string("one machine") : machine_of(documents[i], i);
     auto found = std::find(machine_keys.begin(), machine_keys.end(), key);
     if (found == machine_keys.end()) {
       machine_keys.push_back(key);
@@ -184,11 +184,12 @@ json merge(const std::vector<json>& documents) {
       // An input that was itself a merge of shards lists them; keep that history flat.
       if (document.contains("merged_from") && document["merged_from"].is_array() && !document["merged_from"].empty()) {
         for (json entry : document["merged_from"]) {
-          if (entry.is_object()) entry["host"] = labels[m];
+          if (entry.is_object() && prefix) entry["host"] = labels[m];
           merged["merged_from"].push_back(entry);
         }
       } else {
-        merged["merged_from"].push_back(merged_from_entry(document, labels[m]));
+        // Each input's own host name, unless it is now the prefix of its columns.
+        merged["merged_from"].push_back(merged_from_entry(document, prefix ? labels[m] : host_of(document, d)));
       }
     }
     for (json impl : machine["implementations"]) {

@@ -45,6 +45,7 @@ int report_command(const ReportOptions& options, std::ostream& out, std::ostream
 struct MergeOptions {
   std::vector<std::string> inputs;
   std::string output_file;
+  bool rows = false;  // every input is a shard of one run, whatever host it ran on
 };
 
 // Combines results documents (shards of one host by rows, other hosts by columns) into one file.

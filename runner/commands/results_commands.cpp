@@ -97,7 +97,7 @@ int merge_command(const MergeOptions& options, std::ostream& out, std::ostream& 
   }
   nlohmann::json merged;
   try {
-    merged = reports::merge(documents);
+    merged = reports::merge(documents, options.rows ? reports::MergeBy::rows : reports::MergeBy::machine);
   } catch (const reports::ResultsError& e) {
     // merge names inputs by position; the user typed paths.
     std::string message = e.what();

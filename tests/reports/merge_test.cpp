@@ -125,6 +125,20 @@ TEST(Merge, ACellInTwoShardsMustBeIdentical) {
   EXPECT_THROW(reports::merge({whole, other}), reports::ResultsError);
 }
 
+TEST(Merge, RowsTreatsShardsFromOtherRunnersAsOneMachine) {
+  json whole = reports_test::sample_results("runner-1");
+  json first = shard_of(whole, {"fds-defaults", "session-setsid"});
+  json second = shard_of(reports_test::sample_results("runner-2"), {"umask-kept"});
+  second["environment"]["kernel"] = "6.8.0-other";
+  EXPECT_EQ(implementation_ids(reports::merge({first, second}))[0], "runner-1/cpython-3.13.0");
+  json merged = reports::merge({first, second}, reports::MergeBy::rows);
+  EXPECT_EQ(implementation_ids(merged), implementation_ids(whole));
+  EXPECT_EQ(merged["environments"].size(), 1u);
+  ASSERT_EQ(merged["merged_from"].size(), 2u);
+  EXPECT_EQ(merged["merged_from"][1]["host"], "runner-2");
+  EXPECT_EQ(merged["cells"].size(), 9u);
+}
+
 TEST(Merge, ShardsOfOneHostNeedOneReference) {
   json whole = reports_test::sample_results("hostA");
   json other = whole;

@@ -12,6 +12,11 @@ namespace reports {
 // implementation and cell objects that merge does not know are kept. Throws ResultsError for an empty
 // list, a document that is not a results document, shards of one machine with different references,
 // and a cell two shards of one machine both ran with a different verdict or observation.
-nlohmann::json merge(const std::vector<nlohmann::json>& documents);
+enum class MergeBy {
+  machine,  // documents of one machine by rows, different machines by columns
+  rows,     // every document by rows, as shards of one machine: CI shards on runners with different host names
+};
+
+nlohmann::json merge(const std::vector<nlohmann::json>& documents, MergeBy by = MergeBy::machine);
 
 }  // namespace reports
