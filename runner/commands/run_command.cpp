@@ -285,6 +285,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   record.complete = complete && !interrupt_requested();
   record.environment = describe_environment();
   record.fdconform = describe_fdconform(source_dir());
+  record.invalid_scenarios = corpus.diagnostics;
+  record.unusable_paths = corpus.path_errors;
 
   // Unused entries only mean something when every entry had its chance: the whole corpus, every column.
   std::string unmatched_note;

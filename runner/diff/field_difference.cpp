@@ -39,4 +39,8 @@ std::string describe(const FieldDifference& d) {
   return fmt::format("{}: expected {}, got {}", d.field, shown(d.expected), shown(d.actual));
 }
 
+std::string describe_against_reference(const FieldDifference& d) {
+  return fmt::format("{}: reference {}, this column {}", d.field, shown(d.expected), shown(d.actual));
+}
+
 }  // namespace fdconform

@@ -19,7 +19,9 @@ struct FieldDifference {
 // Every field whose value differs between the reference's observation and this one, in field order.
 std::vector<FieldDifference> diff_observations(const Observation& expected, const Observation& actual);
 
-// "field: 'a' vs 'b'" for one-line reasons.
+// One-line reasons. A failed `expect` of the scenario: "field: expected 'a', got 'b'". A difference from the
+// reference: "field: reference 'a', this column 'b'", so "expected" never means the reference's value.
 std::string describe(const FieldDifference& difference);
+std::string describe_against_reference(const FieldDifference& difference);
 
 }  // namespace fdconform

@@ -11,7 +11,7 @@ namespace {
 
 std::string summary(const std::vector<FieldDifference>& diff, const std::vector<FieldDifference>& failures) {
   std::vector<std::string> parts;
-  for (const auto& d : diff) parts.push_back(describe(d));
+  for (const auto& d : diff) parts.push_back(describe_against_reference(d));
   for (const auto& d : failures) parts.push_back("expect " + describe(d));
   std::string out;
   for (std::size_t i = 0; i < parts.size() && i < 3; ++i) out += (i ? "; " : "") + parts[i];
@@ -60,7 +60,8 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
   Judgement j;
   if (cell.status == CellObservation::Status::skip) {
     j.verdict = Verdict::skip;
-    j.reason = cell.reason;
+    // Every skip says why (docs/RESULTS.md); a driver that gave no reason is named as the one who skipped.
+    j.reason = cell.reason.empty() ? std::string("skipped without a reason given") : cell.reason;
     return j;
   }
   if (cell.status == CellObservation::Status::error) {
@@ -101,15 +102,16 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
     // these fields, with exactly these values; anything else, including agreeing, fails.
     if (!j.expectation_failures.empty()) j.verdict = Verdict::differ;
     else if (!differs) j.verdict = Verdict::unexpected_pass;
-    else j.verdict = matches_signature(j.diff, *known) ? Verdict::expected_differ : Verdict::differ;
+    else j.verdict = matches_signature(j.diff, known->fields) ? Verdict::expected_differ : Verdict::differ;
+    j.expectation = known->sources;
   } else {
     j.verdict = differs ? Verdict::differ : Verdict::match;
   }
   if (differs) j.reason = summary(j.diff, j.expectation_failures);
   if (known && j.verdict == Verdict::differ && j.expectation_failures.empty())
-    j.reason += "; the expectation file expects " + describe_signature(*known);
+    j.reason += "; the expectation file expects " + describe_signature(known->fields);
   if (j.verdict == Verdict::unexpected_pass)
-    j.reason = "matches the reference although an expectation file expects " + describe_signature(*known) +
+    j.reason = "matches the reference although an expectation file expects " + describe_signature(known->fields) +
                ": remove the entry";
   return j;
 }

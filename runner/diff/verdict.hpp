@@ -33,11 +33,14 @@ struct Judgement {
   std::string reason;
   std::vector<FieldDifference> diff;                  // against the reference
   std::vector<FieldDifference> expectation_failures;  // the scenario's own expect block
+  // The expectation file entries that judged this cell (expected-differ, unexpected-pass, or a differ whose
+  // difference is not the one they describe): why the difference is accepted, and where that is written.
+  std::vector<ExpectationSource> expectation;
 };
 
 // What an expectation file says this cell shows where it differs from the reference:
-// field -> value (nullopt: the field is absent). No entry: nullopt.
-using KnownDifferences = std::optional<DifferenceSignature>;
+// field -> value (nullopt: the field is absent), and the entries that say so. No entry: nullopt.
+using KnownDifferences = std::optional<ExpectedDifference>;
 
 // `reference` is null when this cell is the reference, or when the reference has no observation
 // (`reference_unavailable` then says why). Without one, a cell is never `match` or `unexpected-pass` by

@@ -287,18 +287,19 @@ std::vector<Diagnostic> contradicting_entries(const std::vector<ExpectationFile>
   return out;
 }
 
-std::optional<DifferenceSignature> ExpectationSet::lookup(const std::string& scenario, const std::string& column_id,
-                                                          const std::string& column_version,
-                                                          const std::string& reference_id,
-                                                          std::string* conflict) const {
-  std::optional<DifferenceSignature> merged;
+std::optional<ExpectedDifference> ExpectationSet::lookup(const std::string& scenario, const std::string& column_id,
+                                                         const std::string& column_version,
+                                                         const std::string& reference_id,
+                                                         std::string* conflict) const {
+  std::optional<ExpectedDifference> merged;
   for (const auto& file : files) {
     if (!applies(file.applies_to, column_id, column_version, reference_id)) continue;
     for (const auto& entry : file.entries) {
       if (entry.scenario != scenario) continue;
       if (!merged) merged.emplace();
+      merged->sources.push_back({file.path, entry.line, entry.reason, entry.link});
       for (const auto& [field, value] : entry.fields) {
-        auto [it, inserted] = merged->emplace(field, value);
+        auto [it, inserted] = merged->fields.emplace(field, value);
         if (!inserted && it->second != value && conflict)
           *conflict = fmt::format("{}:{}: '{}' conflicts with another applicable entry", file.path, entry.line, field);
       }

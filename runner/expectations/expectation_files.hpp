@@ -39,13 +39,34 @@ struct ExpectationFile {
   std::vector<ExpectationEntry> entries;
 };
 
+// Where an accepted difference is explained: one entry of one file. It travels with the cells the entry
+// judged, so results.json, the terminal, JUnit and the HTML can say why a difference is accepted.
+struct ExpectationSource {
+  std::string file;
+  int line = 1;
+  std::string reason;
+  std::string link;
+
+  bool operator==(const ExpectationSource&) const = default;
+};
+
+// What the expectation files say one cell shows: the merged signature, and every entry it came from.
+struct ExpectedDifference {
+  ExpectedDifference() = default;
+  // Implicit: a bare signature (tests, callers with no files) is an expectation without a known source.
+  ExpectedDifference(DifferenceSignature signature) : fields(std::move(signature)) {}
+
+  DifferenceSignature fields;
+  std::vector<ExpectationSource> sources;  // every applicable entry, in file order
+};
+
 struct ExpectationSet {
   std::vector<ExpectationFile> files;
   std::vector<Diagnostic> diagnostics;  // every problem of every file
 
-  // The signature for one cell, merged over every applicable file; nullopt when no entry applies.
-  // Two applicable entries that disagree on a field are reported in `conflict`.
-  std::optional<DifferenceSignature> lookup(const std::string& scenario, const std::string& column_id,
+  // The signature for one cell, merged over every applicable file, with the entries it came from;
+  // nullopt when no entry applies. Two applicable entries that disagree on a field are reported in `conflict`.
+  std::optional<ExpectedDifference> lookup(const std::string& scenario, const std::string& column_id,
                                             const std::string& column_version, const std::string& reference_id,
                                             std::string* conflict = nullptr) const;
   // Entries naming a scenario that is not in `known_ids`, as diagnostics (stale entries).

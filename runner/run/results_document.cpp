@@ -1,5 +1,8 @@
 #include "run/results_document.hpp"
 
+#include <filesystem>
+#include <set>
+
 #include "run/utf8_text.hpp"
 
 namespace fdconform {
@@ -23,6 +26,52 @@ nlohmann::json implementation(const Column& c) {
     j["host"] = h.raw["implementation"]["host"];
   if (!c.available) j["unavailable"] = c.unavailable;
   return j;
+}
+
+// The default expectation directory is the source tree's, by absolute path; a report names it from where
+// the run was started when it lies below, as a reader at the same place would type it.
+std::string shown_path(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (ec || path.empty() || path.front() != '/') return path;
+  const auto relative = std::filesystem::path(path).lexically_relative(cwd);
+  if (relative.empty() || *relative.begin() == "..") return path;
+  return relative.string();
+}
+
+nlohmann::json expectation_source(const ExpectationSource& source) {
+  return {{"reason", source.reason}, {"link", source.link}, {"file", shown_path(source.file)}, {"line", source.line}};
+}
+
+// The entry that judged a cell; when several applicable files each had one, the first (in file order) is the
+// object and the others follow in "also", so a reader of one entry is never misled about the rest.
+nlohmann::json expectation_object(const std::vector<ExpectationSource>& sources) {
+  nlohmann::json object = expectation_source(sources.front());
+  if (sources.size() > 1) {
+    object["also"] = nlohmann::json::array();
+    for (std::size_t i = 1; i < sources.size(); ++i) object["also"].push_back(expectation_source(sources[i]));
+  }
+  return object;
+}
+
+// One entry per problem. A path error reads "path: why"; the path is the part before the first ": ".
+nlohmann::json invalid_scenarios(const RunRecord& run) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& problem : run.unusable_paths) {
+    auto colon = problem.find(": ");
+    std::string file = colon == std::string::npos ? problem : problem.substr(0, colon);
+    std::string message = colon == std::string::npos ? problem : problem.substr(colon + 2);
+    list.push_back({{"file", file}, {"line", 1}, {"column", 1}, {"message", message}});
+  }
+  for (const auto& d : run.invalid_scenarios)
+    list.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column}, {"message", d.message}});
+  return list;
+}
+
+std::size_t distinct_files(const nlohmann::json& problems) {
+  std::set<std::string> files;
+  for (const auto& p : problems) files.insert(p["file"].get<std::string>());
+  return files.size();
 }
 
 }  // namespace
@@ -64,8 +113,12 @@ nlohmann::json results_document(const RunRecord& run) {
         {"duration_ms", cell.duration_ms},
         {"class", cell.observation_class ? nlohmann::json(*cell.observation_class) : nlohmann::json(nullptr)},
     });
+    if (!j.expectation.empty()) doc["cells"].back()["expectation"] = expectation_object(j.expectation);
   }
+  doc["invalid_scenarios"] = invalid_scenarios(run);
   doc["summary"] = verdict_summary(run.cells);
+  // Files, not problems: one bad file with five errors is one file the run could not test.
+  doc["summary"]["invalid_scenarios"] = distinct_files(doc["invalid_scenarios"]);
   if (run.unmatched_expectations) {
     doc["unmatched_expectations"] = nlohmann::json::array();
     for (const auto& u : *run.unmatched_expectations)

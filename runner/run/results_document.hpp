@@ -7,6 +7,7 @@
 #include "run/column.hpp"
 #include "run/judged_cell.hpp"
 #include "run/unmatched_expectations.hpp"
+#include "scenario/diagnostic.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fdconform {
@@ -19,6 +20,10 @@ struct RunRecord {
   bool complete = true;
   // Set when the run checked for unused expectation entries (complete, unrestricted): "unmatched_expectations".
   std::optional<std::vector<UnmatchedEntry>> unmatched_expectations;
+  // Scenario files that did not load: every diagnostic, and paths that named nothing loadable
+  // ("path: why"). The run fails for them, so the results count them too ("invalid_scenarios").
+  std::vector<Diagnostic> invalid_scenarios;
+  std::vector<std::string> unusable_paths;
   nlohmann::json environment = nlohmann::json::object();
   nlohmann::json fdconform = nlohmann::json::object();
 };

@@ -2,6 +2,8 @@
 
 #include "diff/expectations.hpp"
 #include "diff/verdict.hpp"
+#include "run/judged_cell.hpp"
+#include "run/results_document.hpp"
 
 namespace fdconform {
 namespace {
@@ -87,6 +89,129 @@ TEST(Verdict, KnownDifferencesGiveExpectedDifferAndUnexpectedPass) {
   // A field expected to be absent.
   KnownDifferences absent = DifferenceSignature{{"child.umask", std::nullopt}};
   EXPECT_EQ(judge_cell(ran({}), &reference, false, "", {}, absent).verdict, Verdict::expected_differ);
+}
+
+ExpectedDifference umask_entry() {
+  ExpectedDifference known(DifferenceSignature{{"child.umask", "077"}});
+  known.sources.push_back({"expectations/x.yaml", 12, "vfork keeps the umask", "https://example.invalid/1"});
+  return known;
+}
+
+TEST(Verdict, TheEntryThatJudgedACellTravelsWithIt) {
+  auto reference = ran({{"child.umask", "022"}});
+  const KnownDifferences known = umask_entry();
+  const std::vector<ExpectationSource> entry = known->sources;
+  // Accepted, no longer differing, or differing otherwise: the entry judged the cell each time.
+  EXPECT_EQ(judge_cell(ran({{"child.umask", "077"}}), &reference, false, "", {}, known).expectation, entry);
+  EXPECT_EQ(judge_cell(ran({{"child.umask", "022"}}), &reference, false, "", {}, known).expectation, entry);
+  EXPECT_EQ(judge_cell(ran({{"child.umask", "027"}}), &reference, false, "", {}, known).expectation, entry);
+  // No entry, a skip, or no reference to compare with: none judged it.
+  EXPECT_TRUE(judge_cell(ran({{"child.umask", "077"}}), &reference, false, "", {}).expectation.empty());
+  CellObservation skipped;
+  skipped.status = CellObservation::Status::skip;
+  skipped.reason = "needs root (requires.root)";
+  EXPECT_TRUE(judge_cell(skipped, &reference, false, "", {}, known).expectation.empty());
+  EXPECT_TRUE(judge_cell(ran({{"child.umask", "077"}}), nullptr, false, "no reference", {}, known, true)
+                  .expectation.empty());
+}
+
+TEST(Verdict, EverySkipHasAReason) {
+  auto reference = ran({{"child.umask", "022"}});
+  CellObservation skipped;
+  skipped.status = CellObservation::Status::skip;
+  auto judged = judge_cell(skipped, &reference, false, "", {});
+  EXPECT_EQ(judged.verdict, Verdict::skip);
+  EXPECT_FALSE(judged.reason.empty());
+}
+
+TEST(Verdict, AReferenceDifferenceIsNotWordedAsAnExpectation) {
+  auto reference = ran({{"child.umask", "022"}});
+  auto judged = judge_cell(ran({{"child.umask", "077"}}), &reference, false, "", {});
+  EXPECT_EQ(judged.reason, "child.umask: reference '022', this column '077'");
+  auto failed = judge_cell(ran({{"child.umask", "022"}}), nullptr, true, "", {{"fields", {{"child.umask", "077"}}}});
+  EXPECT_EQ(failed.reason, "expect child.umask: expected '077', got '022'");
+}
+
+// A two-column run (reference and one other) of one scenario, judged, for the results document.
+struct SmallRun {
+  std::vector<Scenario> scenarios;
+  std::vector<Column> columns;
+  RunRecord record;
+
+  SmallRun(const CellObservation& other, const KnownDifferences& known) {
+    Scenario s;
+    s.id = "umask-kept";
+    s.file = "scenarios/umask-kept.yaml";
+    scenarios.push_back(s);
+    for (const char* id : {"cpython-3.13.0", "spawn_core-vfork"}) {
+      Column c;
+      c.descriptor.id = id;
+      c.available = true;
+      columns.push_back(c);
+    }
+    record.scenarios = &scenarios;
+    record.columns = &columns;
+    record.cells.resize(2);
+    record.cells[0].observation = ran({{"child.umask", "022"}});
+    record.cells[1].column = 1;
+    record.cells[1].observation = other;
+    std::vector<JudgedCell*> row = {&record.cells[0], &record.cells[1]};
+    judge_row(row, 0, "cpython-3.13.0", nlohmann::json::object(), {std::nullopt, known});
+  }
+};
+
+TEST(ResultsDocument, AnAcceptedDifferenceCarriesItsEntry) {
+  SmallRun run(ran({{"child.umask", "077"}}), umask_entry());
+  auto document = results_document(run.record);
+  const auto& cell = document["cells"][1];
+  EXPECT_EQ(cell["verdict"], "expected-differ");
+  EXPECT_EQ(cell["expectation"], nlohmann::json({{"reason", "vfork keeps the umask"},
+                                                 {"link", "https://example.invalid/1"},
+                                                 {"file", "expectations/x.yaml"},
+                                                 {"line", 12}}));
+  EXPECT_FALSE(document["cells"][0].contains("expectation"));  // the reference: no entry judged it
+}
+
+TEST(ResultsDocument, SeveralEntriesFollowInAlso) {
+  KnownDifferences known = umask_entry();
+  known->fields["child.session"] = "parent";
+  known->sources.push_back({"expectations/y.yaml", 3, "and the session", "https://example.invalid/2"});
+  SmallRun run(ran({{"child.umask", "022"}}), known);
+  auto cell = results_document(run.record)["cells"][1];
+  EXPECT_EQ(cell["verdict"], "unexpected-pass");
+  EXPECT_EQ(cell["expectation"]["file"], "expectations/x.yaml");
+  ASSERT_EQ(cell["expectation"]["also"].size(), 1u);
+  EXPECT_EQ(cell["expectation"]["also"][0]["line"], 3);
+}
+
+TEST(ResultsDocument, SkipsKeepTheirReason) {
+  CellObservation skipped;
+  skipped.status = CellObservation::Status::skip;
+  skipped.reason = "unconfined scenario (reads /etc): runs only with --allow-unconfined";
+  SmallRun run(skipped, std::nullopt);
+  auto cell = results_document(run.record)["cells"][1];
+  EXPECT_EQ(cell["verdict"], "skip");
+  EXPECT_EQ(cell["reason"], skipped.reason);
+  EXPECT_FALSE(cell.contains("expectation"));
+}
+
+TEST(ResultsDocument, InvalidScenarioFilesAreListedAndCounted) {
+  SmallRun run(ran({{"child.umask", "022"}}), std::nullopt);
+  run.record.invalid_scenarios = {{"scenarios/bad.yaml", 4, 9, "parent.umask: expected an octal string"},
+                                  {"scenarios/bad.yaml", 7, 3, "unknown key 'colour'"}};
+  run.record.unusable_paths = {"scenarios/x.yml: a .yml file: scenarios are named <id>.yaml; rename it to x.yaml"};
+  auto document = results_document(run.record);
+  ASSERT_EQ(document["invalid_scenarios"].size(), 3u);
+  EXPECT_EQ(document["invalid_scenarios"][0],
+            nlohmann::json({{"file", "scenarios/x.yml"}, {"line", 1}, {"column", 1},
+                            {"message", "a .yml file: scenarios are named <id>.yaml; rename it to x.yaml"}}));
+  EXPECT_EQ(document["invalid_scenarios"][2]["line"], 7);
+  EXPECT_EQ(document["summary"]["invalid_scenarios"], 2);  // files, not problems
+  // A clean corpus: an empty list and a zero, so readers need not guess.
+  SmallRun clean(ran({{"child.umask", "022"}}), std::nullopt);
+  auto plain = results_document(clean.record);
+  EXPECT_EQ(plain["invalid_scenarios"], nlohmann::json::array());
+  EXPECT_EQ(plain["summary"]["invalid_scenarios"], 0);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -39,8 +41,43 @@ TEST(ExpectationFiles, GoodFileLoadsWithNullMeaningAbsent) {
   ASSERT_TRUE(set.diagnostics.empty()) << ::testing::PrintToString(messages(set));
   auto signature = set.lookup("errors-pass-fds-not-open-with-cwd", "cpython-3.7.16", "3.7.16", "cpython-3.13.0");
   ASSERT_TRUE(signature.has_value());
-  EXPECT_EQ(signature->at("outcome.filename"), std::optional<std::string>("sub"));
-  EXPECT_EQ(signature->at("child.fds"), std::nullopt);
+  EXPECT_EQ(signature->fields.at("outcome.filename"), std::optional<std::string>("sub"));
+  EXPECT_EQ(signature->fields.at("child.fds"), std::nullopt);
+}
+
+TEST(ExpectationFiles, LookupNamesTheEntryWithItsReasonLinkFileAndLine) {
+  auto set = load_expectation_text("expectations/e.yaml", good);
+  auto found = set.lookup("errors-pass-fds-not-open-with-cwd", "cpython-3.7.16", "3.7.16", "cpython-3.13.0");
+  ASSERT_TRUE(found.has_value());
+  ASSERT_EQ(found->sources.size(), 1u);
+  EXPECT_EQ(found->sources[0], (ExpectationSource{"expectations/e.yaml", 6, "3.6 to 3.12 attach cwd",
+                                                  "https://example.invalid/104522"}));
+}
+
+TEST(ExpectationFiles, LookupKeepsEveryApplicableEntryInFileOrder) {
+  // Two files that both apply to one cell, each with an entry for the scenario (different fields).
+  ExpectationSet set;
+  for (const auto& [name, field] : {std::pair{"a.yaml", "child.umask"}, std::pair{"b.yaml", "child.session"}}) {
+    auto loaded = load_expectation_text(name, fmt::format(R"(applies_to:
+  implementation: "spawn_core-*"
+entries:
+  - scenario: s
+    fields:
+      {}: "x"
+    reason: "because of {}"
+    link: "https://example.invalid/{}"
+)",
+                                                          field, name, name));
+    ASSERT_TRUE(loaded.diagnostics.empty()) << messages(loaded)[0];
+    set.files.push_back(loaded.files[0]);
+  }
+  auto found = set.lookup("s", "spawn_core-fork", "0.1.0", "cpython-3.13.0");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->fields.size(), 2u);
+  ASSERT_EQ(found->sources.size(), 2u);
+  EXPECT_EQ(found->sources[0].file, "a.yaml");
+  EXPECT_EQ(found->sources[1].reason, "because of b.yaml");
+  EXPECT_EQ(found->sources[1].line, 4);
 }
 
 TEST(ExpectationFiles, ConditionsDecideWhichCellsAnEntryCovers) {
