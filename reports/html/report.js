@@ -71,7 +71,14 @@
       part("skipped", t.skipped || 0, "skipped", "not applicable; left out of every percentage"),
     ];
     if (t.missing) counts.push(part("missing", t.missing, "not run", "cells the run did not reach"));
+    if (t.invalidFiles) counts.unshift(part("invalid", t.invalidFiles, t.invalidFiles === 1 ? "invalid scenario file" : "invalid scenario files",
+      "scenario files that did not load; each counts as a failure"));
     let html = counts.join(" · ");
+    // The files themselves, each problem on its line: nothing else on the page shows them (they have no row).
+    if (t.invalid && t.invalid.length) {
+      html += "<ul id=\"fdc-banner-invalid\">" + t.invalid.map((p) => "<li><code>" + esc(p.file) + ":" + esc(p.line) + ":" +
+        esc(p.column) + "</code>: " + esc(p.message) + "</li>").join("") + "</ul>";
+    }
     if (t.failed) html += " <button type=\"button\" id=\"fdc-show-failing\">show failing rows</button>";
     $("fdc-banner-counts").innerHTML = html;
     const hosts = data.environments.map((e) => [e.host, e.date].filter(Boolean).join(", ")).filter(Boolean);
@@ -449,11 +456,16 @@
     if (cell && verdict === V.skip) html += "<p class=\"fdc-reason fdc-skip-reason\"><b>Skipped:</b> " + esc(cell[2] || "no reason given") + "</p>";
     else if (cell && cell[2]) html += "<p class=\"fdc-reason\">" + esc(cell[2]) + "</p>";
     const expectation = cell && cell[4];
-    if (expectation && (expectation.reason || expectation.link)) {
-      html += "<div class=\"fdc-expectation\"><b>" + (verdict === V.expectedDiffer ? "Why this difference is accepted" : "Expectation entry") +
-        ":</b> <span class=\"fdc-expectation-reason\">" + esc(expectation.reason || "") + "</span>";
-      if (expectation.link) html += "<br>link: <span class=\"fdc-expectation-link\">" + linkHtml(expectation.link) + "</span>";
-      if (expectation.file) html += "<br>entry: <code>" + esc(expectation.file) + (expectation.line ? ":" + esc(expectation.line) : "") + "</code>";
+    // Several applicable expectation files can each have an entry for the cell: the first, then "also".
+    const entries = expectation ? [expectation].concat(Array.isArray(expectation.also) ? expectation.also : []) : [];
+    for (const entry of entries) {
+      if (!entry || !(entry.reason || entry.link)) continue;
+      const title = verdict === V.expectedDiffer ? "Why this difference is accepted"
+        : verdict === V.unexpectedPass ? "Expectation entry to remove" : "Expectation entry (expects another difference)";
+      html += "<div class=\"fdc-expectation\"><b>" + title +
+        ":</b> <span class=\"fdc-expectation-reason\">" + esc(entry.reason || "") + "</span>";
+      if (entry.link) html += "<br>link: <span class=\"fdc-expectation-link\">" + linkHtml(entry.link) + "</span>";
+      if (entry.file) html += "<br>entry: <code>" + esc(entry.file) + (entry.line ? ":" + esc(entry.line) : "") + "</code>";
       html += "</div>";
     }
     html += "<div class=\"fdc-columns\"><div>";

@@ -50,11 +50,16 @@ void write_github_annotations(const Results& results, std::ostream& out) {
     auto lines = failure_lines(cell);
     if (cell.verdict == Verdict::unexpected_pass && lines.empty())
       lines.push_back("matches the reference although the expectation file says it differs");
+    for (const auto& line : expectation_lines(cell)) lines.push_back("expectation entry " + line);
     for (const auto& line : lines) message += "\n" + line;
     out << "::error ";
     if (!scenario.file.empty()) out << "file=" << escape_property(scenario.file) << ",line=" << scenario.line;
     out << "::" << escape_data(message) << "\n";
   }
+  // A scenario file that did not load fails the run like a cell: one annotation per problem, at its place.
+  for (const auto& invalid : results.invalid_scenarios)
+    out << "::error file=" << escape_property(invalid.file) << ",line=" << invalid.line << ",col=" << invalid.column
+        << "::" << escape_data("invalid scenario file: " + invalid.message) << "\n";
 }
 
 void write_github_annotations(const nlohmann::json& document, std::ostream& out) {

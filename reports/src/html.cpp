@@ -24,6 +24,25 @@ json mismatch_list(const std::vector<FieldMismatch>& mismatches) {
   return list;
 }
 
+json expectation_note(const ExpectationNote& note) {
+  json kept = json::object();
+  if (!note.reason.empty()) kept["reason"] = note.reason;
+  if (!note.link.empty()) kept["link"] = note.link;
+  if (!note.file.empty()) kept["file"] = note.file;
+  if (note.line > 0) kept["line"] = note.line;
+  return kept;
+}
+
+// {reason, link, file, line} of the first entry; other entries that applied to the cell follow in "also".
+json expectation_data(const std::vector<ExpectationNote>& notes) {
+  json first = expectation_note(notes.front());
+  if (notes.size() > 1) {
+    first["also"] = json::array();
+    for (std::size_t i = 1; i < notes.size(); ++i) first["also"].push_back(expectation_note(notes[i]));
+  }
+  return first;
+}
+
 // JSON placed inside <script>: '<' can only occur inside JSON strings, where \u003c means the same,
 // so no "</script>" or "<!--" can end or confuse the block.
 std::string script_safe_json(const json& data) {
@@ -110,25 +129,9 @@ std::vector<std::size_t> column_order(const std::vector<const Implementation*>& 
 }
 
 
-json html_data_of(const Results& results, const json* document) {
+json html_data_of(const Results& results) {
   Matrix matrix = build_matrix(results);
   const std::vector<std::size_t> order = column_order(matrix.columns, matrix.reference_column);
-
-  // parse_results keeps no expectation entry yet; the raw document may carry one per cell
-  // ("expectation": {"reason", "link"}), so read it from there when rendering from JSON.
-  std::map<std::pair<std::string, std::string>, json> expectation_of;
-  if (document && document->is_object() && document->contains("cells") && (*document)["cells"].is_array())
-    for (const auto& cell : (*document)["cells"]) {
-      if (!cell.is_object() || !cell.contains("expectation") || !cell["expectation"].is_object()) continue;
-      if (!cell.contains("scenario") || !cell.contains("implementation") || !cell["scenario"].is_string() ||
-          !cell["implementation"].is_string())
-        continue;
-      json kept = json::object();
-      for (const char* key : {"reason", "link", "file", "line"})
-        if (cell["expectation"].contains(key) && !cell["expectation"][key].is_null()) kept[key] = cell["expectation"][key];
-      if (!kept.empty())
-        expectation_of[{cell["scenario"].get<std::string>(), cell["implementation"].get<std::string>()}] = kept;
-    }
 
   // Field names repeat in every observation; numbering them once keeps 1,000 x 12 well under 5 MiB.
   std::map<std::string, int> field_index;
@@ -182,11 +185,10 @@ json html_data_of(const Results& results, const json* document) {
       }
       json encoded = json::array({static_cast<int>(cell->verdict), row.classes[column]});
       bool has_failures = !cell->expectation_failures.empty();
-      auto expectation = expectation_of.find({cell->scenario, cell->implementation});
-      bool has_expectation = expectation != expectation_of.end();
+      bool has_expectation = !cell->expectation.empty();
       if (!cell->reason.empty() || has_failures || has_expectation) encoded.push_back(cell->reason);
       if (has_failures || has_expectation) encoded.push_back(mismatch_list(cell->expectation_failures));
-      if (has_expectation) encoded.push_back(expectation->second);
+      if (has_expectation) encoded.push_back(expectation_data(cell->expectation));
       cells.push_back(std::move(encoded));
     }
     json encoded_row = {{"id", s.id}, {"title", s.title}, {"file", s.file}, {"line", s.line},
@@ -210,12 +212,21 @@ json html_data_of(const Results& results, const json* document) {
   std::size_t expected_cells = results.scenarios.size() * results.implementations.size();
   std::size_t missing = expected_cells > counts.total() ? expected_cells - counts.total() : 0;
   std::string outcome = counts.failed() ? "fail" : (!results.complete || missing) ? "incomplete" : "pass";
+  json invalid = json::array();
+  for (const auto& problem : results.invalid_scenarios)
+    invalid.push_back({{"file", problem.file}, {"line", problem.line}, {"column", problem.column},
+                       {"message", problem.message}});
   json totals = {{"outcome", outcome},
                  {"passed", counts.passed()},
                  {"failed", counts.failed()},
                  {"skipped", counts.skipped()},
                  {"accepted", counts.count(Verdict::expected_differ)},
                  {"missing", missing}};
+  // Only when there are some, like every optional member of the data.
+  if (!invalid.empty()) {
+    totals["invalidFiles"] = counts.invalid_files;
+    totals["invalid"] = invalid;
+  }
 
   return {{"complete", results.complete},
           {"totals", totals},
@@ -230,8 +241,8 @@ json html_data_of(const Results& results, const json* document) {
           {"rows", rows}};
 }
 
-void write_page(const Results& results, const json* document, std::ostream& out) {
-  const std::string data = script_safe_json(html_data_of(results, document));
+void write_page(const Results& results, std::ostream& out) {
+  const std::string data = script_safe_json(html_data_of(results));
   std::string title = "fdconform report";
   if (!results.environments.empty()) {
     const auto& environment = results.environments.front();
@@ -260,10 +271,10 @@ void write_page(const Results& results, const json* document, std::ostream& out)
 
 }  // namespace
 
-json html_data(const Results& results) { return html_data_of(results, nullptr); }
+json html_data(const Results& results) { return html_data_of(results); }
 
-void write_html(const Results& results, std::ostream& out) { write_page(results, nullptr, out); }
+void write_html(const Results& results, std::ostream& out) { write_page(results, out); }
 
-void write_html(const json& document, std::ostream& out) { write_page(parse_results(document), &document, out); }
+void write_html(const json& document, std::ostream& out) { write_page(parse_results(document), out); }
 
 }  // namespace reports

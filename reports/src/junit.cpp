@@ -41,11 +41,19 @@ void write_testcase(const Cell* cell, const Scenario& scenario, const Implementa
     case Verdict::match:
       out << "/>\n";
       return;
-    case Verdict::expected_differ:
-      out << ">\n      <system-out>" << xml_text("expected difference (listed in the expectation file):\n" +
-                                               joined_lines(failure_lines(*cell)))
-          << "</system-out>\n    </testcase>\n";
+    case Verdict::expected_differ: {
+      // A pass, so no <failure>: the reason it passes is in the output a CI server shows with the test.
+      std::string text = "expected difference, accepted by an expectation file:\n";
+      for (const auto& note : cell->expectation) {
+        text += "  reason: " + (note.reason.empty() ? std::string("(none given)") : note.reason) + "\n";
+        if (!note.link.empty()) text += "  link: " + note.link + "\n";
+        if (!note.file.empty())
+          text += "  entry: " + note.file + (note.line > 0 ? fmt::format(":{}", note.line) : std::string()) + "\n";
+      }
+      text += joined_lines(failure_lines(*cell));
+      out << ">\n      <system-out>" << xml_text(text) << "</system-out>\n    </testcase>\n";
       return;
+    }
     case Verdict::skip:
       out << ">\n      <skipped message=\"" << xml_attribute(cell->reason) << "\"/>\n    </testcase>\n";
       return;
@@ -54,12 +62,39 @@ void write_testcase(const Cell* cell, const Scenario& scenario, const Implementa
           << "\" type=\"error\">" << xml_text(joined_lines(failure_lines(*cell))) << "</error>\n    </testcase>\n";
       return;
     case Verdict::differ:
-    case Verdict::unexpected_pass:
+    case Verdict::unexpected_pass: {
+      std::string body = joined_lines(failure_lines(*cell));
+      // The entry that expected another difference (differ) or none to remain (unexpected-pass).
+      for (const auto& line : expectation_lines(*cell)) body += "expectation entry " + line + "\n";
       out << ">\n      <failure message=\"" << xml_attribute(failure_message(*cell)) << "\" type=\""
-          << verdict_name(cell->verdict) << "\">" << xml_text(joined_lines(failure_lines(*cell)))
-          << "</failure>\n    </testcase>\n";
+          << verdict_name(cell->verdict) << "\">" << xml_text(body) << "</failure>\n    </testcase>\n";
       return;
+    }
   }
+}
+
+// One errored testcase per scenario file that did not load, in a suite of their own: the file is what
+// failed, not a cell of any implementation.
+void write_invalid_scenarios(const Results& results, const std::string& timestamp, std::ostream& out) {
+  const auto files = invalid_scenario_files(results);
+  if (files.empty()) return;
+  out << "  <testsuite name=\"invalid scenario files\" tests=\"" << files.size() << "\" failures=\"0\" errors=\""
+      << files.size() << "\" skipped=\"0\" time=\"0.000\" id=\"invalid\" package=\"fdconform\" hostname=\"localhost\""
+      << " timestamp=\"" << xml_attribute(timestamp) << "\">\n";
+  for (const auto& file : files) {
+    const InvalidScenario* first = nullptr;
+    std::string body;
+    for (const auto& invalid : results.invalid_scenarios) {
+      if (invalid.file != file) continue;
+      if (!first) first = &invalid;
+      body += fmt::format("{}:{}:{}: {}\n", invalid.file, invalid.line, invalid.column, invalid.message);
+    }
+    out << "    <testcase name=\"" << xml_attribute(file) << "\" classname=\"invalid-scenario\" time=\"0.000\" file=\""
+        << xml_attribute(file) << "\" line=\"" << first->line << "\">\n      <error message=\""
+        << xml_attribute(first->message) << "\" type=\"invalid-scenario\">" << xml_text(body)
+        << "</error>\n    </testcase>\n";
+  }
+  out << "  </testsuite>\n";
 }
 
 }  // namespace
@@ -93,12 +128,13 @@ void write_junit(const Results& results, std::ostream& out) {
       }
     }
   }
+  all.tally.invalid_files = invalid_scenario_files(results).size();
   auto counts_attributes = [](const SuiteCounts& counts) {
     return fmt::format("tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\"",
-                       counts.tally.total() + counts.missing,
+                       counts.tally.total() + counts.missing + counts.tally.invalid_files,
                        counts.tally.count(Verdict::differ) + counts.tally.count(Verdict::unexpected_pass),
-                       counts.tally.count(Verdict::error), counts.tally.skipped() + counts.missing,
-                       seconds(counts.milliseconds));
+                       counts.tally.count(Verdict::error) + counts.tally.invalid_files,
+                       counts.tally.skipped() + counts.missing, seconds(counts.milliseconds));
   };
 
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -128,6 +164,12 @@ void write_junit(const Results& results, std::ostream& out) {
     for (const auto& row : matrix.rows) write_testcase(row.cells[column], *row.scenario, impl, out);
     out << "  </testsuite>\n";
   }
+  std::string run_date;
+  if (!results.environments.empty()) {
+    auto date = results.environments.front().find("date");
+    if (date != results.environments.front().end() && date->is_string()) run_date = date->get<std::string>();
+  }
+  write_invalid_scenarios(results, run_date, out);
   out << "</testsuites>\n";
 }
 

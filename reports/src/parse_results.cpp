@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -72,6 +73,41 @@ std::vector<FieldMismatch> mismatches(const json& cell, const char* key, const s
   return out;
 }
 
+ExpectationNote expectation_note(const json& entry, const std::string& where) {
+  if (!entry.is_object()) fail(where, "expected an object with reason, link, file, line");
+  ExpectationNote note;
+  note.reason = optional_text(entry, "reason");
+  note.link = optional_text(entry, "link");
+  note.file = optional_text(entry, "file");
+  if (const json* line = member(entry, "line"); line && line->is_number_integer())
+    note.line = static_cast<int>(std::clamp<long long>(line->get<long long>(), 0, 1 << 30));
+  return note;
+}
+
+std::vector<ExpectationNote> expectation_notes(const json& cell, const std::string& where) {
+  std::vector<ExpectationNote> notes;
+  const json* expectation = member(cell, "expectation");
+  if (!expectation) return notes;
+  notes.push_back(expectation_note(*expectation, where + ".expectation"));
+  const json* also = member(*expectation, "also");
+  if (!also) return notes;
+  if (!also->is_array()) fail(where + ".expectation", "expected \"also\" to be an array");
+  for (std::size_t i = 0; i < also->size(); ++i)
+    notes.push_back(expectation_note((*also)[i], fmt::format("{}.expectation.also[{}]", where, i)));
+  return notes;
+}
+
+InvalidScenario parse_invalid_scenario(const json& entry, const std::string& where) {
+  if (!entry.is_object()) fail(where, "expected an object with file, line, column, message");
+  InvalidScenario invalid;
+  invalid.file = required_string(entry, "file", where);
+  invalid.message = optional_text(entry, "message");
+  for (auto [key, target] : {std::pair{"line", &invalid.line}, std::pair{"column", &invalid.column}})
+    if (const json* number = member(entry, key); number && number->is_number_integer())
+      *target = static_cast<int>(std::clamp<long long>(number->get<long long>(), 1, 1 << 30));
+  return invalid;
+}
+
 Implementation parse_implementation(const json& entry, const std::string& where) {
   if (!entry.is_object()) fail(where, "expected an object");
   Implementation impl;
@@ -81,6 +117,7 @@ Implementation parse_implementation(const json& entry, const std::string& where)
   impl.detail = optional_text(entry, "detail");
   impl.host = optional_text(entry, "host");
   impl.features = string_list(entry, "features", where);
+  impl.argv = string_list(entry, "argv", where);
   return impl;
 }
 
@@ -123,6 +160,7 @@ Cell parse_cell(const json& entry, const std::string& where) {
   cell.expectation_failures = mismatches(entry, "expectation_failures", where);
   if (const json* duration = member(entry, "duration_ms"); duration && duration->is_number())
     cell.duration_ms = duration->get<double>();
+  cell.expectation = expectation_notes(entry, where);
   return cell;
 }
 
@@ -177,7 +215,20 @@ Results parse_results(const json& document) {
       fail(where, fmt::format("a second cell for scenario \"{}\" on \"{}\"", cell.scenario, cell.implementation));
     results.cells.push_back(std::move(cell));
   }
+  if (const json* invalid = member(document, "invalid_scenarios")) {
+    if (!invalid->is_array()) fail("top level", "expected \"invalid_scenarios\" to be an array");
+    for (std::size_t i = 0; i < invalid->size(); ++i)
+      results.invalid_scenarios.push_back(parse_invalid_scenario((*invalid)[i], fmt::format("invalid_scenarios[{}]", i)));
+  }
   return results;
+}
+
+std::vector<std::string> invalid_scenario_files(const Results& results) {
+  std::vector<std::string> files;
+  std::set<std::string> seen;
+  for (const auto& invalid : results.invalid_scenarios)
+    if (seen.insert(invalid.file).second) files.push_back(invalid.file);
+  return files;
 }
 
 }  // namespace reports

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -29,13 +30,21 @@ bool is_terminal(std::ostream& out) {
   return false;
 }
 
-Progress::Progress(std::ostream& out, std::size_t total, bool terminal, SecondsClock clock)
-    : out_(out), total_(total), terminal_(terminal), clock_(clock ? std::move(clock) : steady_clock_from_now()) {}
+Progress::Progress(std::ostream& out, std::size_t total, bool terminal, SecondsClock clock, std::optional<bool> colour)
+    : out_(out),
+      total_(total),
+      terminal_(terminal),
+      colour_(colour ? *colour : terminal && !(std::getenv("NO_COLOR") && *std::getenv("NO_COLOR"))),
+      clock_(clock ? std::move(clock) : steady_clock_from_now()) {}
 
-std::string Progress::status_text() const {
-  return fmt::format("[{}/{}] {:.1f}s  differ {}  error {}", done_, total_, clock_(),
-                     counts_.count(Verdict::differ) + counts_.count(Verdict::unexpected_pass),
-                     counts_.count(Verdict::error));
+std::string Progress::status_text(bool coloured, double seconds) const {
+  auto count = [&](std::string_view label, std::size_t n) {
+    std::string text = fmt::format("{} {}", label, n);
+    return coloured && n > 0 ? "\x1b[1;31m" + text + "\x1b[0m" : text;
+  };
+  return fmt::format("[{}/{}] {:.1f}s  {}  {}", done_, total_, seconds,
+                     count("differ", counts_.count(Verdict::differ) + counts_.count(Verdict::unexpected_pass)),
+                     count("error", counts_.count(Verdict::error)));
 }
 
 void Progress::record(std::string_view scenario, std::string_view implementation, Verdict verdict,
@@ -45,11 +54,15 @@ void Progress::record(std::string_view scenario, std::string_view implementation
   ++done_;
   counts_.add(verdict);
   if (terminal_) {
-    std::string line = status_text() + fmt::format("  {} on {}", single_line(scenario), single_line(implementation));
+    // Cut to width on the plain text (escape sequences take no columns), then colour the counts.
+    const double seconds = clock_();
+    const std::string status = status_text(false, seconds);
+    std::string line = status + fmt::format("  {} on {}", single_line(scenario), single_line(implementation));
     if (line.size() > kLiveWidth) line.resize(kLiveWidth);
+    live_width_ = line.size();
+    if (colour_ && line.size() >= status.size()) line = status_text(true, seconds) + line.substr(status.size());
     // "\x1b[K" erases what a longer previous line left behind.
     out_ << '\r' << line << "\x1b[K" << std::flush;
-    live_width_ = line.size();
     return;
   }
   if (counts_as_failed(verdict)) {
@@ -61,7 +74,7 @@ void Progress::record(std::string_view scenario, std::string_view implementation
   std::size_t decile = total_ == 0 ? 10 : done_ * 10 / total_;
   if (decile > last_decile_) {
     last_decile_ = decile;
-    out_ << "fdconform: " << status_text() << '\n';
+    out_ << "fdconform: " << status_text(false, clock_()) << '\n';
   }
   out_ << std::flush;
 }

@@ -27,7 +27,7 @@ TEST(GithubAnnotations, PointsAtTheScenarioFileAndLine) {
   auto lines = annotation_lines(reports_test::sample_results());
   EXPECT_EQ(lines[3],
             "::error file=scenarios/umask-kept.yaml,line=7::umask-kept on cpython-3.13.0: differ%0Aexpectation failed"
-            "%0Aexpect child.umask: expected \"077\", actual \"022\"");
+            "%0Aexpect child.umask: expected: \"077\" / observed: \"022\"");
   EXPECT_EQ(lines[0].rfind("::error file=scenarios/nasty.yaml,line=3::nasty-", 0), 0u) << lines[0];
 }
 

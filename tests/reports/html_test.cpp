@@ -203,6 +203,38 @@ TEST(Html, CarriesAnExpectationsReasonAndLinkOnlyWhenTheDocumentHasThem) {
   EXPECT_EQ(plain["rows"][2]["c"][2], json::array({2, 1}));
 }
 
+TEST(Html, ExpectationEntriesAndInvalidFilesComeFromTheParsedResults) {
+  // Rendering from parsed Results (not only from JSON) carries the entry, every "also", and the invalid files.
+  json data = reports::html_data(reports::parse_results(reports_test::sample_results_with_reasons()));
+  const json& accepted = data["rows"][2]["c"][2];
+  ASSERT_EQ(accepted.size(), 5u) << accepted.dump();
+  EXPECT_EQ(accepted[4], json({{"reason", "vfork keeps the parent's session " + reports_test::kNasty},
+                               {"link", "https://example.invalid/issue/1"},
+                               {"file", "expectations/spawn_core.yaml"},
+                               {"line", 12},
+                               {"also", json::array({{{"reason", "second entry"},
+                                                      {"link", "https://example.invalid/issue/2"},
+                                                      {"file", "expectations/more.yaml"},
+                                                      {"line", 3}}})}}));
+  EXPECT_EQ(data["totals"]["outcome"], "fail");
+  EXPECT_EQ(data["totals"]["failed"], 6);  // five cells and the invalid file
+  EXPECT_EQ(data["totals"]["invalidFiles"], 1);
+  ASSERT_EQ(data["totals"]["invalid"].size(), 2u);
+  EXPECT_EQ(data["totals"]["invalid"][1]["message"], "unknown key 'colour'");
+  // The page's script shows them in the banner.
+  std::string html = html_of(reports_test::sample_results_with_reasons());
+  EXPECT_NE(html.find("fdc-banner-invalid"), std::string::npos);
+}
+
+TEST(Html, InvalidScenarioFilesAloneFailTheBanner) {
+  auto document = reports_test::sample_results_with_reasons();
+  for (auto& cell : document["cells"])
+    if (cell["verdict"] != "skip" && cell["verdict"] != "expected-differ") cell["verdict"] = "match";
+  json data = reports::html_data(reports::parse_results(document));
+  EXPECT_EQ(data["totals"]["outcome"], "fail");
+  EXPECT_EQ(data["totals"]["failed"], 1);
+}
+
 TEST(Html, PageHasTheBannerAndAKeyboardGrid) {
   std::string html = html_of(reports_test::sample_results());
   EXPECT_NE(html.find("id=\"fdc-banner\""), std::string::npos);

@@ -117,11 +117,70 @@ TEST_F(JunitWithXmllint, NastyTextReadsBackIntact) {
 
 TEST_F(JunitWithXmllint, FailureCarriesTheDiff) {
   std::string body = xpath("string(//testsuite[@name=\"spawn_core-vfork\"]/testcase[2]/failure)");
-  EXPECT_NE(body.find("child.fd.5: expected \"p.read <rdonly>\", actual (absent)"), std::string::npos) << body;
-  EXPECT_NE(body.find("child.fds: expected \"0,1,2,5\", actual \"0,1,2\""), std::string::npos) << body;
+  EXPECT_NE(body.find("child.fd.5: reference: \"p.read <rdonly>\" / this column: (absent)"), std::string::npos) << body;
+  EXPECT_NE(body.find("child.fds: reference: \"0,1,2,5\" / this column: \"0,1,2\""), std::string::npos) << body;
   std::string expectation = xpath("string(//testsuite[@name=\"spawn_core-vfork\"]/testcase[4]/failure)");
-  EXPECT_NE(expectation.find("expect child.umask: expected \"077\", actual \"022\""), std::string::npos);
+  EXPECT_NE(expectation.find("expect child.umask: expected: \"077\" / observed: \"022\""), std::string::npos)
+      << expectation;
   EXPECT_EQ(xpath("string(//testsuite[@name=\"cpython-3.6.15\"]/testcase[3]/failure/@type)"), "unexpected-pass");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Junit, ExpectedDifferencePassesWithItsReasonLinkAndEntry) {
+  std::string xml = junit_of(reports_test::sample_results_with_reasons());
+  auto at = xml.find("<testcase name=\"session-setsid\" classname=\"spawn_core-vfork\"");
+  ASSERT_NE(at, std::string::npos) << xml;
+  std::string testcase = xml.substr(at, xml.find("</testcase>", at) - at);
+  EXPECT_EQ(testcase.find("<failure"), std::string::npos) << testcase;
+  EXPECT_NE(testcase.find("<system-out>expected difference, accepted by an expectation file:\n"
+                          "  reason: vfork keeps the parent's session a&lt;b&amp;c"),
+            std::string::npos)
+      << testcase;
+  EXPECT_NE(testcase.find("  link: https://example.invalid/issue/1\n  entry: expectations/spawn_core.yaml:12\n"),
+            std::string::npos)
+      << testcase;
+  EXPECT_NE(testcase.find("  reason: second entry\n"), std::string::npos) << testcase;
+  EXPECT_NE(testcase.find("child.session: reference: \"self\" / this column: \"parent\""),
+            std::string::npos)
+      << testcase;
+}
+
+TEST(Junit, UnexpectedPassNamesTheEntry) {
+  std::string xml = junit_of(reports_test::sample_results_with_reasons());
+  EXPECT_NE(xml.find("expectation entry expectations/cpython-3.6.yaml:8: 3.6 kept the session "
+                     "(https://example.invalid/issue/3)\n</failure>"),
+            std::string::npos)
+      << xml;
+}
+
+TEST(Junit, EachInvalidScenarioFileIsAnErroredTestcase) {
+  std::string xml = junit_of(reports_test::sample_results_with_reasons());
+  EXPECT_EQ(root_attribute(xml, "tests"), "13");   // 12 cells and one file
+  EXPECT_EQ(root_attribute(xml, "errors"), "2");   // the cell error and the file
+  EXPECT_EQ(root_attribute(xml, "failures"), "4");
+  EXPECT_NE(xml.find("<testsuite name=\"invalid scenario files\" tests=\"1\" failures=\"0\" errors=\"1\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testcase name=\"scenarios/broken.yaml\" classname=\"invalid-scenario\" time=\"0.000\" "
+                     "file=\"scenarios/broken.yaml\" line=\"4\">\n"
+                     "      <error message=\"parent.umask: expected an octal string\" type=\"invalid-scenario\">"
+                     "scenarios/broken.yaml:4:9: parent.umask: expected an octal string\n"
+                     "scenarios/broken.yaml:7:3: unknown key 'colour'\n</error>"),
+            std::string::npos)
+      << xml;
+  // Without invalid files there is no such suite.
+  EXPECT_EQ(junit_of(reports_test::sample_results()).find("invalid scenario files"), std::string::npos);
+}
+
+TEST(Junit, WithReasonsAndInvalidFilesStillValidates) {
+  if (!reports_test::have_program("xmllint")) GTEST_SKIP() << "xmllint not installed (Debian package libxml2-utils)";
+  TempFile file(".xml");
+  file.write(junit_of(reports_test::sample_results_with_reasons()));
+  auto result = run_command("xmllint --noout --schema " FDCONFORM_JUNIT_XSD " " + file.path() + " 2>&1");
+  EXPECT_EQ(result.status, 0) << result.output;
 }
 
 }  // namespace

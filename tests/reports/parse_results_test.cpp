@@ -58,4 +58,45 @@ TEST(ParseResults, NamesWhatIsWrong) {
   EXPECT_NE(error_of(document).find("cells[1]: expected \"observation\" to be an object"), std::string::npos);
 }
 
+TEST(ParseResults, ReadsExpectationEntriesAndInvalidScenarios) {
+  auto results = reports::parse_results(reports_test::sample_results_with_reasons());
+  const reports::Cell& accepted = results.cells[7];  // session-setsid on spawn_core-vfork
+  ASSERT_EQ(accepted.verdict, reports::Verdict::expected_differ);
+  ASSERT_EQ(accepted.expectation.size(), 2u);  // the entry and the one in "also"
+  EXPECT_EQ(accepted.expectation[0].reason, "vfork keeps the parent's session " + reports_test::kNasty);
+  EXPECT_EQ(accepted.expectation[0].link, "https://example.invalid/issue/1");
+  EXPECT_EQ(accepted.expectation[0].file, "expectations/spawn_core.yaml");
+  EXPECT_EQ(accepted.expectation[0].line, 12);
+  EXPECT_EQ(accepted.expectation[1].file, "expectations/more.yaml");
+  EXPECT_TRUE(results.cells[0].expectation.empty());
+  ASSERT_EQ(results.invalid_scenarios.size(), 2u);
+  EXPECT_EQ(results.invalid_scenarios[1].line, 7);
+  EXPECT_EQ(results.invalid_scenarios[1].column, 3);
+  EXPECT_EQ(results.invalid_scenarios[1].message, "unknown key 'colour'");
+  EXPECT_EQ(reports::invalid_scenario_files(results), std::vector<std::string>{"scenarios/broken.yaml"});
+  // Older documents have neither member.
+  EXPECT_TRUE(reports::parse_results(reports_test::sample_results()).invalid_scenarios.empty());
+}
+
+TEST(ParseResults, NamesAMalformedExpectationOrInvalidScenarioList) {
+  auto document = reports_test::sample_results_with_reasons();
+  document["cells"][7]["expectation"] = "because";
+  EXPECT_NE(error_of(document).find("cells[7].expectation: expected an object"), std::string::npos) << error_of(document);
+  document = reports_test::sample_results_with_reasons();
+  document["cells"][7]["expectation"]["also"] = 3;
+  EXPECT_NE(error_of(document).find("\"also\" to be an array"), std::string::npos) << error_of(document);
+  document = reports_test::sample_results_with_reasons();
+  document["invalid_scenarios"] = json::object();
+  EXPECT_NE(error_of(document).find("\"invalid_scenarios\" to be an array"), std::string::npos);
+  document = reports_test::sample_results_with_reasons();
+  document["invalid_scenarios"][0].erase("file");
+  EXPECT_NE(error_of(document).find("invalid_scenarios[0]: expected a string member \"file\""), std::string::npos);
+  // Odd numbers are clamped, never trusted.
+  document = reports_test::sample_results_with_reasons();
+  document["invalid_scenarios"][0]["line"] = -5;
+  document["cells"][7]["expectation"]["line"] = 1e12;
+  auto results = reports::parse_results(document);
+  EXPECT_EQ(results.invalid_scenarios[0].line, 1);
+}
+
 }  // namespace

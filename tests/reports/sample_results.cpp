@@ -85,6 +85,29 @@ json sample_results(const std::string& host) {
   return doc;
 }
 
+json sample_results_with_reasons() {
+  json doc = sample_results();
+  for (auto& cell : doc["cells"]) {
+    if (cell["verdict"] == "expected-differ")
+      cell["expectation"] = {{"reason", "vfork keeps the parent's session " + kNasty},
+                             {"link", "https://example.invalid/issue/1"},
+                             {"file", "expectations/spawn_core.yaml"},
+                             {"line", 12},
+                             {"also", json::array({{{"reason", "second entry"},
+                                                    {"link", "https://example.invalid/issue/2"},
+                                                    {"file", "expectations/more.yaml"},
+                                                    {"line", 3}}})}};
+    if (cell["verdict"] == "unexpected-pass")
+      cell["expectation"] = {{"reason", "3.6 kept the session"}, {"link", "https://example.invalid/issue/3"},
+                             {"file", "expectations/cpython-3.6.yaml"}, {"line", 8}};
+  }
+  doc["invalid_scenarios"] = json::array(
+      {{{"file", "scenarios/broken.yaml"}, {"line", 4}, {"column", 9}, {"message", "parent.umask: expected an octal string"}},
+       {{"file", "scenarios/broken.yaml"}, {"line", 7}, {"column", 3}, {"message", "unknown key 'colour'"}}});
+  doc["summary"]["invalid_scenarios"] = 1;
+  return doc;
+}
+
 TempFile::TempFile(const std::string& suffix) {
   std::string pattern = "/tmp/fdconform-reports-XXXXXX" + suffix;
   int fd = ::mkstemps(pattern.data(), static_cast<int>(suffix.size()));

@@ -14,6 +14,12 @@ inline const std::string kNasty = "a<b&c\"d'e]]>f\x01g\x1fh</script><!--i";
 // The second scenario's id, title, description and yaml, and the error's reason, contain kNasty.
 nlohmann::json sample_results(const std::string& host = "hostA");
 
+// sample_results() as a run with expectation files and a bad scenario file writes it: the expected-differ
+// cell (session-setsid on spawn_core-vfork) and the unexpected-pass one (session-setsid on cpython-3.6.15)
+// carry the entry that judged them, the expected-differ one a second entry in "also"; and
+// "invalid_scenarios" lists two problems of scenarios/broken.yaml.
+nlohmann::json sample_results_with_reasons();
+
 // A temporary file removed when the object goes out of scope.
 class TempFile {
  public:

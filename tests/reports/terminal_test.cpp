@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
 #include <sstream>
 
 #include "reports/differ_listing.hpp"
@@ -28,25 +34,151 @@ TEST(SummaryLine, RejectsSomethingThatIsNotAResultsDocument) {
   EXPECT_THROW(reports::summary_line(nlohmann::json{{"cells", nlohmann::json::array()}}), reports::ResultsError);
 }
 
-TEST(DifferListing, ListsEveryFailingCellWithBothValues) {
+std::string listing_of(const nlohmann::json& document, bool colour = false) {
   std::ostringstream out;
-  reports::write_differ_listing(reports_test::sample_results(), out);
-  std::string text = out.str();
-  EXPECT_NE(text.find("differ  nasty-a<b&c\"d'e]]>f\\x01g\\x1fh</script><!--i  spawn_core-vfork\n"
-                      "    child.fd.5 differs\n"
-                      "    child.fd.5: expected \"p.read <rdonly>\", actual (absent)\n"
-                      "    child.fds: expected \"0,1,2,5\", actual \"0,1,2\"\n"),
+  reports::write_differ_listing(reports::parse_results(document), out, reports::ListingStyle{colour});
+  return out.str();
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(SummaryLine, CountsInvalidScenarioFilesAsFailures) {
+  // Two problems in one file: one invalid file, one more failure.
+  EXPECT_EQ(reports::summary_line(reports_test::sample_results_with_reasons()),
+            "fdconform: 5 passed, 6 failed, 2 skipped (1 invalid scenario file)");
+}
+
+TEST(SummaryLine, AGreenRunSaysHowManyDifferencesWereAccepted) {
+  auto document = reports_test::sample_results();
+  for (auto& cell : document["cells"])
+    if (cell["verdict"] != "skip" && cell["verdict"] != "expected-differ") cell["verdict"] = "match";
+  EXPECT_EQ(reports::summary_line(document), "fdconform: 10 passed, 0 failed, 2 skipped, 1 expected difference accepted");
+  // A failing run keeps the plain form: the failures are the news.
+  EXPECT_EQ(reports::summary_line(reports_test::sample_results()), "fdconform: 5 passed, 5 failed, 2 skipped");
+}
+
+TEST(DifferListing, OneBlockPerFailingScenarioWithTheSameDifferenceOnOneLine) {
+  std::string text = listing_of(reports_test::sample_results());
+  // umask-kept fails the same way on two columns: one block, one group line, the field once.
+  EXPECT_EQ(occurrences(text, "✗ FAIL  umask-kept"), 1u) << text;
+  EXPECT_NE(text.find("✗ FAIL  umask-kept  scenarios/umask-kept.yaml:7\n"
+                      "  differ on cpython-3.13.0 (reference), spawn_core-vfork:\n"
+                      "      expect child.umask: expected: \"077\" / observed: \"022\"\n"
+                      "  rerun: fdconform run scenarios/umask-kept.yaml --reference cpython-3.13.0 --impl "
+                      "spawn_core-vfork\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("differ  umask-kept  cpython-3.13.0\n    expectation failed\n"
-                      "    expect child.umask: expected \"077\", actual \"022\"\n"),
+  EXPECT_EQ(occurrences(text, "expect child.umask"), 1u) << text;
+  EXPECT_EQ(occurrences(text, "✗ FAIL"), 3u) << text;  // nasty, session-setsid, umask-kept
+}
+
+TEST(DifferListing, ALineSomeColumnsShareIsPrintedOnceWithThoseColumns) {
+  auto document = reports_test::sample_results();
+  // umask-kept: both columns fail the expect block; the vfork column also differs from the reference.
+  for (auto& cell : document["cells"])
+    if (cell["scenario"] == "umask-kept" && cell["implementation"] == "spawn_core-vfork")
+      cell["diff"] = nlohmann::json::array({{{"field", "child.session"}, {"expected", "parent"}, {"actual", "self"}}});
+  std::string text = listing_of(document);
+  EXPECT_NE(text.find("  differ on cpython-3.13.0 (reference), spawn_core-vfork:\n"
+                      "      expect child.umask: expected: \"077\" / observed: \"022\"\n"
+                      "      child.session: reference: \"parent\" / this column: \"self\"\n"
+                      "          only on spawn_core-vfork\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("unexpected-pass  session-setsid  cpython-3.6.15\n"), std::string::npos);
-  EXPECT_NE(text.find("error  nasty-"), std::string::npos);
+}
+
+TEST(DifferListing, ReferenceDifferencesAndExpectFailuresAreWordedApart) {
+  std::string text = listing_of(reports_test::sample_results());
+  // A difference from the reference: each field once, the reason's summary of it not repeated.
+  EXPECT_NE(text.find("  differ on spawn_core-vfork:\n"
+                      "      child.fd.5: reference: \"p.read <rdonly>\" / this column: (absent)\n"
+                      "      child.fds: reference: \"0,1,2,5\" / this column: \"0,1,2\"\n"
+                      "  error on cpython-3.6.15:\n"
+                      "      driver crashed: a<b&c\"d'e]]>f\\x01g\\x1fh</script><!--i\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("child.fd.5 differs"), std::string::npos) << text;
   EXPECT_EQ(text.find("expected-differ"), std::string::npos);  // passes are not listed
   EXPECT_EQ(text.find("skip"), std::string::npos);
   EXPECT_EQ(text.find('\x01'), std::string::npos);
+}
+
+TEST(DifferListing, UnexpectedPassNamesTheEntryToRemove) {
+  std::string text = listing_of(reports_test::sample_results_with_reasons());
+  EXPECT_NE(text.find("  unexpected-pass on cpython-3.6.15:\n"
+                      "      remove the entry at expectations/cpython-3.6.yaml:8: 3.6 kept the session "
+                      "(https://example.invalid/issue/3)\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(DifferListing, ListsInvalidScenarioFiles) {
+  std::string text = listing_of(reports_test::sample_results_with_reasons());
+  EXPECT_NE(text.find("✗ INVALID  scenarios/broken.yaml  (scenario file not loaded)\n"
+                      "      scenarios/broken.yaml:4:9: parent.umask: expected an octal string\n"
+                      "      scenarios/broken.yaml:7:3: unknown key 'colour'\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(DifferListing, RerunNamesTheInterpretersOfCPythonColumnsAndQuotesPaths) {
+  auto document = reports_test::sample_results();
+  document["implementations"][0]["argv"] = {"/opt/python 3.13/bin/python3", "oracle.py"};
+  document["implementations"][2]["argv"] = {"/usr/bin/python3.6", "oracle.py"};
+  document["scenarios"][2]["file"] = "my scenarios/session-setsid.yaml";
+  auto results = reports::parse_results(document);
+  EXPECT_EQ(reports::rerun_command(results, results.scenarios[2], {"cpython-3.6.15"}),
+            "fdconform run 'my scenarios/session-setsid.yaml' --oracle /usr/bin/python3.6 "
+            "--oracle '/opt/python 3.13/bin/python3' --reference cpython-3.13.0 --impl cpython-3.6.15");
+}
+
+TEST(DifferListing, ColourOnlyWhenAsked) {
+  std::string plain = listing_of(reports_test::sample_results(), false);
+  EXPECT_EQ(plain.find('\x1b'), std::string::npos);
+  std::string coloured = listing_of(reports_test::sample_results(), true);
+  EXPECT_NE(coloured.find("\x1b[1;31m✗ FAIL\x1b[0m"), std::string::npos) << coloured;
+  // Colour is decoration only: without the escape sequences the text is the same.
+  std::string stripped;
+  for (std::size_t i = 0; i < coloured.size(); ++i) {
+    if (coloured[i] == '\x1b') {
+      while (i < coloured.size() && coloured[i] != 'm') ++i;
+      continue;
+    }
+    stripped += coloured[i];
+  }
+  EXPECT_EQ(stripped, plain);
+}
+
+// colour_wanted(std::cout) in a child whose stdout is a pseudo-terminal, with NO_COLOR as given.
+std::string colour_wanted_on_a_terminal(const char* no_color) {
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return "forkpty failed";
+  if (pid == 0) {
+    if (no_color) ::setenv("NO_COLOR", no_color, 1);
+    else ::unsetenv("NO_COLOR");
+    const char* answer = reports::colour_wanted(std::cout) ? "colour" : "plain";
+    ::write(STDOUT_FILENO, answer, std::strlen(answer));
+    ::_exit(0);
+  }
+  std::string text;
+  char buffer[64];
+  ssize_t n;
+  while ((n = ::read(master, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(n));
+  ::close(master);
+  ::waitpid(pid, nullptr, 0);
+  return text;
+}
+
+TEST(DifferListing, ColourOnATerminalUnlessNoColor) {
+  EXPECT_EQ(colour_wanted_on_a_terminal(nullptr), "colour");
+  EXPECT_EQ(colour_wanted_on_a_terminal("1"), "plain");
+  std::ostringstream not_a_terminal;
+  EXPECT_FALSE(reports::colour_wanted(not_a_terminal));
 }
 
 struct FakeClock {
@@ -80,7 +212,7 @@ TEST(Progress, PlainLinesWhenNotATerminal) {
 TEST(Progress, OneRewrittenLineOnATerminal) {
   std::ostringstream out;
   FakeClock clock;
-  reports::Progress progress(out, 3, true, clock.function());
+  reports::Progress progress(out, 3, true, clock.function(), false);
   progress.record("a", "cpython-3.13.0", Verdict::match);
   clock.now = 1.3;
   progress.record("b", "spawn_core-vfork", Verdict::differ);
@@ -97,11 +229,25 @@ TEST(Progress, OneRewrittenLineOnATerminal) {
 TEST(Progress, TerminalLineIsCutToFitEightyColumns) {
   std::ostringstream out;
   FakeClock clock;
-  reports::Progress progress(out, 1, true, clock.function());
+  reports::Progress progress(out, 1, true, clock.function(), false);
   progress.record(std::string(200, 's'), "impl", Verdict::match);
   std::string text = out.str();
   ASSERT_GE(text.size(), 4u);
   EXPECT_EQ(text.size(), 1 + 79 + 3);  // '\r', the line, ESC [ K
+}
+
+TEST(Progress, FailureCountsInRedWhenColoured) {
+  std::ostringstream out;
+  FakeClock clock;
+  reports::Progress progress(out, 2, true, clock.function(), true);
+  progress.record("a", "impl", Verdict::match);
+  EXPECT_NE(out.str().find("\r[1/2] 0.0s  differ 0  error 0  a on impl\x1b[K"), std::string::npos) << out.str();
+  progress.record(std::string(200, 'b'), "impl", Verdict::differ);
+  std::string text = out.str();
+  EXPECT_NE(text.find("\r[2/2] 0.0s  \x1b[1;31mdiffer 1\x1b[0m  error 0  bbb"), std::string::npos) << text;
+  // Still cut to 79 visible columns: the escape sequences take none.
+  std::string last = text.substr(text.rfind('\r') + 1);
+  EXPECT_EQ(last.size(), 79 + std::string("\x1b[1;31m\x1b[0m").size() + 3) << last;
 }
 
 TEST(Progress, StringStreamIsNotATerminal) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iosfwd>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,8 +21,10 @@ class Progress {
  public:
   using SecondsClock = std::function<double()>;  // seconds since some fixed start
 
-  // `clock` defaults to a steady clock started now; tests pass their own.
-  Progress(std::ostream& out, std::size_t total, bool terminal, SecondsClock clock = {});
+  // `clock` defaults to a steady clock started now; tests pass their own. `colour` (failure counts in red on
+  // the live line) defaults to: on a terminal, unless NO_COLOR is set to a non-empty value.
+  Progress(std::ostream& out, std::size_t total, bool terminal, SecondsClock clock = {},
+           std::optional<bool> colour = std::nullopt);
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
@@ -34,11 +37,12 @@ class Progress {
   std::size_t done() const { return done_; }
 
  private:
-  std::string status_text() const;
+  std::string status_text(bool coloured, double seconds) const;
 
   std::ostream& out_;
   std::size_t total_;
   bool terminal_;
+  bool colour_;
   SecondsClock clock_;
   std::mutex mutex_;
   Tally counts_;

@@ -30,6 +30,7 @@ struct FieldMismatch {
 struct Implementation {
   std::string id, name, version, detail, host;
   std::vector<std::string> features;
+  std::vector<std::string> argv;  // how the runner started its driver (a CPython column: the interpreter first)
 };
 
 struct Scenario {
@@ -39,6 +40,12 @@ struct Scenario {
   std::string source, yaml;
 };
 
+// An expectation file entry that judged a cell: why the difference is accepted, and where that is written.
+struct ExpectationNote {
+  std::string reason, link, file;
+  int line = 0;  // 0: not given
+};
+
 struct Cell {
   std::string scenario, implementation;
   Verdict verdict = Verdict::error;
@@ -46,6 +53,15 @@ struct Cell {
   std::optional<Observation> observation;
   std::vector<FieldMismatch> diff, expectation_failures;
   double duration_ms = 0;
+  // The entries that judged this cell ("expectation", then its "also"); empty when none did.
+  std::vector<ExpectationNote> expectation;
+};
+
+// A scenario file (or a path) the run could not load; each makes the run fail.
+struct InvalidScenario {
+  std::string file;
+  int line = 1, column = 1;
+  std::string message;
 };
 
 struct Results {
@@ -57,7 +73,11 @@ struct Results {
   std::vector<Implementation> implementations;
   std::vector<Scenario> scenarios;
   std::vector<Cell> cells;
+  std::vector<InvalidScenario> invalid_scenarios;  // one per problem; several may name one file
 };
+
+// The distinct files of `invalid_scenarios`, in first-seen order: what the summary and JUnit count.
+std::vector<std::string> invalid_scenario_files(const Results& results);
 
 // Throws ResultsError when `document` is not schema version 1 or a required member is missing or
 // of the wrong type, or a cell names a scenario or implementation the document does not declare.
