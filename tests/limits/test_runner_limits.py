@@ -52,7 +52,8 @@ class RunnerUnderLimits(unittest.TestCase):
                 os.setuid(NOBODY)
 
         env = dict(os.environ, TMPDIR=self.run_tmp)
-        cmd = [FDCONFORM, "run", self.scenarios, "--impl", "spawn_core-*", "--no-expectations",
+        cmd = [FDCONFORM, "run", self.scenarios, "--impl", "spawn_core-*", "--reference", "spawn_core-auto",
+               "--no-expectations",
                "--out", self.out] + list(extra)
         process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    universal_newlines=True, preexec_fn=preexec, cwd=self.tmp)
