@@ -32,8 +32,17 @@ std::optional<std::string> mistyped_name(CLI::App& app, const std::vector<std::s
   std::vector<CLI::App*> subcommands = app.get_subcommands({});
   for (const CLI::App* sub : subcommands) subcommand_names.push_back(sub->get_name());
   std::size_t first = 0;
-  while (first < args.size() && args[first].starts_with("-")) ++first;
-  if (first == args.size()) return std::nullopt;
+  for (; first < args.size() && args[first].starts_with("-"); ++first) {
+    std::vector<std::string> top_level = option_names(app);
+    std::string name = args[first].substr(0, args[first].find('='));
+    if (std::find(top_level.begin(), top_level.end(), name) != top_level.end()) continue;
+    auto closest = fdconform::closest_name(name, top_level);
+    return closest ? fmt::format("unknown option '{}': did you mean '{}'?", name, *closest)
+                   : fmt::format("unknown option '{}': expected a subcommand first, one of {}", name,
+                                 fmt::join(subcommand_names, ", "));
+  }
+  if (first == args.size())
+    return fmt::format("expected a subcommand, one of {}", fmt::join(subcommand_names, ", "));
   const std::string& typed = args[first];
   CLI::App* command = nullptr;
   for (CLI::App* sub : subcommands)
@@ -160,6 +169,12 @@ int main(int argc, char** argv) {
                             "seconds before a hung test process is killed")
       ->check(CLI::Range(1.0, 86400.0));
 
+  // `--version` anywhere (`fdconform run --version`) answers the same, before any other check.
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
+    if (std::string_view(argv[i]) == "--version") {
+      std::cout << fdconform::version_text() << '\n';
+      return 0;
+    }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

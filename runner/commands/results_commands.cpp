@@ -80,7 +80,10 @@ int report_command(const ReportOptions& options, std::ostream& out, std::ostream
   for (const auto& [label, path] : {std::pair{"JUnit", files.junit}, {"HTML report", files.html}})
     if (!path.empty() && std::find(outputs.written.begin(), outputs.written.end(), path) != outputs.written.end())
       out << fmt::format("fdconform: {}: {}\n", label, path);
-  bool failed = reports::tally(results).failed() > 0;
+  // Scenario files the run could not load fail it, as they failed the run itself (docs/RESULTS.md).
+  bool invalid_scenarios = document.contains("invalid_scenarios") && document["invalid_scenarios"].is_array() &&
+                           !document["invalid_scenarios"].empty();
+  bool failed = reports::tally(results).failed() > 0 || invalid_scenarios;
   return failed || !results.complete || !outputs.errors.empty() ? 1 : 0;
 }
 

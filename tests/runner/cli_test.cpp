@@ -135,6 +135,14 @@ TEST(Cli, UsageErrorsExit2AndNameTheClosestName) {
   for (const char* usage : {"", "run -j 0", "run --jobs many", "merge", "report", "show", "run --timeout 0"})
     EXPECT_EQ(fdconform(usage).status, 2) << "fdconform " << usage;
   EXPECT_EQ(fdconform("--help").status, 0);
+  r = fdconform("");
+  EXPECT_NE(r.out.find("expected a subcommand, one of validate, list"), std::string::npos) << r.out;
+  r = fdconform("--verison");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("did you mean '--version'?"), std::string::npos) << r.out;
+  r = fdconform("run --version");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(r.out.starts_with("fdconform ")) << r.out;
 }
 
 TEST(Cli, FilterOrShardThatSelectsNothingIsAnError) {
@@ -223,6 +231,18 @@ TEST(Cli, ReportAndMergeRefuseWhatIsNotAResultsDocument) {
     auto r = fdconform(command);
     EXPECT_EQ(r.status, 2) << command << ": " << r.out;
   }
+  // A document listing scenario files the run could not load is a failed run.
+  std::string whole = per_test_path("whole.json");
+  fdconform("run " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() +
+            " --impl fake-b --reference fake-a --json " + whole);
+  json document = read_json(whole);
+  EXPECT_EQ(fdconform("report " + whole).status, 0);
+  document["invalid_scenarios"] = json::array({{{"file", "scenarios/bad.yaml"}, {"line", 1}, {"column", 1},
+                                                {"message", "not a mapping"}}});
+  std::string with_invalid = per_test_path("with-invalid.json");
+  std::ofstream(with_invalid) << document.dump();
+  EXPECT_EQ(fdconform("report " + with_invalid).status, 1);
+
   std::string schema2 = per_test_path("schema2.json");
   std::ofstream(schema2) << R"({"fdconform_results": 2})";
   auto r = fdconform("report " + schema2);
