@@ -302,8 +302,8 @@ class Hostile(unittest.TestCase):
         self.assert_no_debris(output)
 
     def test_a_second_run_on_the_same_out_is_refused(self):
-        first = self.start(self.hangs, "--impl", "spawn_core-auto", "--allow-unconfined", "--out", self.out,
-                           *oracle_args())
+        first = self.start(self.hangs, "--impl", "spawn_core-auto", "--reference", "spawn_core-auto",
+                           "--allow-unconfined", "--out", self.out, *oracle_args())
         lock = os.path.join(self.out, ".results.json.lock")
         deadline = time.monotonic() + 10
         while not os.path.exists(lock) and time.monotonic() < deadline and first.poll() is None:
