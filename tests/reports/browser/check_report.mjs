@@ -239,8 +239,10 @@ try {
   await page.click(cellSelector(acceptedCell.scenario, acceptedCell.implementation));
   await page.waitForSelector("#fdc-panel:not([hidden])");
   const acceptedPanel = await page.textContent("#fdc-panel-body");
-  check(acceptedPanel.includes(acceptedCell.expectation.reason) && acceptedPanel.includes(acceptedCell.expectation.link),
-    "an expected difference's reason and link are shown in its panel");
+  const entry = acceptedCell.expectation;
+  check(acceptedPanel.includes(entry.reason) && acceptedPanel.includes(entry.link) &&
+    acceptedPanel.includes(`${entry.file}:${entry.line}`),
+    "an expected difference's reason, link and expectation entry (file:line) are shown in its panel");
   await page.screenshot({ path: join(options.out, "report-accepted.png") });
   await page.keyboard.press("Escape");
 

@@ -6,7 +6,7 @@
 - In the first row where every column matched, spawn_core-vfork gets a real `differ` (umask 077) and
   spawn_core-fork the same observation as an accepted `expected-differ` with an expectation reason and link:
   the two cells saw the same thing, so only the verdict can tell them apart.
-- Every expected-differ cell gets an expectation entry (reason, link), as the runner writes them.
+- Every expected-differ cell gets an expectation entry (reason, link, file, line), as the runner writes them.
 - The rows of that scenario gain a long field name, which must wrap in the panel instead of overlapping values.
 The planted cells are recorded under "planted" for check_report.mjs.
 """
@@ -40,6 +40,8 @@ def main():
             cell["expectation"] = {
                 "reason": "the forced fork path keeps the parent's umask handling (planted for the browser test)",
                 "link": "https://example.invalid/fdconform/expectations#" + cell["scenario"],
+                "file": "expectations/spawn_core-forced-fork-vfork.yaml",
+                "line": 7,
             }
     summary = dict.fromkeys(doc["summary"], 0)
     for cell in doc["cells"]:

@@ -3,9 +3,9 @@
 # checks the page in Debian's headless Chromium (check_report.mjs). Exit 77 = skipped, reason printed.
 # plant_difference.py first plants what the checks look for (a failing cell next to an accepted one that saw
 # the same thing, expectation reasons, a long field name), so the checks do not depend on the generator's dice.
-#   run_browser_test.sh REPORTS_RENDER MAKE_LARGE_RESULTS_PY OUTPUT_DIR
+#   run_browser_test.sh REPORTS_RENDER MAKE_LARGE_RESULTS_PY OUTPUT_DIR [SCREENSHOT_DIR (default OUTPUT_DIR)]
 set -euo pipefail
-render=$1 generator=$2 out=$3
+render=$1 generator=$2 out=$3 screenshots=${4:-$3}
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip() { echo "reports_browser: SKIPPED: $*"; exit 77; }
@@ -16,9 +16,9 @@ command -v node >/dev/null || skip "node is not installed (Debian package nodejs
 python=$(command -v python3 || true)
 [[ -n $python ]] || skip "python3 is needed to generate the results document"
 
-mkdir -p "$out"
+mkdir -p "$out" "$screenshots"
 "$python" "$generator" --scenarios 1000 --implementations 12 --output "$out/results.json"
 "$python" "$here/plant_difference.py" "$out/results.json"
 "$render" "$out/results.json" "$out/report.html"
 echo "reports_browser: report $(stat -c %s "$out/report.html") bytes at $out/report.html"
-exec node "$here/check_report.mjs" --results "$out/results.json" --html "$out/report.html" --out "$out"
+exec node "$here/check_report.mjs" --results "$out/results.json" --html "$out/report.html" --out "$screenshots"
