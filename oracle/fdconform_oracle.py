@@ -317,26 +317,52 @@ def same_open_file(a, b):
     return LIBC.syscall(SYS_KCMP, pid, pid, KCMP_FILE, a, b) == 0
 
 
-def listed_fds(exclude):
-    """list_fds with room for the one fd the listing takes: a scenario parent
-    may sit at its soft RLIMIT_NOFILE (on purpose, or after a failed spawn
-    leaked fds), and its snapshot must see it rather than fail."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:
-        if soft == hard:
-            raise ValueError("no room to make")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ValueError, OSError):
-        return list_fds(exclude)
-    try:
-        return list_fds(exclude)
-    finally:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+class DescriptorRoom(object):
+    """Room for the few fds a snapshot opens (/proc/self/fd, /proc/self/status):
+    a scenario parent may sit at its soft RLIMIT_NOFILE (on purpose, or after a
+    failed spawn leaked fds), and its snapshot must see it rather than fail.
+    Raises the soft limit to the hard one and puts it back."""
+
+    def __enter__(self):
+        self.saved = resource.getrlimit(resource.RLIMIT_NOFILE)
+        soft, hard = self.saved
+        self.raised = False
+        if soft != hard:
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+                self.raised = True
+            except (ValueError, OSError):
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        if self.raised:
+            resource.setrlimit(resource.RLIMIT_NOFILE, self.saved)
+        return False
+
+
+def children_of_self():
+    """The children this process has not reaped yet, zombies included."""
+    children = []
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/children" % task) as listing:
+                pids = [int(pid) for pid in listing.read().split()]
+        except OSError:
+            continue
+        for pid in pids:
+            try:
+                with open("/proc/%d/stat" % pid) as stat:
+                    state = stat.read().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
+                continue
+            children.append({"pid": pid, "state": state})
+    return sorted(children, key=lambda child: child["pid"])
 
 
 def fd_table(exclude):
     entries = []
-    for fd in listed_fds(exclude):
+    for fd in list_fds(exclude):
         st = os.fstat(fd)
         try:
             target = os.readlink(b"/proc/self/fd/%d" % fd).decode("utf-8", "surrogateescape")
@@ -403,6 +429,12 @@ def nofile_limits():
 
 
 def snapshot(exclude):
+    limits = nofile_limits()  # before the room changes the soft limit
+    with DescriptorRoom():
+        return snapshot_with_room(exclude, limits)
+
+
+def snapshot_with_room(exclude, limits):
     mask = os.umask(0)
     os.umask(mask)
     masks = signal_masks()
@@ -411,11 +443,11 @@ def snapshot(exclude):
     return {"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0), "pgid": os.getpgid(0),
             "cwd": os.getcwd(), "umask": "%03o" % mask, "env": c_environ(),
             "uid": uid[0], "euid": uid[1], "suid": uid[2], "gid": gid[0], "egid": gid[1], "sgid": gid[2],
-            "groups": os.getgroups(), "rlimit_nofile": nofile_limits(),
+            "groups": os.getgroups(), "rlimit_nofile": limits,
             "signals": {"ignored": names_in_mask(masks.get("SigIgn", 0)),
                         "caught": names_in_mask(masks.get("SigCgt", 0)),
                         "blocked": names_in_mask(masks.get("SigBlk", 0))},
-            "fds": fd_table(exclude)}
+            "fds": fd_table(exclude), "children": children_of_self()}
 
 
 # ---------------------------------------------------------------- the scenario parent
@@ -1340,7 +1372,7 @@ def replay(request):
         result["status"] = "error"
         result["reason"] = one_line(outcome.error)
     result["outcome"] = outcome.value
-    result["parent_after"] = {"fds": fd_table(exclude)}
+    result["parent_after"] = snapshot(exclude)
     if not outcome.error:
         present, result["probe"] = read_report(report_path)
         if not present and outcome.value == {"kind": "exited", "returncode": REPORT_EXIT_FAILED}:

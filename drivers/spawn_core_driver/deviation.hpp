@@ -3,6 +3,8 @@
 // the fields that changed (docs/DRIVERS.md).
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 
 #include "request.hpp"
@@ -11,6 +13,7 @@ namespace driver {
 
 struct DeviationInEffect {
   std::optional<int> extra_fd;  // for the spawn to hand to the child
+  std::optional<mode_t> scenario_umask;  // to put back once the child has it
 };
 
 // Applied after the parent snapshot, so the recorded parent state is the
@@ -19,7 +22,10 @@ struct DeviationInEffect {
 // close-on-exec in the parent, handed to the child by the spawn.
 DeviationInEffect start_deviation(Deviation deviation);
 
-// Undoes what the parent would otherwise still show in its after snapshot.
-void end_deviation(const DeviationInEffect& in_effect);
+// Runs once the spawn returned. Undoes what the parent would otherwise still
+// show in its after snapshot, so each deviation changes exactly one field;
+// parent_leak instead leaves one /dev/null fd open in the parent, the
+// after-snapshot's own planted difference.
+void end_deviation(const DeviationInEffect& in_effect, Deviation deviation);
 
 }  // namespace driver

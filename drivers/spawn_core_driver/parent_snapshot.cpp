@@ -11,11 +11,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <system_error>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -27,10 +28,11 @@ extern char** environ;
 namespace driver {
 namespace {
 
-// Listing /proc/self/fd takes an fd. A scenario parent may sit at its soft
-// RLIMIT_NOFILE (on purpose, or because a failed spawn leaked fds), so the
-// soft limit is raised to the hard one for the listing and put back after:
-// the snapshot must see that parent, not fail on it.
+// A snapshot opens a few fds (/proc/self/fd, /proc/self/status). A scenario
+// parent may sit at its soft RLIMIT_NOFILE (on purpose, or because a failed
+// spawn leaked fds), so the soft limit is raised to the hard one while the
+// snapshot is taken and put back after: the snapshot must see that parent,
+// not fail on it (or, worse, read an empty table).
 class DescriptorRoom {
  public:
   DescriptorRoom() {
@@ -53,7 +55,6 @@ class DescriptorRoom {
 
 std::vector<int> open_fds(int hidden_fd) {
   std::vector<int> fds;
-  DescriptorRoom room;
   DIR* dir = opendir("/proc/self/fd");  // close-on-exec, and left out below
   // An empty list would read as "the parent closed everything": fail instead.
   if (!dir) throw std::system_error(errno, std::generic_category(), "cannot list /proc/self/fd for a parent snapshot");
@@ -153,8 +154,6 @@ std::string current_umask() {
   return fmt::format("{:03o}", mask);
 }
 
-}  // namespace
-
 Json take_fd_snapshot(int hidden_fd) {
   Json fds = Json::array();
   std::vector<int> class_representatives;  // one fd per open file description seen so far
@@ -186,7 +185,37 @@ Json take_fd_snapshot(int hidden_fd) {
   return fds;
 }
 
+// The children this process has not reaped yet, zombies included, from each
+// thread's /proc/self/task/TID/children.
+Json children_of_self() {
+  std::vector<std::pair<long, std::string>> children;
+  DIR* tasks = opendir("/proc/self/task");
+  if (!tasks) throw std::system_error(errno, std::generic_category(), "cannot list /proc/self/task for a parent snapshot");
+  while (dirent* task = readdir(tasks)) {
+    if (task->d_name[0] < '0' || task->d_name[0] > '9') continue;
+    std::ifstream listing(std::string("/proc/self/task/") + task->d_name + "/children");
+    long pid = 0;
+    while (listing >> pid) {
+      std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+      std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+      auto close_paren = stat.rfind(')');
+      if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) continue;  // already gone
+      children.emplace_back(pid, std::string(1, stat[close_paren + 2]));
+    }
+  }
+  closedir(tasks);
+  std::sort(children.begin(), children.end());
+  Json out = Json::array();
+  for (const auto& [pid, state] : children) out.push_back(Json{{"pid", pid}, {"state", state}});
+  return out;
+}
+
+}  // namespace
+
 Json take_parent_snapshot(int hidden_fd) {
+  struct rlimit nofile {};
+  getrlimit(RLIMIT_NOFILE, &nofile);  // before the room changes the soft limit
+  DescriptorRoom room;
   uid_t uid, euid, suid;
   gid_t gid, egid, sgid;
   getresuid(&uid, &euid, &suid);
@@ -212,11 +241,10 @@ Json take_parent_snapshot(int hidden_fd) {
   snapshot["signals"] = Json{{"ignored", signal_names_in(status_hex("SigIgn"))},
                              {"caught", signal_names_in(status_hex("SigCgt"))},
                              {"blocked", signal_names_in(status_hex("SigBlk"))}};
-  struct rlimit nofile {};
-  getrlimit(RLIMIT_NOFILE, &nofile);
   auto limit = [](rlim_t value) { return value == RLIM_INFINITY ? Json(nullptr) : Json(static_cast<long long>(value)); };
   snapshot["rlimit_nofile"] = Json{{"soft", limit(nofile.rlim_cur)}, {"hard", limit(nofile.rlim_max)}};
   snapshot["fds"] = take_fd_snapshot(hidden_fd);
+  snapshot["children"] = children_of_self();
   return snapshot;
 }
 

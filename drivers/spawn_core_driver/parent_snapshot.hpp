@@ -9,10 +9,8 @@
 namespace driver {
 
 // `hidden_fd` (the result channel) is harness machinery, left out like the
-// probe leaves out its /proc/self/fd directory fd.
+// probe leaves out its /proc/self/fd directory fd. Taken before the spawn and
+// again after it ("parent_after"), with the parent's unreaped children.
 Json take_parent_snapshot(int hidden_fd);
-
-// Only the fd table: the "after" snapshot.
-Json take_fd_snapshot(int hidden_fd);
 
 }  // namespace driver

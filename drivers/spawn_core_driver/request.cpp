@@ -26,7 +26,9 @@ static Deviation deviation_from(const Json& value) {
   std::string name = string_at(value, "request.variant.deviate");
   if (name == "umask") return Deviation::umask;
   if (name == "extra_fd") return Deviation::extra_fd;
-  throw RequestError(fmt::format("request.variant.deviate: expected \"umask\" or \"extra_fd\", got \"{}\"", name));
+  if (name == "parent_leak") return Deviation::parent_leak;
+  throw RequestError(
+      fmt::format("request.variant.deviate: expected \"umask\", \"extra_fd\" or \"parent_leak\", got \"{}\"", name));
 }
 
 Request parse_request(const Json& request, spawn_core::SpawnPath default_path) {

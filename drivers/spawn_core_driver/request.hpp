@@ -12,7 +12,7 @@
 namespace driver {
 
 // The test-only switches of variant.deviate (see docs/DRIVERS.md).
-enum class Deviation { none, umask, extra_fd };
+enum class Deviation { none, umask, extra_fd, parent_leak };
 
 struct Request {
   Json scenario;

@@ -86,7 +86,7 @@ Json replay(const Request& request) {
                        std::chrono::milliseconds(request.timeout_ms), request.path, deviation.extra_fd,
                        scenario_is_confined(request.scenario)};
   SpawnRun run = spawn_from_scenario(request.scenario.at("spawn"), context);
-  end_deviation(deviation);
+  end_deviation(deviation, request.deviation);
 
   if (run.skip) return skip_result(request.scenario_id, implementation, *run.skip);
   if (run.error) {
@@ -94,7 +94,7 @@ Json replay(const Request& request) {
     result["reason"] = *run.error;
   }
   result["outcome"] = run.outcome;
-  result["parent_after"] = Json{{"fds", take_fd_snapshot(result_channel_fd)}};
+  result["parent_after"] = take_parent_snapshot(result_channel_fd);
   std::string diagnostics = run.diagnostics.substr(0, diagnostics_limit);
   result["probe"] = run.error ? Json(nullptr) : read_probe_report(report_path, diagnostics);
   if (run.path_used) result["path_used"] = *run.path_used;

@@ -68,16 +68,22 @@ std::vector<nlohmann::json> sorted_fds(const nlohmann::json& snapshot) {
   return fds;
 }
 
-// The fd table of a snapshot as fields under `prefix` ("child" or "parent").
+// How add_fd_table names an fd: by the parent's fd number (the parent's own
+// table, where numbers are what resources were given) or by identity (a
+// child's table, or the parent's after the spawn, where numbers may move).
+enum class FdNaming { by_parent_fd, by_identity };
+
+// The fd table of a snapshot as fields under `prefix` ("child", "parent", "parent_after").
 void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::json& snapshot, const FdNamer& namer,
-                  bool name_by_parent_fd) {
+                  FdNaming naming) {
+  const bool name_by_parent_fd = naming == FdNaming::by_parent_fd;
   auto fds = sorted_fds(snapshot);
   std::vector<std::string> numbers;
   std::map<std::string, long long> first_fd_of_ofd;
   for (const auto& e : fds) {
     long long fd = fd_number(e);
     std::string name = name_by_parent_fd ? namer.parent_name(fd) : namer.name_of(e);
-    if (name_by_parent_fd && fd == result_channel_fd && name.starts_with("unknown:")) continue;
+    if (prefix != "child" && fd == result_channel_fd && name.starts_with("unknown:")) continue;
     numbers.push_back(std::to_string(fd));
     std::string key = fmt::format("{}.fd.{}", prefix, fd);
     out[key] = name + " " + text(member(e, "access")) + fd_flags(e);
@@ -155,6 +161,52 @@ std::string outcome_text(const nlohmann::json& outcome) {
   throw std::runtime_error(fmt::format("outcome.kind must be exited, signaled or exception, got '{}'", kind));
 }
 
+// A value of the parent after the spawn: "unchanged" when it equals the
+// parent's before the spawn, so machine-specific ids never reach an expectation.
+std::string unchanged_or(const std::string& after, const std::string& before) {
+  return after == before ? "unchanged" : after;
+}
+
+std::string child_states(const nlohmann::json& children) {
+  std::vector<std::string> states;
+  if (children.is_array())
+    for (const auto& child : children) states.push_back(member(child, "state") == "Z" ? "zombie" : "running");
+  std::sort(states.begin(), states.end());
+  return fmt::format("{}", fmt::join(states, ","));
+}
+
+// The scenario parent after the spawn returned (or raised) and its child was
+// waited for: what it still holds, and whether the spawn changed any of its
+// own state. A snapshot with only "fds" (an older driver) gives only the fd fields.
+void add_parent_after(Observation& out, const nlohmann::json& after, const nlohmann::json& parent, const FdNamer& namer,
+                      const PathSubstitution& paths) {
+  add_fd_table(out, "parent_after", after, namer, FdNaming::by_identity);
+  std::vector<std::string> names;
+  for (const auto& e : sorted_fds(after)) {
+    std::string name = namer.name_of(e);
+    if (fd_number(e) == result_channel_fd && name.starts_with("unknown:")) continue;
+    names.push_back(name);
+  }
+  out["parent_after.fds"] = fmt::format("{}", fmt::join(names, ","));
+  if (!after.contains("umask")) return;
+  out["parent_after.umask"] = unchanged_or(text(member(after, "umask")), text(member(parent, "umask")));
+  out["parent_after.cwd"] = unchanged_or(paths.apply(text(member(after, "cwd"))), paths.apply(text(member(parent, "cwd"))));
+  out["parent_after.env"] = unchanged_or(joined(member(after, "env"), "\n", &paths), joined(member(parent, "env"), "\n", &paths));
+  Observation signals_after, signals_before;
+  add_signals(signals_after, "s", after);
+  add_signals(signals_before, "s", parent);
+  for (const char* which : {"ignored", "caught", "blocked"}) {
+    const std::string key = fmt::format("s.signals.{}", which);
+    out[fmt::format("parent_after.signals.{}", which)] = unchanged_or(signals_after[key], signals_before[key]);
+  }
+  for (const char* id : {"uid", "euid", "gid", "egid", "groups", "sid", "pgid"})
+    out[fmt::format("parent_after.{}", id)] = unchanged_or(member(after, id).dump(), member(parent, id).dump());
+  for (const char* which : {"soft", "hard"})
+    out[fmt::format("parent_after.rlimit_nofile.{}", which)] =
+        unchanged_or(nofile_limit(after, which), nofile_limit(parent, which));
+  out["parent_after.children"] = child_states(member(after, "children"));
+}
+
 }  // namespace
 
 Observation normalize_result(const nlohmann::json& result, const PathSubstitution& paths) {
@@ -177,7 +229,7 @@ Observation normalize_result(const nlohmann::json& result, const PathSubstitutio
 
   const auto& probe = member(result, "probe");
   if (probe.is_object()) {
-    add_fd_table(out, "child", probe, namer, false);
+    add_fd_table(out, "child", probe, namer, FdNaming::by_identity);
     out["child.argv"] = joined(child_argv(member(probe, "argv")), "\n", &paths);
     out["child.session"] = relation(member(probe, "sid"), member(parent, "sid"), member(probe, "pid"));
     out["child.pgroup"] = relation(member(probe, "pgid"), member(parent, "pgid"), member(probe, "pid"));
@@ -201,15 +253,7 @@ Observation normalize_result(const nlohmann::json& result, const PathSubstitutio
   }
 
   const auto& after = member(result, "parent_after");
-  if (after.is_object() && after.contains("fds")) {
-    std::vector<std::string> names;
-    for (const auto& e : sorted_fds(after)) {
-      std::string name = namer.name_of(e);
-      if (fd_number(e) == result_channel_fd && name.starts_with("unknown:")) continue;
-      names.push_back(name);
-    }
-    out["parent_after.fds"] = fmt::format("{}", fmt::join(names, ","));
-  }
+  if (after.is_object() && after.contains("fds")) add_parent_after(out, after, parent, namer, paths);
   return out;
 }
 
@@ -218,7 +262,7 @@ Observation normalize_parent_state(const nlohmann::json& result, const PathSubst
   const auto& parent = member(result, "parent");
   if (!parent.is_object()) throw std::runtime_error("result without a \"parent\" snapshot");
   FdNamer namer(parent);
-  add_fd_table(out, "parent", parent, namer, true);
+  add_fd_table(out, "parent", parent, namer, FdNaming::by_parent_fd);
   out["parent.umask"] = text(member(parent, "umask"));
   add_signals(out, "parent", parent);
   out["parent.cwd"] = paths.apply(text(member(parent, "cwd")));

@@ -381,8 +381,14 @@ class ShapeChecks(object):
             for name, fd in resources.items():
                 self.assertIsInstance(fd, int, "%s.parent.resources.%s" % (where, name))
                 self.assertIn(fd, parent_fds, "%s: resource %s names fd %d, not in the snapshot" % (where, name, fd))
-            self.assertIsInstance(result["parent_after"], dict, where + ".parent_after")
-            self.check_fds(result["parent_after"]["fds"], where + ".parent_after.fds")
+            # The parent after the spawn is a full snapshot, like the one before it,
+            # plus the children it has not reaped (none, once the driver waited).
+            self.check_snapshot(result["parent_after"], where + ".parent_after", False)
+            children = result["parent_after"].get("children")
+            self.assertIsInstance(children, list, where + ".parent_after.children")
+            for child in children:
+                self.assertIsInstance(child.get("pid"), int, where + ".parent_after.children[]")
+                self.assertIsInstance(child.get("state"), str, where + ".parent_after.children[]")
             if result["probe"] is not None:
                 self.check_snapshot(result["probe"], where + ".probe", True)
             elif outcome["kind"] == "exited" and outcome["returncode"] == 0:

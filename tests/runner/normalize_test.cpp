@@ -75,6 +75,35 @@ TEST(Normalize, ParentAfterNamesWhatTheParentKept) {
   EXPECT_EQ(o["parent_after.fds"], "parent.stdin,log,popen.pipe");  // the result channel is left out
 }
 
+TEST(Normalize, ParentAfterIsAFullSnapshotComparedWithTheParentBefore) {
+  auto r = hand_made_result();
+  nlohmann::json after = r["parent"];
+  after.erase("resources");
+  after["fds"] = r["parent_after"]["fds"];
+  after["children"] = nlohmann::json::array();
+  r["parent_after"] = after;
+  auto o = normalize_result(r, paths);
+  EXPECT_EQ(o["parent_after.fds"], "parent.stdin,log,popen.pipe");
+  EXPECT_EQ(o["parent_after.fd.9"], "popen.pipe rdonly");
+  EXPECT_EQ(o.count("parent_after.fd.1023"), 0u);  // the result channel
+  for (const char* field : {"parent_after.umask", "parent_after.cwd", "parent_after.env", "parent_after.signals.ignored",
+                            "parent_after.signals.caught", "parent_after.uid", "parent_after.groups", "parent_after.sid"})
+    EXPECT_EQ(o[field], "unchanged") << field;
+  EXPECT_EQ(o["parent_after.children"], "");
+
+  // A spawn that changed the parent's own state, or left children behind.
+  r["parent_after"]["umask"] = "077";
+  r["parent_after"]["signals"]["ignored"] = {"SIGPIPE", "SIGCHLD"};
+  r["parent_after"]["env"] = {"PATH=/bin", "W=/tmp/run/cell-1", "LEAK=/tmp/run/cell-1/x"};
+  r["parent_after"]["children"] = {{{"pid", 301}, {"state", "S"}}, {{"pid", 300}, {"state", "Z"}}};
+  o = normalize_result(r, paths);
+  EXPECT_EQ(o["parent_after.umask"], "077");
+  EXPECT_EQ(o["parent_after.signals.ignored"], "SIGPIPE,SIGCHLD");
+  EXPECT_EQ(o["parent_after.env"], "PATH=/bin\nW={workdir}\nLEAK={workdir}/x");
+  EXPECT_EQ(o["parent_after.children"], "running,zombie");
+  EXPECT_EQ(o["parent_after.signals.caught"], "unchanged");
+}
+
 TEST(Normalize, OutcomesOfEachKind) {
   auto r = hand_made_result();
   r["outcome"] = {{"kind", "signaled"}, {"returncode", -9}};
