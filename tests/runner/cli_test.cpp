@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <iterator>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -256,6 +258,21 @@ TEST(Cli, ShowPrintsAnExpectBlock) {
   EXPECT_NE(r.out.find("plain-spawn on fake-b"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("expect:\n  fields:\n    "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("outcome: "), std::string::npos) << r.out;
+  // Pasted into the scenario, the block validates and holds on that column.
+  std::string block = r.out.substr(r.out.find("expect:\n"));
+  std::string directory = per_test_path("pasted");
+  std::filesystem::create_directories(directory);
+  std::ifstream original(scenarios + "/plain-spawn.yaml");
+  std::string text((std::istreambuf_iterator<char>(original)), std::istreambuf_iterator<char>());
+  std::ofstream(directory + "/plain-spawn.yaml") << text.substr(0, text.find("expect:\n")) << block;
+  auto validated = fdconform("validate " + directory);
+  EXPECT_EQ(validated.status, 0) << validated.out << block;
+  std::string json_path = per_test_path("pasted.json");
+  auto pasted = fdconform("run " + directory + " --driver " + fake_drivers() +
+                          " --impl fake-b --reference fake-b --json " + json_path);
+  EXPECT_EQ(pasted.status, 0) << pasted.out << block;
+  EXPECT_EQ(read_json(json_path)["cells"][0]["verdict"], "match") << pasted.out;
+
   r = fdconform("show no-such-scenario-id --driver " + fake_drivers() + " --impl fake-b");
   EXPECT_EQ(r.status, 2) << r.out;
   r = fdconform("show " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() + " --impl fake-z");
