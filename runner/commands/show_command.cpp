@@ -114,11 +114,15 @@ int show_command(const ShowOptions& options, std::ostream& out, std::ostream& er
   plan.settings.host = HostFacts::current();
   plan.settings.interrupt_fd = interrupt_fd();
   plan.settings.allow_unconfined = options.allow_unconfined;
-  Scheduler scheduler(plan, run_dir, [](const std::vector<JudgedCell*>&) {});
-  scheduler.adopt_sessions(std::move(warm));
-  bool complete = scheduler.run();
-  auto cells = scheduler.finished_cells();
-  OrphanReaper::kill_and_reap_children(std::chrono::seconds(3), 0);
+  bool complete = false;
+  std::vector<JudgedCell> cells;
+  {
+    Scheduler scheduler(plan, run_dir, [](const std::vector<JudgedCell*>&) {});
+    scheduler.adopt_sessions(std::move(warm));
+    complete = scheduler.run();
+    cells = scheduler.finished_cells();
+  }  // the driver sessions end here, before what they left behind is reaped
+  OrphanReaper::kill_and_reap_children(std::chrono::seconds(3));
   if (!complete || cells.empty()) {
     err << "fdconform: show: the run was interrupted\n";
     return interrupt_signal() ? 128 + interrupt_signal() : 1;
