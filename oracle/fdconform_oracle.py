@@ -693,8 +693,12 @@ def add_status_flags(fd, names, allow_file_flags):
 
 
 def place(fd, spec, sibling=None):
-    """Moves a freshly created (close-on-exec) fd to its fixed number, if any."""
-    inheritable = bool(spec.get("inheritable", False))
+    """Moves a freshly created fd to its fixed number, if any. Its inheritable
+    flag is the scenario's when it states one, else the one the creating call
+    gave (PEP 446's defaults), so that default is what the child meets."""
+    inheritable = spec.get("inheritable")
+    if inheritable is None:
+        inheritable = not fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
     target = spec.get("fd")
     if target is not None and target != fd:
         if sibling is not None and sibling[0] == target:
@@ -769,14 +773,36 @@ def create_resource(spec, resources, workdir, confined, index):
     elif kind == "memfd":
         if not hasattr(os, "memfd_create"):
             raise Skip("memfd resources need os.memfd_create (CPython 3.8+)")
-        fd = os.memfd_create(name, os.MFD_CLOEXEC)
+        fd = os.memfd_create(name)  # the default flags are MFD_CLOEXEC
     elif kind == "eventfd":
         if not hasattr(os, "eventfd"):
             raise Skip("eventfd resources need os.eventfd (CPython 3.10+)")
-        fd = os.eventfd(0, os.EFD_CLOEXEC)
+        fd = os.eventfd(0)  # the default flags are EFD_CLOEXEC
+    elif kind == "dup":
+        fd = duplicate(spec, resources)
     else:
         raise Malformed("unknown resource kind %r" % kind)
     resources.add(name, place(fd, spec))
+
+
+def duplicate(spec, resources):
+    """A `dup` resource, made with the call a program would use, so the
+    inheritable flag is that call's default: os.dup gives a non-inheritable
+    fd, os.dup2 an inheritable one, fcntl F_DUPFD inheritable, F_DUPFD_CLOEXEC not."""
+    source = resources.resolve(spec["of"])
+    call = spec.get("call") or "dup"
+    if call == "dup":
+        return os.dup(source)
+    if call == "dup2":
+        if spec.get("fd") is None:
+            raise Malformed("call dup2 needs `fd`, the number to duplicate onto")
+        os.dup2(source, spec["fd"])  # returns None before 3.7
+        return spec["fd"]
+    if call == "fcntl_dupfd":
+        return fcntl.fcntl(source, fcntl.F_DUPFD, spec.get("min_fd") or 0)
+    if call == "fcntl_dupfd_cloexec":
+        return fcntl.fcntl(source, fcntl.F_DUPFD_CLOEXEC, spec.get("min_fd") or 0)
+    raise Malformed("unknown dup call %r" % call)
 
 
 def native(text):

@@ -22,7 +22,9 @@ namespace {
 // Where one fd ends up and how: the part of a resource (or a pipe end) the scenario controls.
 struct Placement {
   std::optional<int> fd;
-  bool inheritable = false;
+  // Absent: the flag the creating call gave (CPython's defaults, PEP 446),
+  // left as it is so that default is what the child meets.
+  std::optional<bool> inheritable;
 };
 
 Placement placement_from(const Json& spec, const std::string& where) {
@@ -32,7 +34,8 @@ Placement placement_from(const Json& spec, const std::string& where) {
     if (n < 0 || n > 1022) throw RequestError(fmt::format("{}.fd: expected 0..1022 (1023 is the result channel), got {}", where, n));
     placement.fd = static_cast<int>(n);
   }
-  if (const Json* inheritable = member(spec, "inheritable", where)) placement.inheritable = boolean_at(*inheritable, where + ".inheritable");
+  if (const Json* inheritable = member(spec, "inheritable", where))
+    placement.inheritable = boolean_at(*inheritable, where + ".inheritable");
   return placement;
 }
 
@@ -63,10 +66,14 @@ int access_from(const Json& spec, const std::string& where) {
   throw RequestError(fmt::format("{}.access: expected rdonly, wronly, rdwr or path, got \"{}\"", where, name));
 }
 
-// Moves `fd` (close-on-exec, as created) to its place and sets its inheritable
-// flag. `sibling` is the other end of a pipe or socket pair, moved out of the
-// way first if it sits on the target. Returns the final fd.
+// Moves `fd` to its place and sets its inheritable flag: the scenario's when it
+// states one, else the one the creating call gave. `sibling` is the other end
+// of a pipe or socket pair, moved out of the way first if it sits on the
+// target. Returns the final fd.
 int place(int fd, const Placement& placement, int* sibling) {
+  const int created_flags = fcntl(fd, F_GETFD);
+  if (created_flags < 0) fail("fcntl(F_GETFD)");
+  const bool inheritable = placement.inheritable.value_or((created_flags & FD_CLOEXEC) == 0);
   int final_fd = fd;
   if (placement.fd && *placement.fd != fd) {
     int target = *placement.fd;
@@ -77,14 +84,14 @@ int place(int fd, const Placement& placement, int* sibling) {
       *sibling = moved;
     }
     // dup3 gives the copy close-on-exec directly; dup2 gives an inheritable copy.
-    int result = placement.inheritable ? dup2(fd, target) : dup3(fd, target, O_CLOEXEC);
+    int result = inheritable ? dup2(fd, target) : dup3(fd, target, O_CLOEXEC);
     if (result < 0) fail(fmt::format("placing a resource at fd {}", target));
     close(fd);
     final_fd = target;
   }
   int fd_flags = fcntl(final_fd, F_GETFD);
   if (fd_flags < 0) fail("fcntl(F_GETFD)");
-  int wanted = placement.inheritable ? (fd_flags & ~FD_CLOEXEC) : (fd_flags | FD_CLOEXEC);
+  int wanted = inheritable ? (fd_flags & ~FD_CLOEXEC) : (fd_flags | FD_CLOEXEC);
   if (wanted != fd_flags && fcntl(final_fd, F_SETFD, wanted) < 0) fail("fcntl(F_SETFD)");
   return final_fd;
 }
@@ -127,6 +134,39 @@ int open_file_resource(const Json& spec, const std::string& where, const std::st
   return fd;
 }
 
+// A `dup` resource: the call a CPython parent would make, with that call's
+// own inheritable default (os.dup: close-on-exec; os.dup2: inheritable;
+// fcntl F_DUPFD: inheritable; F_DUPFD_CLOEXEC: close-on-exec).
+int duplicate(const Json& spec, const std::string& where, const ResourceTable& table) {
+  const Json* of = member(spec, "of", where);
+  if (!of) throw RequestError(where + ".of: missing");
+  const int source = table.resolve_fd(*of, where + ".of");
+  std::string call = "dup";
+  if (const Json* c = member(spec, "call", where)) call = string_at(*c, where + ".call");
+  long long min_fd = 0;
+  if (const Json* m = member(spec, "min_fd", where)) min_fd = integer_at(*m, where + ".min_fd");
+  if (min_fd < 0 || min_fd > 1022) throw RequestError(fmt::format("{}.min_fd: expected 0..1022, got {}", where, min_fd));
+  int fd = -1;
+  if (call == "dup") {
+    fd = fcntl(source, F_DUPFD_CLOEXEC, 0);
+  } else if (call == "dup2") {
+    const Json* target = member(spec, "fd", where);
+    if (!target) throw RequestError(where + ".fd: call dup2 needs the number to duplicate onto");
+    long long n = integer_at(*target, where + ".fd");
+    if (n < 0 || n > 1022) throw RequestError(fmt::format("{}.fd: expected 0..1022, got {}", where, n));
+    fd = dup2(source, static_cast<int>(n));
+  } else if (call == "fcntl_dupfd") {
+    fd = fcntl(source, F_DUPFD, static_cast<int>(min_fd));
+  } else if (call == "fcntl_dupfd_cloexec") {
+    fd = fcntl(source, F_DUPFD_CLOEXEC, static_cast<int>(min_fd));
+  } else {
+    throw RequestError(
+        fmt::format("{}.call: expected dup, dup2, fcntl_dupfd or fcntl_dupfd_cloexec, got \"{}\"", where, call));
+  }
+  if (fd < 0) fail(fmt::format("{} of fd {}", call, source));
+  return fd;
+}
+
 void create_one(const Json& spec, size_t index, ResourceTable& table, bool confined) {
   const std::string where = fmt::format("scenario.parent.resources[{}]", index);
   object_at(spec, where);
@@ -158,6 +198,11 @@ void create_one(const Json& spec, size_t index, ResourceTable& table, bool confi
     return;
   }
 
+  if (kind == "dup") {
+    table.add(name, place(duplicate(spec, where, table), placement_from(spec, where), nullptr));
+    return;
+  }
+
   int fd = -1;
   if (kind == "file") {
     fd = open_file_resource(spec, where, name, confined);
@@ -177,7 +222,8 @@ void create_one(const Json& spec, size_t index, ResourceTable& table, bool confi
     fd = eventfd(0, EFD_CLOEXEC);
     if (fd < 0) fail("eventfd");
   } else {
-    throw RequestError(fmt::format("{}.kind: expected file, dir, devnull, memfd, eventfd, pipe or socketpair, got \"{}\"", where, kind));
+    throw RequestError(fmt::format(
+        "{}.kind: expected file, dir, devnull, memfd, eventfd, pipe, socketpair or dup, got \"{}\"", where, kind));
   }
   table.add(name, place(fd, placement_from(spec, where), nullptr));
 }

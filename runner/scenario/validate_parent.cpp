@@ -47,7 +47,7 @@ class ResourceValidator {
   nlohmann::json resource(const YAML::Node& node, const std::string& path) {
     auto view = ctx_.check.map(node, path,
                                {"name", "kind", "content", "offset", "access", "flags", "path", "fd", "inheritable",
-                                "read", "write", "a", "b"});
+                                "read", "write", "a", "b", "of", "call", "min_fd"});
     if (!view) return nullptr;
     ctx_.check.require(*view, path, {"name", "kind"});
     std::string name;
@@ -70,7 +70,8 @@ class ResourceValidator {
     }
     std::string kind;
     if (auto k = view->find("kind"))
-      kind = ctx_.check.choice(*k, path + ".kind", {"file", "dir", "devnull", "memfd", "eventfd", "pipe", "socketpair"})
+      kind = ctx_.check
+                 .choice(*k, path + ".kind", {"file", "dir", "devnull", "memfd", "eventfd", "pipe", "socketpair", "dup"})
                  .value_or("");
     if (kind.empty()) return nullptr;
 
@@ -82,6 +83,7 @@ class ResourceValidator {
       if (kind == "devnull") return {"access", "fd", "inheritable"};
       if (kind == "pipe") return {"read", "write"};
       if (kind == "socketpair") return {"a", "b"};
+      if (kind == "dup") return {"of", "call", "fd", "min_fd", "inheritable"};
       return {"fd", "inheritable"};  // memfd, eventfd
     }();
     for (const auto& e : view->entries) {
@@ -99,6 +101,12 @@ class ResourceValidator {
         out[end] = end_options(view->find(end), path + "." + end, end_name);
         if (!end_name.empty()) ctx_.ends.push_back({end_name, kind});
       }
+      return out;
+    }
+
+    if (kind == "dup") {
+      alias_options(*view, path, label, out);
+      if (!name.empty()) ctx_.ends.push_back({name, kind});
       return out;
     }
 
@@ -139,8 +147,50 @@ class ResourceValidator {
     return out;
   }
 
+  // A second fd for an earlier resource's open file description, made by one
+  // of the runtime's dup calls, each with its own default for the
+  // inheritable flag (os.dup: not inheritable; os.dup2: inheritable;
+  // F_DUPFD: inheritable; F_DUPFD_CLOEXEC: not).
+  void alias_options(const MapView& view, const std::string& path, const std::string& owner, nlohmann::json& out) {
+    ctx_.check.require(view, path, {"of"});
+    out["of"] = nullptr;
+    if (auto of = view.find("of")) {
+      if (auto source = ctx_.check.short_string(*of, path + ".of", max_resource_name_length + 6)) {
+        const bool standard = *source == "parent.stdin" || *source == "parent.stdout" || *source == "parent.stderr";
+        const bool earlier = std::any_of(ctx_.ends.begin(), ctx_.ends.end(),
+                                         [&](const ResourceEnd& end) { return end.name == *source; });
+        if (!standard && !earlier)
+          ctx_.check.error(*of, fmt::format("{}.of: '{}' names no earlier resource: expected the name of a resource "
+                                            "(or pipe end) listed before this one, or parent.stdin/stdout/stderr",
+                                            path, shown(*source)));
+        else
+          out["of"] = *source;
+      }
+    }
+    out["call"] = "dup";
+    if (auto c = view.find("call"))
+      out["call"] = ctx_.check.choice(*c, path + ".call", {"dup", "dup2", "fcntl_dupfd", "fcntl_dupfd_cloexec"})
+                        .value_or("dup");
+    const std::string call = out["call"].get<std::string>();
+    fd_and_inheritable(view, path, owner, out);
+    auto fd = view.find("fd");
+    if (call == "dup2" && (!fd || YamlChecker::is_null(*fd)))
+      ctx_.check.error(view.node, fmt::format("{}: call dup2 needs `fd`, the number to duplicate onto", path));
+    if (call != "dup2" && fd && !YamlChecker::is_null(*fd))
+      ctx_.check.error(*fd, fmt::format("{}.fd: call {} takes the lowest free fd{}: expected no `fd`{}", path, call,
+                                        call == "dup" ? "" : " at or above min_fd",
+                                        call == "dup" ? " (use call: dup2 to choose the number)" : " (use min_fd)"));
+    out["min_fd"] = nullptr;
+    if (auto m = view.find("min_fd"); m && !YamlChecker::is_null(*m)) {
+      if (!call.starts_with("fcntl_"))
+        ctx_.check.error(*m, fmt::format("{}.min_fd: only fcntl_dupfd and fcntl_dupfd_cloexec take a lowest fd", path));
+      else
+        out["min_fd"] = ctx_.fd_number(*m, path + ".min_fd").value_or(0);
+    }
+  }
+
   nlohmann::json end_options(const YAML::Node* node, const std::string& path, const std::string& end_name) {
-    nlohmann::json out = {{"fd", nullptr}, {"inheritable", false}, {"flags", nlohmann::json::array()}};
+    nlohmann::json out = {{"fd", nullptr}, {"inheritable", nullptr}, {"flags", nlohmann::json::array()}};
     if (!node || YamlChecker::is_null(*node)) return out;
     auto view = ctx_.check.map(*node, path, {"fd", "inheritable", "flags"});
     if (!view) return out;
@@ -166,8 +216,10 @@ class ResourceValidator {
         }
       }
     }
-    out["inheritable"] = false;
-    if (auto i = view.find("inheritable"))
+    // Absent: null, the flag the runtime's own call gives (PEP 446 for CPython);
+    // drivers then leave it alone, so that default is what the child meets.
+    out["inheritable"] = nullptr;
+    if (auto i = view.find("inheritable"); i && !YamlChecker::is_null(*i))
       out["inheritable"] = ctx_.check.boolean(*i, path + ".inheritable").value_or(false);
   }
 
