@@ -1012,6 +1012,10 @@ def wait_until_exited(pid, timeout):
     try:
         os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
         return True
+    except ChildProcessError:
+        # SIGCHLD ignored: the kernel reaped the child as it exited, so it has
+        # exited; Popen.wait reports that as returncode 0, and so does the caller.
+        return True
     except DeadlinePassed:
         return False
     finally:
@@ -1024,7 +1028,10 @@ def wait_with_deadline(pid, timeout):
     """The child's returncode (negative: killed by that signal), or None on timeout."""
     if not wait_until_exited(pid, timeout):
         return None
-    _, status = os.waitpid(pid, 0)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return 0  # reaped by the kernel (SIGCHLD ignored): no status to have, as Popen reports it
     if os.WIFSIGNALED(status):
         return -os.WTERMSIG(status)
     return os.WEXITSTATUS(status)
