@@ -815,7 +815,7 @@ def native(text):
     return os.fsdecode(text.encode("utf-8", "surrogateescape"))
 
 
-PLACEHOLDER = re.compile(r"\{(probe_dir|probe|workdir)\}")
+PLACEHOLDER = re.compile(r"\{(probe_dir|probe|workdir|parent_pid|parent_pgid|parent_sid|uid|gid)\}")
 
 
 def substitute(text, placeholders):
@@ -1376,7 +1376,10 @@ def replay(request):
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= 86400000:
         raise Malformed("request.timeout_ms: expected 1..86400000, got %r" % (timeout_ms,))
     timeout = timeout_ms / 1000.0
-    placeholders = {"probe": probe, "probe_dir": os.path.dirname(probe) or ".", "workdir": workdir}
+    # The scenario parent's own values: this runs in it (docs/SCENARIO_FORMAT.md, "Placeholders").
+    placeholders = {"probe": probe, "probe_dir": os.path.dirname(probe) or ".", "workdir": workdir,
+                    "parent_pid": str(os.getpid()), "parent_pgid": str(os.getpgid(0)),
+                    "parent_sid": str(os.getsid(0)), "uid": str(os.getuid()), "gid": str(os.getgid())}
     confined = is_confined(scenario)
     check_requirements(scenario)
     resources, closed = prepare_parent(scenario, workdir, placeholders)

@@ -1,4 +1,6 @@
-// {probe}, {probe_dir} and {workdir} in scenario strings.
+// {probe}, {probe_dir} and {workdir} in scenario strings, and the run-time
+// values of the scenario parent: {parent_pid}, {parent_pgid}, {parent_sid},
+// {uid}, {gid} (its real ids).
 #pragma once
 
 #include <string>
@@ -9,7 +11,11 @@ struct PlaceholderValues {
   std::string probe;
   std::string probe_dir;
   std::string workdir;
+  std::string parent_pid, parent_pgid, parent_sid, uid, gid;
 };
+
+// The values for the calling process, which must be the scenario parent.
+PlaceholderValues placeholders_for_this_process(std::string probe, std::string probe_dir, std::string workdir);
 
 std::string substitute_placeholders(const std::string& text, const PlaceholderValues& values);
 

@@ -71,7 +71,8 @@ std::string probe_directory(const std::string& probe) {
 
 Json replay(const Request& request) {
   const std::string implementation = implementation_id(request.path);
-  const PlaceholderValues placeholders{request.probe, probe_directory(request.probe), request.workdir};
+  const PlaceholderValues placeholders =
+      placeholders_for_this_process(request.probe, probe_directory(request.probe), request.workdir);
   PreparedParent prepared = prepare_parent(request.scenario, request.scenario_id, request.workdir, placeholders);
 
   Json result = empty_result(request.scenario_id, implementation);

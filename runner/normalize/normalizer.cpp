@@ -125,6 +125,33 @@ void add_signals(Observation& out, const std::string& prefix, const nlohmann::js
   }
 }
 
+// The scenario parent's pid, pgid and sid as the placeholders a scenario
+// writes them with ({parent_pid} ...), wherever one stands as a whole number
+// in `text`: they differ in every cell, so raw they would never compare equal.
+std::string with_parent_ids(const std::string& text, const nlohmann::json& parent) {
+  const std::pair<const char*, const char*> ids[] = {
+      {"pid", "{parent_pid}"}, {"pgid", "{parent_pgid}"}, {"sid", "{parent_sid}"}};
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] < '0' || text[i] > '9') {
+      out += text[i++];
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    const std::string number = text.substr(i, end - i);
+    const char* replacement = nullptr;
+    for (const auto& [key, placeholder] : ids)
+      if (!replacement && member(parent, key).is_number_integer() &&
+          std::to_string(member(parent, key).get<long long>()) == number)
+        replacement = placeholder;
+    out += replacement ? std::string(replacement) : number;
+    i = end;
+  }
+  return out;
+}
+
 // The argv the child saw, without the report argument every driver appends
 // (docs/PROTOCOL.md, step 8): that one is harness plumbing, not the scenario's.
 nlohmann::json child_argv(const nlohmann::json& argv) {
@@ -230,13 +257,13 @@ Observation normalize_result(const nlohmann::json& result, const PathSubstitutio
   const auto& probe = member(result, "probe");
   if (probe.is_object()) {
     add_fd_table(out, "child", probe, namer, FdNaming::by_identity);
-    out["child.argv"] = joined(child_argv(member(probe, "argv")), "\n", &paths);
+    out["child.argv"] = with_parent_ids(joined(child_argv(member(probe, "argv")), "\n", &paths), parent);
     out["child.session"] = relation(member(probe, "sid"), member(parent, "sid"), member(probe, "pid"));
     out["child.pgroup"] = relation(member(probe, "pgid"), member(parent, "pgid"), member(probe, "pid"));
     out["child.umask"] = text(member(probe, "umask"));
     add_signals(out, "child", probe);
     out["child.cwd"] = paths.apply(text(member(probe, "cwd")));
-    out["child.env"] = joined(member(probe, "env"), "\n", &paths);
+    out["child.env"] = with_parent_ids(joined(member(probe, "env"), "\n", &paths), parent);
     for (const char* id : {"uid", "euid", "gid", "egid"}) {
       const auto& v = member(probe, id);
       out[fmt::format("child.{}", id)] = v == member(parent, id) ? "parent" : text(v);

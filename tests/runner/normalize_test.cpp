@@ -148,6 +148,17 @@ TEST(Normalize, ChildArgvWithoutTheDriversReportArgument) {
   EXPECT_EQ(normalize_result(r, paths)["child.argv"], "");
 }
 
+TEST(Normalize, ParentIdsInArgvAndEnvReadBackAsPlaceholders) {
+  auto r = hand_made_result();  // parent pid 100, pgid 50, sid 50
+  r["parent"]["sid"] = 40;
+  r["probe"]["argv"] = {"/opt/b/fdconform-probe", "100", "g=50", "s40", "1000", "x100y", "--report=/tmp/run/cell-1/p"};
+  r["probe"]["env"] = {"PARENT=100", "OTHER=10"};
+  auto o = normalize_result(r, paths);
+  // Whole numbers only: 1000 is not the pid followed by a zero.
+  EXPECT_EQ(o["child.argv"], "{probe}\n{parent_pid}\ng={parent_pgid}\ns{parent_sid}\n1000\nx{parent_pid}y");
+  EXPECT_EQ(o["child.env"], "PARENT={parent_pid}\nOTHER=10");
+}
+
 TEST(Normalize, PipeCapacityOfEveryPipeFd) {
   auto r = hand_made_result();
   r["probe"]["fds"][1]["pipe_size"] = 262144;
