@@ -65,7 +65,7 @@
     const part = (name, n, label, title) => "<span class=\"fdc-count-" + name + "\" data-count=\"" + name + "\" title=\"" +
       esc(title) + "\"><b>" + n + "</b> " + label + "</span>";
     let counts = [
-      part("failed", t.failed || 0, "failed", "differ, unexpected pass and error cells"),
+      part("failed", t.failed || 0, "failed", "differ, unexpected pass and error cells, and scenario files that did not load"),
       part("passed", t.passed || 0, "passed", "match and expected-differ cells"),
       part("accepted", t.accepted || 0, "accepted differences", "expected-differ cells: differences an expectation file accepts"),
       part("skipped", t.skipped || 0, "skipped", "not applicable; left out of every percentage"),
