@@ -1109,6 +1109,9 @@ def popen_kwargs(spec, resources, placeholders, report_argument):
         if VERSION < (3, 10):
             raise Skip("pipesize needs CPython 3.10+")
         kwargs["pipesize"] = spec["pipesize"]
+    # spec["close_strategy"] is for implementations that let the caller choose how
+    # close_fds closes; CPython always takes its own (close_range, then /proc/self/fd),
+    # and the observation must not depend on it.
     return argv, kwargs
 
 

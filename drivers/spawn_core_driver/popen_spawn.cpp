@@ -108,6 +108,15 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
     if (size > INT32_MAX) throw RequestError(fmt::format("{}.pipesize: {} is out of range", where, size));
     command.pipesize = size < 0 ? -1 : static_cast<int>(size);
   }
+  if (const Json* v = member(spec, "close_strategy", where)) {
+    const std::string strategy = string_at(*v, where + ".close_strategy");
+    if (strategy == "close_range") command.close_strategy = spawn_core::CloseStrategy::close_range;
+    else if (strategy == "proc_self_fd") command.close_strategy = spawn_core::CloseStrategy::proc_self_fd;
+    else if (strategy == "brute_force") command.close_strategy = spawn_core::CloseStrategy::brute_force;
+    else
+      throw RequestError(fmt::format("{}.close_strategy: expected close_range, proc_self_fd or brute_force, got \"{}\"",
+                                     where, strategy));
+  }
   command.path = context.path;
   return command;
 }

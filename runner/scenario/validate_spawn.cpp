@@ -114,13 +114,13 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
       {"stdout", "inherit"}, {"stderr", "inherit"}, {"close_fds", true}, {"pass_fds", nlohmann::json::array()},
       {"cwd", nullptr}, {"env", nullptr}, {"restore_signals", true}, {"start_new_session", false},
       {"process_group", nullptr}, {"user", nullptr}, {"group", nullptr}, {"extra_groups", nullptr},
-      {"umask", -1}, {"pipesize", -1},
+      {"umask", -1}, {"pipesize", -1}, {"close_strategy", nullptr},
   };
   if (YamlChecker::is_null(node)) return out;
   auto view = check.map(node, "spawn.popen",
                         {"argv", "executable", "shell", "stdin", "stdout", "stderr", "close_fds", "pass_fds", "cwd",
                          "env", "restore_signals", "start_new_session", "process_group", "user", "group",
-                         "extra_groups", "umask", "pipesize"});
+                         "extra_groups", "umask", "pipesize", "close_strategy"});
   if (!view) return out;
   out["argv"] = argv_list(ctx, view->find("argv"), "spawn.popen.argv", true);
   if (auto e = view->find("executable"); e && !YamlChecker::is_null(*e))
@@ -159,6 +159,11 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
     else if (auto o = check.octal(*u, "spawn.popen.umask", 07777)) out["umask"] = *o;
   }
   if (auto p = view->find("pipesize")) out["pipesize"] = check.integer(*p, "spawn.popen.pipesize", -1, 1 << 30).value_or(-1);
+  // How the child closes fds for close_fds, where an implementation lets the caller choose (spawn_core);
+  // the observation must not depend on it, so the scenario's expect holds for every column.
+  if (auto c = view->find("close_strategy"); c && !YamlChecker::is_null(*c))
+    if (auto strategy = check.choice(*c, "spawn.popen.close_strategy", {"close_range", "proc_self_fd", "brute_force"}))
+      out["close_strategy"] = *strategy;
   confine_popen_program(ctx, *view, out);
   return out;
 }
