@@ -720,14 +720,16 @@ def write_all(fd, data):
 def create_resource(spec, resources, workdir, confined, index):
     name, kind = spec["name"], spec["kind"]
     where = "scenario.parent.resources[%d].path" % index
-    if kind in ("pipe", "socketpair"):
-        first, second = ("read", "write") if kind == "pipe" else ("a", "b")
+    if kind in ("pipe", "socketpair", "tcp_connection"):
+        first, second = {"pipe": ("read", "write"), "socketpair": ("a", "b"), "tcp_connection": ("client", "server")}[kind]
         first_spec, second_spec = spec.get(first) or {}, spec.get(second) or {}
         if kind == "pipe":
             ends = list(os.pipe())
-        else:
+        elif kind == "socketpair":
             pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             ends = [pair[0].detach(), pair[1].detach()]
+        else:
+            ends = loopback_connection()
         for fd, end_spec in ((ends[0], first_spec), (ends[1], second_spec)):
             extra = add_status_flags(fd, end_spec.get("flags"), False)
             if extra:
@@ -749,12 +751,16 @@ def create_resource(spec, resources, workdir, confined, index):
             writer = open_confined(workdir, path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, where)
             try:
                 write_all(writer, content)
+                if spec.get("mode") is not None:
+                    os.fchmod(writer, int(spec["mode"], 8))  # the umask does not apply
             finally:
                 os.close(writer)
             fd = open_confined(workdir, path, flags, where)
         else:
             with open(path, "wb") as writer:
                 writer.write(content)
+                if spec.get("mode") is not None:
+                    os.fchmod(writer.fileno(), int(spec["mode"], 8))
             fd = os.open(path, flags)
         if spec.get("offset", 0):
             os.lseek(fd, spec["offset"], os.SEEK_SET)
@@ -780,9 +786,37 @@ def create_resource(spec, resources, workdir, confined, index):
         fd = os.eventfd(0)  # the default flags are EFD_CLOEXEC
     elif kind == "dup":
         fd = duplicate(spec, resources)
+    elif kind in ("tcp_listener", "udp"):
+        fd = loopback_socket(socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
+        extra = add_status_flags(fd, spec.get("flags"), False)
+        if extra:
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | extra)
     else:
         raise Malformed("unknown resource kind %r" % kind)
     resources.add(name, place(fd, spec))
+
+
+def loopback_socket(kind):
+    """A socket bound to 127.0.0.1 on a port the kernel picks, as socket.socket
+    makes it (not inheritable); a stream socket also listens."""
+    sock = socket.socket(socket.AF_INET, kind)
+    sock.bind(("127.0.0.1", 0))
+    if kind == socket.SOCK_STREAM:
+        sock.listen(1)
+    return sock.detach()
+
+
+def loopback_connection():
+    """[client, server]: both ends of a TCP connection over loopback, the
+    server end from socket.accept (accept4 with SOCK_CLOEXEC)."""
+    listener = socket.socket(fileno=loopback_socket(socket.SOCK_STREAM))
+    try:
+        client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        client.connect(listener.getsockname())
+        server, _ = listener.accept()
+    finally:
+        listener.close()
+    return [client.detach(), server.detach()]
 
 
 def duplicate(spec, resources):

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -127,6 +130,14 @@ int open_file_resource(const Json& spec, const std::string& where, const std::st
   // access mode and flags are exactly what the scenario says.
   int writer = open_in_workdir(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666, confined);
   write_all(writer, content);
+  if (const Json* m = member(spec, "mode", where)) {
+    const std::string text = string_at(*m, where + ".mode");
+    char* end = nullptr;
+    const unsigned long mode = std::strtoul(text.c_str(), &end, 8);
+    if (text.empty() || *end != '\0' || mode > 07777)
+      throw RequestError(fmt::format("{}.mode: expected an octal mode such as \"0755\", got \"{}\"", where, text));
+    if (fchmod(writer, static_cast<mode_t>(mode)) != 0) fail("fchmod");
+  }
   close(writer);
 
   int fd = open_in_workdir(path, access | flags | O_CLOEXEC, 0, confined);
@@ -167,6 +178,35 @@ int duplicate(const Json& spec, const std::string& where, const ResourceTable& t
   return fd;
 }
 
+// A socket bound to 127.0.0.1 on a port the kernel picks, as socket.socket()
+// makes it (close-on-exec); a stream socket also listens.
+int loopback_socket(int type) {
+  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) fail("bind to 127.0.0.1");
+  if (type == SOCK_STREAM && listen(fd, 1) != 0) fail("listen");
+  return fd;
+}
+
+// Both ends of a TCP connection over loopback: the client that connected and
+// the server end accept() returned (accept4 with SOCK_CLOEXEC, as CPython's
+// socket.accept); the listener is closed again.
+void loopback_connection(int ends[2]) {
+  int listener = loopback_socket(SOCK_STREAM);
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  if (getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) fail("getsockname");
+  ends[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (ends[0] < 0) fail("socket");
+  if (connect(ends[0], reinterpret_cast<sockaddr*>(&address), length) != 0) fail("connect to 127.0.0.1");
+  ends[1] = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (ends[1] < 0) fail("accept4");
+  close(listener);
+}
+
 void create_one(const Json& spec, size_t index, ResourceTable& table, bool confined) {
   const std::string where = fmt::format("scenario.parent.resources[{}]", index);
   object_at(spec, where);
@@ -179,16 +219,18 @@ void create_one(const Json& spec, size_t index, ResourceTable& table, bool confi
   if (!kind_json) throw RequestError(where + ".kind: missing");
   const std::string kind = string_at(*kind_json, where + ".kind");
 
-  if (kind == "pipe" || kind == "socketpair") {
+  if (kind == "pipe" || kind == "socketpair" || kind == "tcp_connection") {
     const bool pipe_kind = kind == "pipe";
-    const std::string first_name = pipe_kind ? "read" : "a", second_name = pipe_kind ? "write" : "b";
+    const std::string first_name = pipe_kind ? "read" : kind == "socketpair" ? "a" : "client";
+    const std::string second_name = pipe_kind ? "write" : kind == "socketpair" ? "b" : "server";
     Json empty = Json::object();
     const Json* first_spec = member(spec, first_name, where);
     const Json* second_spec = member(spec, second_name, where);
     const Json& first = first_spec ? object_at(*first_spec, where + "." + first_name) : empty;
     const Json& second = second_spec ? object_at(*second_spec, where + "." + second_name) : empty;
     int ends[2];
-    if (pipe_kind ? pipe2(ends, O_CLOEXEC) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends)) fail(kind);
+    if (kind == "tcp_connection") loopback_connection(ends);
+    else if (pipe_kind ? pipe2(ends, O_CLOEXEC) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends)) fail(kind);
     add_status_flags(ends[0], status_flags_from(first, where + "." + first_name, false));
     add_status_flags(ends[1], status_flags_from(second, where + "." + second_name, false));
     ends[0] = place(ends[0], placement_from(first, where + "." + first_name), &ends[1]);
@@ -221,9 +263,14 @@ void create_one(const Json& spec, size_t index, ResourceTable& table, bool confi
   } else if (kind == "eventfd") {
     fd = eventfd(0, EFD_CLOEXEC);
     if (fd < 0) fail("eventfd");
+  } else if (kind == "tcp_listener" || kind == "udp") {
+    fd = loopback_socket(kind == "udp" ? SOCK_DGRAM : SOCK_STREAM);
+    add_status_flags(fd, status_flags_from(spec, where, false));
   } else {
     throw RequestError(fmt::format(
-        "{}.kind: expected file, dir, devnull, memfd, eventfd, pipe, socketpair or dup, got \"{}\"", where, kind));
+        "{}.kind: expected file, dir, devnull, memfd, eventfd, pipe, socketpair, dup, tcp_listener, tcp_connection "
+        "or udp, got \"{}\"",
+        where, kind));
   }
   table.add(name, place(fd, placement_from(spec, where), nullptr));
 }

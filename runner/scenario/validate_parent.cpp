@@ -27,7 +27,8 @@ class ResourceValidator {
     std::size_t fds_needed = 0;
     for (const auto& item : *items) {
       const YAML::Node kind = item.IsMap() ? item["kind"] : YAML::Node();
-      bool two = kind.IsScalar() && (kind.Scalar() == "pipe" || kind.Scalar() == "socketpair");
+      bool two = kind.IsScalar() &&
+                 (kind.Scalar() == "pipe" || kind.Scalar() == "socketpair" || kind.Scalar() == "tcp_connection");
       fds_needed += two ? 2 : 1;
     }
     if (fds_needed > max_resource_fds) {
@@ -47,7 +48,7 @@ class ResourceValidator {
   nlohmann::json resource(const YAML::Node& node, const std::string& path) {
     auto view = ctx_.check.map(node, path,
                                {"name", "kind", "content", "offset", "access", "flags", "path", "fd", "inheritable",
-                                "read", "write", "a", "b", "of", "call", "min_fd"});
+                                "read", "write", "a", "b", "of", "call", "min_fd", "mode", "client", "server"});
     if (!view) return nullptr;
     ctx_.check.require(*view, path, {"name", "kind"});
     std::string name;
@@ -71,18 +72,22 @@ class ResourceValidator {
     std::string kind;
     if (auto k = view->find("kind"))
       kind = ctx_.check
-                 .choice(*k, path + ".kind", {"file", "dir", "devnull", "memfd", "eventfd", "pipe", "socketpair", "dup"})
+                 .choice(*k, path + ".kind",
+                         {"file", "dir", "devnull", "memfd", "eventfd", "pipe", "socketpair", "dup", "tcp_listener",
+                          "tcp_connection", "udp"})
                  .value_or("");
     if (kind.empty()) return nullptr;
 
     const std::string label = name.empty() ? path : name;
     nlohmann::json out = {{"name", name}, {"kind", kind}};
     auto allowed_for_kind = [&]() -> std::vector<std::string> {
-      if (kind == "file") return {"content", "offset", "access", "flags", "path", "fd", "inheritable"};
+      if (kind == "file") return {"content", "offset", "access", "flags", "path", "fd", "inheritable", "mode"};
       if (kind == "dir") return {"path", "fd", "inheritable"};
       if (kind == "devnull") return {"access", "fd", "inheritable"};
       if (kind == "pipe") return {"read", "write"};
       if (kind == "socketpair") return {"a", "b"};
+      if (kind == "tcp_connection") return {"client", "server"};
+      if (kind == "tcp_listener" || kind == "udp") return {"fd", "inheritable", "flags"};
       if (kind == "dup") return {"of", "call", "fd", "min_fd", "inheritable"};
       return {"fd", "inheritable"};  // memfd, eventfd
     }();
@@ -93,9 +98,9 @@ class ResourceValidator {
                                                  path, e.key, kind, join(allowed_for_kind, ", ")));
     }
 
-    if (kind == "pipe" || kind == "socketpair") {
-      const char* first = kind == "pipe" ? "read" : "a";
-      const char* second = kind == "pipe" ? "write" : "b";
+    if (kind == "pipe" || kind == "socketpair" || kind == "tcp_connection") {
+      const char* first = kind == "pipe" ? "read" : kind == "socketpair" ? "a" : "client";
+      const char* second = kind == "pipe" ? "write" : kind == "socketpair" ? "b" : "server";
       for (const char* end : {first, second}) {
         std::string end_name = name.empty() ? std::string() : name + "." + end;
         out[end] = end_options(view->find(end), path + "." + end, end_name);
@@ -106,6 +111,13 @@ class ResourceValidator {
 
     if (kind == "dup") {
       alias_options(*view, path, label, out);
+      if (!name.empty()) ctx_.ends.push_back({name, kind});
+      return out;
+    }
+
+    if (kind == "tcp_listener" || kind == "udp") {
+      out["flags"] = flag_list(view->find("flags"), path + ".flags", {"nonblock"});
+      fd_and_inheritable(*view, path, label, out);
       if (!name.empty()) ctx_.ends.push_back({name, kind});
       return out;
     }
@@ -127,6 +139,11 @@ class ResourceValidator {
       out["offset"] = 0;
       if (auto o = view->find("offset")) out["offset"] = ctx_.check.integer(*o, path + ".offset", 0, 1 << 30).value_or(0);
       out["flags"] = flag_list(view->find("flags"), path + ".flags", {"append", "nonblock", "sync"});
+      // The file's permission bits, set after writing it (umask does not apply):
+      // what an exec of it meets (EACCES without an execute bit).
+      out["mode"] = nullptr;
+      if (auto m = view->find("mode"); m && !YamlChecker::is_null(*m))
+        if (auto octal = ctx_.check.octal(*m, path + ".mode", 07777)) out["mode"] = *octal;
       if (out["access"] == "path") {
         if (auto o = view->find("offset"); o && out["offset"] != 0)
           ctx_.check.error(*o, fmt::format("{}.offset: an O_PATH file (access: path) cannot seek: expected 0", path));
