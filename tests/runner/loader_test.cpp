@@ -41,11 +41,11 @@ TEST(Loader, DriverJsonKeepsStructureAndFillsDefaults) {
   const auto& log = j["parent"]["resources"][0];
   EXPECT_EQ(log, (nlohmann::json{{"name", "log"}, {"kind", "file"}, {"content", "hi\n"}, {"offset", 1},
                                  {"access", "rdwr"}, {"flags", nlohmann::json::array()}, {"path", "log"},
-                                 {"fd", 7}, {"inheritable", true}}));
+                                 {"fd", 7}, {"inheritable", true}, {"mode", nullptr}}));
   const auto& pipe = j["parent"]["resources"][1];
   EXPECT_EQ(pipe["read"]["fd"], 5);
   EXPECT_EQ(pipe["write"]["fd"], nullptr);
-  EXPECT_EQ(pipe["write"]["inheritable"], false);
+  EXPECT_EQ(pipe["write"]["inheritable"], nullptr);  // unstated: the flag os.pipe() gives, left alone
   const auto& popen = j["spawn"]["popen"];
   EXPECT_EQ(popen["pass_fds"], (nlohmann::json::array({"p.read", 9})));
   EXPECT_EQ(popen["stdout"], (nlohmann::json{{"resource", "log"}}));
