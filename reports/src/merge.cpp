@@ -110,8 +110,13 @@ std::vector<std::string> machine_labels(const std::vector<std::string>& hosts) {
   return labels;
 }
 
+// Each input, with what tells machines apart: a column label is only a host name.
 json merged_from_entry(const json& document, const std::string& host) {
+  json environment = environment_of(document);
   return {{"host", host},
+          {"distribution", text_member(environment, "distribution")},
+          {"kernel", text_member(environment, "kernel")},
+          {"libc", text_member(environment, "libc")},
           {"fdconform", document.value("fdconform", json::object())},
           {"reference", document.value("reference", std::string())},
           {"complete", document.value("complete", true)}};

@@ -44,7 +44,10 @@ TEST(Merge, KeepsEveryHostsEnvironment) {
   EXPECT_EQ(merged["environments"][0]["host"], "hostA");
   EXPECT_EQ(merged["environments"][1]["host"], "hostB");
   EXPECT_EQ(merged["environments"][1]["kernel"], "6.12.0-other");
-  EXPECT_EQ(merged["merged_from"].size(), 2u);
+  ASSERT_EQ(merged["merged_from"].size(), 2u);
+  EXPECT_EQ(merged["merged_from"][1]["kernel"], "6.12.0-other");
+  EXPECT_EQ(merged["merged_from"][1]["libc"], "glibc 2.36");
+  EXPECT_EQ(merged["merged_from"][1]["distribution"], "Debian GNU/Linux 12 (bookworm)");
 }
 
 TEST(Merge, RenumbersObservationClassesAcrossTheMergedRow) {
