@@ -1139,6 +1139,9 @@ def popen_kwargs(spec, resources, placeholders, report_argument):
         if VERSION < (3, 9):
             raise Skip("umask needs CPython 3.9+")
         kwargs["umask"] = umask
+    if spec.get("preexec") is not None:
+        steps = spec["preexec"]
+        kwargs["preexec_fn"] = lambda: run_child_steps(steps, resources)
     if spec.get("pipesize", -1) != -1:
         if VERSION < (3, 10):
             raise Skip("pipesize needs CPython 3.10+")
@@ -1266,19 +1269,46 @@ def run_fork_exec(spec, resources, placeholders, report_argument, timeout):
         return outcome
     if pid == 0:
         try:
-            for step in steps:
-                if "set_inheritable" in step:
-                    os.set_inheritable(resources.resolve(step["set_inheritable"]["fd"]),
-                                       step["set_inheritable"]["value"])
-                elif "dup2" in step:
-                    args = step["dup2"]
-                    os.dup2(resources.resolve(args["fd"]), args["to"], inheritable=args.get("inheritable", True))
-                elif "close" in step:
-                    os.close(resources.resolve(step["close"]))
+            run_child_steps(steps, resources)
+        except BaseException:
+            os._exit(STEP_FAILED_STATUS)
+        try:
             os.execv(argv[0], argv)
         finally:
-            os._exit(127)
+            os._exit(EXEC_FAILED_STATUS)
     return waited_outcome(pid, timeout)
+
+
+# A fork_exec child that dies in a step or in execv: a Python program would die
+# with an uncaught exception; these keep the two cases apart (as the spawn_core driver does).
+STEP_FAILED_STATUS = 126
+EXEC_FAILED_STATUS = 127
+
+
+class PreexecStepRaised(Exception):
+    """The `raise` step of a preexec list: what a preexec_fn that raises does."""
+
+
+def run_child_steps(steps, resources):
+    """What a Python program does in a fork child before exec, in order:
+    os.set_inheritable, os.dup2, os.close, and as a preexec_fn also
+    signal.signal (ignore or default) and raising."""
+    for step in steps:
+        if "set_inheritable" in step:
+            os.set_inheritable(resources.resolve(step["set_inheritable"]["fd"]), step["set_inheritable"]["value"])
+        elif "dup2" in step:
+            args = step["dup2"]
+            os.dup2(resources.resolve(args["fd"]), resources.resolve(args["to"]),
+                    inheritable=args.get("inheritable", True))
+        elif "close" in step:
+            os.close(resources.resolve(step["close"]))
+        elif "signal" in step:
+            action = signal.SIG_IGN if step["signal"]["action"] == "ignore" else signal.SIG_DFL
+            signal.signal(signal_number(step["signal"]["name"]), action)
+        elif "raise" in step:
+            raise PreexecStepRaised("preexec step")
+        else:
+            raise Malformed("unknown child step %r" % (sorted(step),))
 
 
 # ---------------------------------------------------------------- gates

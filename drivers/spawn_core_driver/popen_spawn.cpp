@@ -2,6 +2,7 @@
 // request's path, waited for like Popen.wait() or Popen.communicate().
 #include <fmt/format.h>
 
+#include "child_steps.hpp"
 #include "child_wait.hpp"
 #include "outcome.hpp"
 #include "protocol_io.hpp"
@@ -121,6 +122,13 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
   return command;
 }
 
+// The scenario's preexec steps as spawn_core's pre-exec hook: run in the fork
+// child, async-signal-safe calls only; a failing step fails the hook, which
+// the parent sees as CPython's "Exception occurred in preexec_fn.".
+int run_preexec_steps(void* context) {
+  return run_child_steps(*static_cast<const std::vector<ChildStep>*>(context)) ? 0 : 1;
+}
+
 bool any_pipe(const spawn_core::Command& command) {
   using Kind = Stdio::Kind;
   return command.stdin_stream.kind == Kind::pipe || command.stdout_stream.kind == Kind::pipe ||
@@ -132,6 +140,12 @@ bool any_pipe(const spawn_core::Command& command) {
 SpawnRun run_popen(const Json& spec, const SpawnContext& context) {
   SpawnRun run;
   spawn_core::Command command = command_from(spec, context);
+  const std::string where = "scenario.spawn.popen";
+  std::vector<ChildStep> preexec_steps;  // outlives the spawn: the hook reads it in the child
+  if (const Json* list = member(spec, "preexec", where)) {
+    preexec_steps = child_steps_from(*list, where + ".preexec", context.resources, true);
+    command.pre_exec = {run_preexec_steps, &preexec_steps};
+  }
   if (command.path != spawn_core::SpawnPath::automatic) {
     std::string why = spawn_core::path_ineligibility(command, command.path);
     if (!why.empty()) {

@@ -2,6 +2,7 @@
 #include <cctype>
 #include <fmt/format.h>
 
+#include "fdconform_common/signal_names.hpp"
 #include "scenario/validation_context.hpp"
 
 namespace fdconform {
@@ -107,6 +108,8 @@ void confine_popen_program(ValidationContext& ctx, const MapView& view, const nl
     check_program_path(ctx, *argv, "spawn.popen.argv[0]", out["argv"][0].get<std::string>(), true);
 }
 
+nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool hook_steps);
+
 nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
   auto& check = ctx.check;
   nlohmann::json out = {
@@ -114,13 +117,13 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
       {"stdout", "inherit"}, {"stderr", "inherit"}, {"close_fds", true}, {"pass_fds", nlohmann::json::array()},
       {"cwd", nullptr}, {"env", nullptr}, {"restore_signals", true}, {"start_new_session", false},
       {"process_group", nullptr}, {"user", nullptr}, {"group", nullptr}, {"extra_groups", nullptr},
-      {"umask", -1}, {"pipesize", -1}, {"close_strategy", nullptr},
+      {"umask", -1}, {"pipesize", -1}, {"close_strategy", nullptr}, {"preexec", nullptr},
   };
   if (YamlChecker::is_null(node)) return out;
   auto view = check.map(node, "spawn.popen",
                         {"argv", "executable", "shell", "stdin", "stdout", "stderr", "close_fds", "pass_fds", "cwd",
                          "env", "restore_signals", "start_new_session", "process_group", "user", "group",
-                         "extra_groups", "umask", "pipesize", "close_strategy"});
+                         "extra_groups", "umask", "pipesize", "close_strategy", "preexec"});
   if (!view) return out;
   out["argv"] = argv_list(ctx, view->find("argv"), "spawn.popen.argv", true);
   if (auto e = view->find("executable"); e && !YamlChecker::is_null(*e))
@@ -164,6 +167,14 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
   if (auto c = view->find("close_strategy"); c && !YamlChecker::is_null(*c))
     if (auto strategy = check.choice(*c, "spawn.popen.close_strategy", {"close_range", "proc_self_fd", "brute_force"}))
       out["close_strategy"] = *strategy;
+  if (auto p = view->find("preexec"); p && !YamlChecker::is_null(*p)) {
+    out["preexec"] = nlohmann::json::array();
+    if (auto items = check.sequence(*p, "spawn.popen.preexec"))
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto step = child_step(ctx, (*items)[i], fmt::format("spawn.popen.preexec[{}]", i), true);
+        if (!step.is_null()) out["preexec"].push_back(std::move(step));
+      }
+  }
   confine_popen_program(ctx, *view, out);
   return out;
 }
@@ -264,16 +275,48 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
   return out;
 }
 
-nlohmann::json fork_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
-  auto view = ctx.check.map(node, path, {"set_inheritable", "dup2", "close"});
+// One step a Python program takes in a fork child: os.set_inheritable, os.dup2,
+// os.close; as a preexec_fn (`hook_steps`) also signal.signal and raising.
+nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool hook_steps) {
+  const std::string kinds = hook_steps ? "set_inheritable, dup2, close, signal, raise" : "set_inheritable, dup2, close";
+  auto view = hook_steps ? ctx.check.map(node, path, {"set_inheritable", "dup2", "close", "signal", "raise"})
+                         : ctx.check.map(node, path, {"set_inheritable", "dup2", "close"});
   if (!view) return nullptr;
   if (view->entries.size() != 1) {
     if (view->entries.size() > 1 || node.size() == 0)
-      ctx.check.error(node, fmt::format("{}: expected exactly one of set_inheritable, dup2, close", path));
+      ctx.check.error(node, fmt::format("{}: expected exactly one of {}", path, kinds));
     return nullptr;
   }
   const auto& e = view->entries.front();
   const std::string step_path = path + "." + e.key;
+  if (e.key == "raise") {
+    // preexec_fn raising: the value says nothing (CPython reports a fixed message), so only `true` is accepted.
+    if (auto b = ctx.check.boolean(e.value, step_path); b && !*b)
+      ctx.check.error(e.value, fmt::format("{}: expected true (a step that raises), or leave the step out", step_path));
+    return {{"raise", true}};
+  }
+  if (e.key == "signal") {
+    auto args = ctx.check.map(e.value, step_path, {"name", "action"});
+    if (!args) return nullptr;
+    ctx.check.require(*args, step_path, {"name", "action"});
+    nlohmann::json out = nlohmann::json::object();
+    if (auto n = args->find("name")) {
+      if (auto name = ctx.check.string(*n, step_path + ".name")) {
+        if (!fdconform_common::signal_number(*name))
+          ctx.check.error(*n, fmt::format("{}.name: unknown signal name '{}': expected SIGHUP ... SIGSYS, SIGRTMIN, "
+                                          "SIGRTMIN+N, SIGRTMAX-N or SIGRTMAX",
+                                          step_path, shown(*name)));
+        else if (*name == "SIGKILL" || *name == "SIGSTOP")
+          ctx.check.error(*n, fmt::format("{}.name: {} cannot be ignored or defaulted: expected another signal",
+                                          step_path, *name));
+        else
+          out["name"] = *name;
+      }
+    }
+    if (auto a = args->find("action"))
+      if (auto action = ctx.check.choice(*a, step_path + ".action", {"ignore", "default"})) out["action"] = *action;
+    return {{"signal", out}};
+  }
   if (e.key == "close") {
     if (auto ref = ctx.fd_reference(e.value, step_path)) return {{"close", *ref}};
     return nullptr;
@@ -309,7 +352,7 @@ nlohmann::json fork_exec(ValidationContext& ctx, const YAML::Node& node) {
   if (auto s = view->find("steps"); s && !YamlChecker::is_null(*s)) {
     if (auto items = ctx.check.sequence(*s, "spawn.fork_exec.steps"))
       for (std::size_t i = 0; i < items->size(); ++i) {
-        auto step = fork_step(ctx, (*items)[i], fmt::format("spawn.fork_exec.steps[{}]", i));
+        auto step = child_step(ctx, (*items)[i], fmt::format("spawn.fork_exec.steps[{}]", i), false);
         if (!step.is_null()) out["steps"].push_back(std::move(step));
       }
   }

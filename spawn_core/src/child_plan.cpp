@@ -71,6 +71,9 @@ ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, con
   plan.close_strategy = command.close_strategy;
   plan.brute_force_limit = brute_force_close_limit();
 
+  plan.hooks.before_close_fds = command.pre_exec.run;
+  plan.hooks.context = command.pre_exec.context;
+
   plan.umask = command.umask;
   plan.restore_signals = command.restore_signals;
   plan.start_new_session = command.start_new_session;

@@ -71,6 +71,7 @@ std::string posix_spawn_ineligibility(const Command& command) {
   if (command.extra_groups) return "extra_groups is set";
   if (command.user) return "user is set";
   if (command.umask >= 0) return "umask is set";
+  if (command.pre_exec.run) return "a pre-exec hook is set (preexec_fn)";
   return {};
 }
 
@@ -82,6 +83,7 @@ std::string path_ineligibility(const Command& command, SpawnPath path) {
     case SpawnPath::fork:
       return {};
     case SpawnPath::vfork:
+      if (command.pre_exec.run) return "a pre-exec hook is set (preexec_fn runs only after fork)";
       return names_credentials(command) ? "user, group or extra_groups is set (credentials are never changed after vfork)"
                                         : std::string();
     case SpawnPath::posix_spawn:
@@ -92,7 +94,7 @@ std::string path_ineligibility(const Command& command, SpawnPath path) {
 
 SpawnPath choose_path(const Command& command) {
   if (posix_spawn_ineligibility(command).empty()) return SpawnPath::posix_spawn;
-  if (!names_credentials(command)) return SpawnPath::vfork;
+  if (!names_credentials(command) && !command.pre_exec.run) return SpawnPath::vfork;
   return SpawnPath::fork;
 }
 

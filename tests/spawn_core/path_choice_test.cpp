@@ -61,6 +61,31 @@ TEST(PathChoice, CredentialsForceFork) {
   EXPECT_EQ(spawn_core::choose_path(minus_one), SpawnPath::vfork);
 }
 
+int succeed_in_child(void*) { return 0; }
+int fail_in_child(void*) { return 1; }
+
+TEST(PathChoice, APreExecHookForcesForkAndRunsInTheChild) {
+  Command command = absolute_true();
+  command.pre_exec = {succeed_in_child, nullptr};
+  EXPECT_EQ(spawn_core::choose_path(command), SpawnPath::fork);
+  EXPECT_FALSE(spawn_core::path_ineligibility(command, SpawnPath::vfork).empty());
+  EXPECT_FALSE(spawn_core::path_ineligibility(command, SpawnPath::posix_spawn).empty());
+  auto process = spawn_core::spawn(command);
+  EXPECT_EQ(process.path_used(), SpawnPath::fork);
+  EXPECT_EQ(process.wait(), 0);
+
+  // A failing hook is CPython's preexec_fn exception: SubprocessError, no child left.
+  command.pre_exec = {fail_in_child, nullptr};
+  try {
+    spawn_core::spawn(command);
+    ADD_FAILURE() << "a failing pre-exec hook spawned a child";
+  } catch (const SpawnError& error) {
+    EXPECT_EQ(error.python_type(), "SubprocessError");
+    EXPECT_STREQ(error.what(), "Exception occurred in preexec_fn.");
+  }
+  EXPECT_TRUE(no_children_left());
+}
+
 TEST(PathChoice, ForcedPathsThatCannotHonourTheOptionsAreValueErrors) {
   Command cwd = absolute_true();
   cwd.cwd = "/";

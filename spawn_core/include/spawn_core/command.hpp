@@ -49,6 +49,16 @@ using GroupSpec = std::variant<gid_t, std::string>;
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;  // kept in the given order
 
+// Caller code run in the child after the credential steps and before
+// close_fds: CPython's preexec_fn slot (fds it opens are closed by close_fds).
+// Non-zero from `run` is a failure the parent sees as SubprocessError
+// ("Exception occurred in preexec_fn."). A command with a hook runs only
+// after fork, never on vfork or posix_spawn, as CPython does with preexec_fn.
+struct PreExecHook {
+  int (*run)(void* context) = nullptr;
+  void* context = nullptr;
+};
+
 struct Command {
   std::vector<std::string> args;          // argv; args[0] is the child's argv[0]
   std::optional<std::string> executable;  // what is executed (default args[0]); with shell, replaces argv[0]
@@ -74,6 +84,8 @@ struct Command {
 
   int umask = -1;  // -1: inherited
   int pipesize = -1;  // > 0: F_SETPIPE_SZ on each pipe created for stdio (CPython 3.10+'s pipesize)
+
+  PreExecHook pre_exec;
 
   SpawnPath path = SpawnPath::automatic;
   CloseStrategy close_strategy = CloseStrategy::automatic;
