@@ -4,6 +4,10 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
+#include "checklist_ids.hpp"  // generated from docs/CHECKLIST.md (runner/CMakeLists.txt)
+
 #include "scenario/text_checks.hpp"
 #include "scenario/validation_context.hpp"
 #include "scenario/yaml_checker.hpp"
@@ -34,6 +38,10 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
   if (auto c = top.find("covers")) {
     if (auto items = check.string_list(*c, "covers")) {
       if (items->empty()) check.error(*c, "covers: expected a non-empty list of checklist items such as [X7, C1]");
+      for (std::size_t i = 0; i < items->size(); ++i)
+        if (std::find(checklist_ids.begin(), checklist_ids.end(), (*items)[i]) == checklist_ids.end())
+          check.error((*c)[i], fmt::format("covers: unknown checklist item '{}': every id must be an item of {}",
+                                           shown((*items)[i]), checklist_document));
       s.covers = *items;
     }
   }
