@@ -916,7 +916,26 @@ def prepare_parent(scenario, workdir, placeholders):
             raise Malformed("scenario.parent.nofile_limit: expected a positive number, got %r" % (limit,))
         # The soft limit only; fds already above it stay open (X11).
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    apply_credentials(parent.get("credentials"))
     return resources, closed
+
+
+def apply_credentials(credentials):
+    """parent.credentials, last of all (it may drop the rights the steps before
+    needed): supplementary groups, then group ids, then user ids, each saved id
+    following the effective one, as a program dropping privileges would."""
+    if not credentials:
+        return
+    # Codecs load lazily from the interpreter's own tree, which the new ids
+    # may not be allowed to read (a pyenv under /root): load them now.
+    for name in ("ascii", "utf-8", "latin-1", sys.getfilesystemencoding()):
+        codecs.lookup(name)
+    if credentials.get("groups") is not None:
+        os.setgroups(credentials["groups"])
+    gid, egid = credentials.get("gid", os.getgid()), credentials.get("egid", os.getegid())
+    os.setresgid(gid, egid, egid)
+    uid, euid = credentials.get("uid", os.getuid()), credentials.get("euid", os.geteuid())
+    os.setresuid(uid, euid, euid)
 
 
 def resource_map(resources, closed):

@@ -1,6 +1,7 @@
 #include "parent_state.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/close_range.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -137,6 +138,37 @@ void apply_parent_cwd(const Json& parent, const ResourceTable& resources, bool c
 
 // Only the soft limit: a scenario parent must not give up its hard limit.
 // Fds already open above the new limit stay open; that is the point (X11).
+// parent.credentials, last of all (it may drop the rights the steps before
+// needed): supplementary groups, then the group ids, then the user ids, each
+// saved id following the effective one, as os.setgroups/os.setresgid/
+// os.setresuid would be called by a program dropping privileges.
+void apply_credentials(const Json& parent) {
+  const Json* creds = member(parent, "credentials", "scenario.parent");
+  if (!creds) return;
+  const std::string where = "scenario.parent.credentials";
+  object_at(*creds, where);
+  auto id_of = [&](const char* key, unsigned current) -> unsigned {
+    const Json* v = member(*creds, key, where);
+    if (!v) return current;
+    long long n = integer_at(*v, where + "." + key);
+    if (n < 0 || n > 4294967294LL) throw RequestError(fmt::format("{}.{}: expected 0..4294967294, got {}", where, key, n));
+    return static_cast<unsigned>(n);
+  };
+  if (const Json* groups = member(*creds, "groups", where)) {
+    std::vector<gid_t> list;
+    for (const Json& g : array_at(*groups, where + ".groups")) {
+      long long n = integer_at(g, where + ".groups[]");
+      if (n < 0 || n > 4294967294LL) throw RequestError(fmt::format("{}.groups: expected 0..4294967294, got {}", where, n));
+      list.push_back(static_cast<gid_t>(n));
+    }
+    if (setgroups(list.size(), list.data()) != 0) fail("setgroups");
+  }
+  const gid_t gid = id_of("gid", getgid()), egid = id_of("egid", getegid());
+  if (setresgid(gid, egid, egid) != 0) fail(fmt::format("setresgid({}, {}, {})", gid, egid, egid));
+  const uid_t uid = id_of("uid", getuid()), euid = id_of("euid", geteuid());
+  if (setresuid(uid, euid, euid) != 0) fail(fmt::format("setresuid({}, {}, {})", uid, euid, euid));
+}
+
 void apply_nofile_limit(const Json& parent) {
   const Json* limit = member(parent, "nofile_limit", "scenario.parent");
   if (!limit || limit->is_null()) return;
@@ -213,6 +245,7 @@ PreparedParent prepare_parent(const Json& scenario, const std::string& scenario_
   apply_scenario_signals(parent);
   apply_parent_cwd(parent, prepared.resources, confined);
   apply_nofile_limit(parent);
+  apply_credentials(parent);
   return prepared;
 }
 

@@ -64,6 +64,11 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
   ctx.confined = !s.unconfined;
   nlohmann::json requires_json = validate_requires(ctx, top->find("requires"), s.requires_);
   nlohmann::json parent = validate_parent(ctx, top->find("parent"));
+  if (!parent["credentials"].is_null() && !s.requires_.root) {
+    const YAML::Node* parent_node = top->find("parent");
+    ctx.check.error(parent_node ? (*parent_node)["credentials"] : root,
+                    "parent.credentials: changing the parent's ids needs root: expected `requires: {root: true}`");
+  }
   nlohmann::json spawn = top->find("spawn") ? validate_spawn(ctx, *top->find("spawn")) : nlohmann::json::object();
   s.expect = validate_expect(ctx, top->find("expect"));
 

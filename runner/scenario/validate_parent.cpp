@@ -275,10 +275,12 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
         {"block", nlohmann::json::array()}}},
       {"resources", nlohmann::json::array()},
       {"nofile_limit", nullptr},
+      {"credentials", nullptr},
   };
   if (!node || YamlChecker::is_null(*node)) return out;
   auto& check = ctx.check;
-  auto view = check.map(*node, "parent", {"umask", "cwd", "env", "close_std", "signals", "resources", "nofile_limit"});
+  auto view = check.map(*node, "parent",
+                        {"umask", "cwd", "env", "close_std", "signals", "resources", "nofile_limit", "credentials"});
   if (!view) return out;
 
   if (auto u = view->find("umask")) out["umask"] = check.octal(*u, "parent.umask", 0777).value_or("022");
@@ -334,6 +336,27 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
   if (auto n = view->find("nofile_limit"); n && !YamlChecker::is_null(*n))
     if (auto limit = check.integer(*n, "parent.nofile_limit", min_nofile_limit, max_fd_number + 1))
       out["nofile_limit"] = *limit;
+  // The parent's ids, set last: real and effective user and group, and the
+  // supplementary groups. Changing them needs root, so the scenario must say
+  // `requires: {root: true}` (checked by the loader).
+  if (auto c = view->find("credentials"); c && !YamlChecker::is_null(*c)) {
+    if (auto creds = check.map(*c, "parent.credentials", {"uid", "euid", "gid", "egid", "groups"})) {
+      nlohmann::json ids = nlohmann::json::object();
+      for (const char* key : {"uid", "euid", "gid", "egid"})
+        if (auto v = creds->find(key); v && !YamlChecker::is_null(*v))
+          if (auto id = check.integer(*v, std::string("parent.credentials.") + key, 0, 4294967294LL)) ids[key] = *id;
+      if (auto g = creds->find("groups"); g && !YamlChecker::is_null(*g)) {
+        ids["groups"] = nlohmann::json::array();
+        if (auto items = check.sequence(*g, "parent.credentials.groups"))
+          for (std::size_t i = 0; i < items->size(); ++i)
+            if (auto id = check.integer((*items)[i], fmt::format("parent.credentials.groups[{}]", i), 0, 4294967294LL))
+              ids["groups"].push_back(*id);
+      }
+      if (creds->entries.empty())
+        check.error(*c, "parent.credentials: expected at least one of uid, euid, gid, egid, groups");
+      out["credentials"] = ids;
+    }
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Print the checklist coverage of the scenario corpus as a Markdown table.
 
-For every item of the behaviour checklist (cpython-semantics.md) it lists the
+For every item of the behaviour checklist (docs/CHECKLIST.md) it lists the
 scenarios whose `covers:` names it, and then the items no scenario covers.
 Standard library only, so it runs on any CPython 3.6+ without a YAML library:
 it reads only the one-line `id:` and `covers: [..]` keys, which the scenario
@@ -16,10 +16,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCENARIOS = os.path.dirname(HERE)
-DEFAULT_CHECKLIST = "/work/shared/reference/cpython-semantics.md"
+DEFAULT_CHECKLIST = os.path.join(os.path.dirname(os.path.dirname(HERE)), "docs", "CHECKLIST.md")
 FAMILIES = "PCFXEVSGUAI"  # the order the checklist presents them in
 
-ITEM_HEADING = re.compile(r"\*\*([%s]\d+) —\s+([^*]*?)\.?\*\*" % FAMILIES)
+ITEM_HEADING = re.compile(r"^- \*\*([A-Z][0-9]+)\*\*: ([^:;(\n]+)", re.MULTILINE)  # "- **X7**: title: ..."
 COVERS_LINE = re.compile(r"^covers:\s*\[(.*)\]\s*$", re.M)
 ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.M)
 
@@ -36,7 +36,8 @@ def read_checklist(path):
         text = f.read()
     items = {}
     for item, title in ITEM_HEADING.findall(text):
-        items.setdefault(item, " ".join(title.split()))
+        title = " ".join(title.split())
+        items.setdefault(item, title if len(title) <= 70 else title[:69].rstrip() + "…")
     return items
 
 
