@@ -870,9 +870,16 @@ def prepare_parent(scenario, workdir, placeholders):
     except OSError as error:
         raise Failed("cannot enter the workdir %s: %s" % (workdir, os_error_text(error)))
     os.umask(int(parent.get("umask", "022"), 8))
-    os.environ.clear()
-    os.environ.update({"PATH": BASE_PATH, "LANG": "C", "FDCONFORM_SCENARIO": native(scenario["id"])})
     env = parent.get("env") or {}
+    startup = env.get("startup") or "clean"
+    if startup not in ("clean", "keep"):
+        raise Malformed("scenario.parent.env.startup: expected clean or keep, got %r" % (startup,))
+    if startup == "clean":
+        os.environ.clear()
+        os.environ.update({"PATH": BASE_PATH, "LANG": "C"})
+    # keep: the environment as the interpreter left it at start-up (3.7+ coerce
+    # LANG=C to LC_CTYPE=C.UTF-8, PEP 538); the scenario parent inherited it.
+    os.environ["FDCONFORM_SCENARIO"] = native(scenario["id"])
     for key, value in (env.get("set") or {}).items():
         os.environ[native(key)] = substitute(value, placeholders)
     for key in env.get("unset") or []:

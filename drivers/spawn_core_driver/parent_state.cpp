@@ -49,14 +49,22 @@ void close_all_except(int low_limit, int keep_fd) {
 }
 
 void apply_environment(const Json& parent, const std::string& scenario_id, const PlaceholderValues& placeholders) {
-  clearenv();
-  setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
-  setenv("LANG", "C", 1);
-  setenv("FDCONFORM_SCENARIO", scenario_id.c_str(), 1);
   const Json* env = member(parent, "env", "scenario.parent");
-  if (!env) return;
   const std::string where = "scenario.parent.env";
-  object_at(*env, where);
+  std::string startup = "clean";
+  if (env)
+    if (const Json* s = member(object_at(*env, where), "startup", where)) startup = string_at(*s, where + ".startup");
+  if (startup != "clean" && startup != "keep")
+    throw RequestError(fmt::format("{}.startup: expected clean or keep, got \"{}\"", where, startup));
+  // keep: the environment this driver started with, which the scenario parent
+  // still has (the driver never changes its own): a C++ program adds nothing at start-up.
+  if (startup == "clean") {
+    clearenv();
+    setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+    setenv("LANG", "C", 1);
+  }
+  setenv("FDCONFORM_SCENARIO", scenario_id.c_str(), 1);
+  if (!env) return;
   if (const Json* set = member(*env, "set", where)) {
     for (const auto& [key, value] : object_at(*set, where + ".set").items()) {
       if (key.empty() || key.find('=') != std::string::npos)

@@ -284,7 +284,8 @@ Observation normalize_result(const nlohmann::json& result, const PathSubstitutio
   return out;
 }
 
-Observation normalize_parent_state(const nlohmann::json& result, const PathSubstitution& paths) {
+Observation normalize_parent_state(const nlohmann::json& result, const PathSubstitution& paths,
+                                   RuntimeOwned runtime_owned) {
   Observation out;
   const auto& parent = member(result, "parent");
   if (!parent.is_object()) throw std::runtime_error("result without a \"parent\" snapshot");
@@ -293,7 +294,7 @@ Observation normalize_parent_state(const nlohmann::json& result, const PathSubst
   out["parent.umask"] = text(member(parent, "umask"));
   add_signals(out, "parent", parent);
   out["parent.cwd"] = paths.apply(text(member(parent, "cwd")));
-  out["parent.env"] = joined(member(parent, "env"), "\n", &paths);
+  if (!runtime_owned.environment) out["parent.env"] = joined(member(parent, "env"), "\n", &paths);
   for (const char* id : {"uid", "euid", "gid", "egid", "groups"})
     out[fmt::format("parent.{}", id)] = member(parent, id).dump();
   out["parent.rlimit_nofile.soft"] = nofile_limit(parent, "soft");

@@ -61,6 +61,12 @@ bool spawns_the_probe(const nlohmann::json& scenario) {
 // exits 3 when it cannot write its report (docs/PROBE.md: a full or read-only TMPDIR, a file size limit),
 // and every column then agrees on "no child fields" and passes. Decided here, once for every driver.
 // nullopt when the result is a real observation.
+// parent.env.startup: keep hands the parent's environment to the runtime (docs/SCENARIO_FORMAT.md).
+RuntimeOwned runtime_owned(const Scenario& scenario) {
+  const auto& env = scenario.json.value("parent", nlohmann::json::object()).value("env", nlohmann::json::object());
+  return RuntimeOwned{env.is_object() && env.value("startup", std::string("clean")) == "keep"};
+}
+
 std::optional<std::string> missing_report(const nlohmann::json& result, const Scenario& scenario) {
   const auto probe = result.find("probe");
   if (probe != result.end() && probe->is_object()) return std::nullopt;
@@ -133,7 +139,7 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
       PathSubstitution paths{workdir, settings.probe};
       try {
         cell.observation = normalize_result(result, paths);
-        cell.parent_state = normalize_parent_state(result, paths);
+        cell.parent_state = normalize_parent_state(result, paths, runtime_owned(scenario));
         cell.status = Status::ran;
         if (auto why = missing_report(result, scenario)) cell = with_status(Status::error, *why);
       } catch (const std::exception& e) {

@@ -266,7 +266,8 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
        {{"set", nlohmann::json::object()},
         {"unset", nlohmann::json::array()},
         {"putenv", nlohmann::json::object()},
-        {"unsetenv", nlohmann::json::array()}}},
+        {"unsetenv", nlohmann::json::array()},
+        {"startup", "clean"}}},
       {"close_std", nlohmann::json::array()},
       {"signals",
        {{"ignore", nlohmann::json::array()},
@@ -285,7 +286,11 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
 
   if (auto u = view->find("umask")) out["umask"] = check.octal(*u, "parent.umask", 0777).value_or("022");
   if (auto env = view->find("env"); env && !YamlChecker::is_null(*env)) {
-    if (auto e = check.map(*env, "parent.env", {"set", "unset", "putenv", "unsetenv"})) {
+    if (auto e = check.map(*env, "parent.env", {"startup", "set", "unset", "putenv", "unsetenv"})) {
+      // clean: the base environment only; keep: what the driver process had once
+      // its runtime started (a CPython 3.7+ adds LC_CTYPE=C.UTF-8 under LANG=C).
+      if (auto st = e->find("startup"); st && !YamlChecker::is_null(*st))
+        out["env"]["startup"] = check.choice(*st, "parent.env.startup", {"clean", "keep"}).value_or("clean");
       // set/unset go through the runtime's environment mapping (os.environ), which
       // writes the C environ too; putenv/unsetenv change the C environ alone.
       for (const char* key : {"set", "putenv"}) {

@@ -159,6 +159,14 @@ TEST(Normalize, ParentIdsInArgvAndEnvReadBackAsPlaceholders) {
   EXPECT_EQ(o["child.env"], "PARENT={parent_pid}\nOTHER=10");
 }
 
+TEST(Normalize, ARuntimeOwnedEnvironmentIsLeftOutOfTheParentState) {
+  auto result = hand_made_result();
+  EXPECT_EQ(normalize_parent_state(result, paths).count("parent.env"), 1u);
+  auto owned = normalize_parent_state(result, paths, RuntimeOwned{true});
+  EXPECT_EQ(owned.count("parent.env"), 0u);
+  EXPECT_EQ(owned.count("parent.umask"), 1u);  // everything else is still the scenario's
+}
+
 TEST(Normalize, PipeCapacityOfEveryPipeFd) {
   auto r = hand_made_result();
   r["probe"]["fds"][1]["pipe_size"] = 262144;
