@@ -191,8 +191,13 @@ class ProbeTest(unittest.TestCase):
                          "exactly the inheritable fds, ascending; not 11 (cloexec), not the probe's own")
         for entry in report["fds"]:
             self.assertFalse(entry["cloexec"], entry)
+            # pipe_size for pipes and FIFOs only: their capacity (F_GETPIPE_SZ).
+            capacity = ["pipe_size"] if entry["kind"] in ("pipe", "fifo") else []
             self.assertEqual(sorted(entry), sorted(["fd", "kind", "access", "flags", "cloexec", "offset", "dev", "ino",
-                                                    "rdev", "path", "ofd"]), entry)
+                                                    "rdev", "path", "ofd"] + capacity), entry)
+            if capacity:
+                self.assertIsInstance(entry["pipe_size"], int, entry)
+                self.assertGreaterEqual(entry["pipe_size"], 4096, entry)
 
         null = os.stat(os.devnull)
         self.assertEqual((fds[0]["kind"], fds[0]["access"], fds[0]["path"], fds[0]["rdev"]),
