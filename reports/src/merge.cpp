@@ -110,6 +110,19 @@ std::vector<std::string> machine_labels(const std::vector<std::string>& hosts) {
   return labels;
 }
 
+// "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-13, glibc 2.36": a machine's distribution, kernel and
+// C library, the parts it has.
+std::string machine_description(const json& environment) {
+  std::vector<std::string> parts;
+  const std::string distribution = text_member(environment, "distribution");
+  const std::string kernel = text_member(environment, "kernel");
+  const std::string libc = text_member(environment, "libc");
+  if (!distribution.empty()) parts.push_back(distribution);
+  if (!kernel.empty()) parts.push_back("kernel " + kernel);
+  if (!libc.empty()) parts.push_back(libc);
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 // Each input, with what tells machines apart: a column label is only a host name.
 json merged_from_entry(const json& document, const std::string& host) {
   json environment = environment_of(document);
@@ -199,7 +212,15 @@ json merge(const std::vector<json>& documents, MergeBy by) {
     }
     for (json impl : machine["implementations"]) {
       impl["id"] = column_id(m, impl["id"].get<std::string>());
-      if (prefix) impl["host"] = labels[m];
+      if (prefix) {
+        impl["host"] = labels[m];
+        // What tells the machines apart, on the column itself: the id carries only the host name.
+        const std::string machine_text = machine_description(environment);
+        if (!machine_text.empty()) {
+          const std::string detail = impl.value("detail", std::string());
+          impl["detail"] = detail.empty() ? machine_text : detail + "; " + machine_text;
+        }
+      }
       merged["implementations"].push_back(std::move(impl));
     }
     // The first machine that has a scenario supplies its text; later ones only add cells.

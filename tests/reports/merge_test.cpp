@@ -48,6 +48,9 @@ TEST(Merge, KeepsEveryHostsEnvironment) {
   EXPECT_EQ(merged["merged_from"][1]["kernel"], "6.12.0-other");
   EXPECT_EQ(merged["merged_from"][1]["libc"], "glibc 2.36");
   EXPECT_EQ(merged["merged_from"][1]["distribution"], "Debian GNU/Linux 12 (bookworm)");
+  // The columns themselves say which machine they ran on, not only the host name.
+  const std::string detail = merged["implementations"][4]["detail"];
+  EXPECT_NE(detail.find("Debian GNU/Linux 12 (bookworm), kernel 6.12.0-other, glibc 2.36"), std::string::npos) << detail;
 }
 
 TEST(Merge, RenumbersObservationClassesAcrossTheMergedRow) {
