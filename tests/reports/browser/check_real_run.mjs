@@ -5,36 +5,13 @@
 // permalink. Every expected value comes from the results.json the page was rendered from.
 //   node check_real_run.mjs --results results.json --html report.html --out SCREENSHOT_DIR --invalid FILE
 // Exit status: 0 pass, 1 a check failed, 77 the browser could not be started (skipped).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { startCheck } from "./browser_check.mjs";
 
-const { values: options } = parseArgs({
-  options: { results: { type: "string" }, html: { type: "string" }, out: { type: "string" }, invalid: { type: "string" } },
-});
-for (const name of ["results", "html", "out", "invalid"])
-  if (!options[name]) {
-    console.error(`check_real_run: --${name} is required`);
-    process.exit(2);
-  }
-
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-} catch (error) {
-  console.log(`check_real_run: SKIPPED: playwright-core cannot be loaded (${error.message}); run npm ci here`);
-  process.exit(77);
-}
-
-const results = JSON.parse(readFileSync(options.results, "utf8"));
-const reportUrl = pathToFileURL(resolve(options.html)).href;
-const failures = [];
-function check(condition, message) {
-  if (condition) console.log(`ok   ${message}`);
-  else { console.log(`FAIL ${message}`); failures.push(message); }
-}
+const { options, chromium, results, reportUrl, check, finish } =
+  await startCheck("check_real_run", ["results", "html", "out", "invalid"]);
 
 // ---- what the page must show, from the results document ----
 const scenarioIds = results.scenarios.map((s) => s.id);
@@ -169,8 +146,4 @@ try {
 
 console.log(`screenshots in ${options.out}: real-run-banner.png, real-run-overview.png, real-run-failing-cell.png, ` +
   "real-run-accepted.png, real-run-cell-permalink.png");
-if (failures.length) {
-  console.log(`check_real_run: ${failures.length} check(s) failed`);
-  process.exit(1);
-}
-console.log("check_real_run: all checks passed");
+finish();

@@ -4,36 +4,13 @@
 // Every expected number is computed here from the results JSON the report was rendered from.
 //   node check_report.mjs --results results.json --html report.html --out DIR
 // Exit status: 0 pass, 1 a check failed, 77 the browser could not be started (skipped).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { startCheck } from "./browser_check.mjs";
 
-const { values: options } = parseArgs({
-  options: { results: { type: "string" }, html: { type: "string" }, out: { type: "string" } },
-});
-for (const name of ["results", "html", "out"])
-  if (!options[name]) {
-    console.error(`check_report: --${name} is required`);
-    process.exit(2);
-  }
-
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-} catch (error) {
-  console.log(`check_report: SKIPPED: playwright-core cannot be loaded (${error.message}); run npm ci here`);
-  process.exit(77);
-}
-
-const results = JSON.parse(readFileSync(options.results, "utf8"));
-const reportUrl = pathToFileURL(resolve(options.html)).href;
-const failures = [];
-function check(condition, message) {
-  if (condition) console.log(`ok   ${message}`);
-  else { console.log(`FAIL ${message}`); failures.push(message); }
-}
+const { options, chromium, results, reportUrl, check, finish } =
+  await startCheck("check_report", ["results", "html", "out"]);
 
 // ---- expectations from the results document ----
 const scenarioIds = results.scenarios.map((s) => s.id);
@@ -323,8 +300,4 @@ try {
 
 console.log(`screenshots in ${options.out}: report-banner.png, report-overview.png, report-cell.png, report-accepted.png, ` +
   "report-cell-permalink.png, report-permalink.png");
-if (failures.length) {
-  console.log(`check_report: ${failures.length} check(s) failed`);
-  process.exit(1);
-}
-console.log("check_report: all checks passed");
+finish();
