@@ -122,6 +122,8 @@ int main(int argc, char** argv) {
   run->add_flag("--allow-unconfined", run_options.allow_unconfined,
                 "run scenarios marked `unconfined`, whose paths may reach outside their working directory");
   run->add_flag("--cold", run_options.cold, "start a fresh driver for every cell instead of keeping drivers warm");
+  run->add_option("--baseline", run_options.baseline,
+                  "an earlier run's results.json: a cell it saw pass that this run skips is an error");
   // Test-only: makes one implementation deviate on purpose, to prove the harness reports it.
   run->add_option("--deviate", run_options.deviations, "IMPL=WHAT")->group("")->allow_extra_args(false);
 

@@ -17,6 +17,7 @@ struct RunOptions {
   std::vector<std::string> impls;        // column ids or glob patterns; empty: all
   std::vector<std::string> driver_files; // --driver FILE.json
   std::vector<std::string> deviations;   // test-only: IMPL=WHAT -> variant {"deviate": WHAT}
+  std::string baseline;                   // an earlier results.json: its passing cells must not be skipped now
   int jobs = 0;                          // 0: one per core
   std::string filter;                    // regex on scenario ids
   double timeout_seconds = 10;

@@ -31,6 +31,7 @@
 #include "expectations/update_expectations.hpp"
 #include "run/results_document.hpp"
 #include "run/scheduler.hpp"
+#include "run/newly_skipped.hpp"
 #include "run/unmatched_expectations.hpp"
 #include "run/utf8_text.hpp"
 
@@ -140,6 +141,15 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   install_interrupt_handlers();
   make_inherited_fds_cloexec();
 
+  std::optional<Baseline> baseline;
+  if (!options.baseline.empty()) {
+    std::string why;
+    baseline = read_baseline(options.baseline, why);
+    if (!baseline) {
+      err << "fdconform: " << valid_utf8(why) << '\n';
+      return 2;
+    }
+  }
   std::optional<Shard> shard;
   if (!options.shard.empty()) {
     std::string why;
@@ -282,6 +292,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   record.columns = &columns;
   record.reference_column = reference;
   record.cells = scheduler.finished_cells();
+  if (baseline) mark_newly_skipped(record.cells, scenarios, columns, *baseline);
   record.complete = complete && !interrupt_requested();
   record.environment = describe_environment();
   record.fdconform = describe_fdconform(source_dir());
