@@ -5,12 +5,10 @@
 // permalink. Every expected value comes from the results.json the page was rendered from.
 //   node check_real_run.mjs --results results.json --html report.html --out SCREENSHOT_DIR --invalid FILE
 // Exit status: 0 pass, 1 a check failed, 77 the browser could not be started (skipped).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCheck } from "./browser_check.mjs";
 
-const { options, chromium, results, reportUrl, check, finish } =
+const { options, results, reportUrl, check, finish, launchBrowser } =
   await startCheck("check_real_run", ["results", "html", "out", "invalid"]);
 
 // ---- what the page must show, from the results document ----
@@ -49,21 +47,8 @@ if (!planted || !accepted || !matching) {
   process.exit(1);
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), "fdconform-chromium-"));
-let context;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1400, height: 900 },
-  });
-} catch (error) {
-  rmSync(userDataDir, { recursive: true, force: true });
-  console.log(`check_real_run: SKIPPED: chromium did not start: ${error.message.split("\n")[0]}`);
-  process.exit(77);
-}
+const browser = await launchBrowser();
+const context = browser.context;
 
 try {
   const page = context.pages()[0] || (await context.newPage());
@@ -140,8 +125,7 @@ try {
 
   check(pageErrors.length === 0, `no JavaScript errors (${pageErrors.slice(0, 3).join("; ") || "none"})`);
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser.close();
 }
 
 console.log(`screenshots in ${options.out}: real-run-banner.png, real-run-overview.png, real-run-failing-cell.png, ` +

@@ -4,12 +4,10 @@
 // Every expected number is computed here from the results JSON the report was rendered from.
 //   node check_report.mjs --results results.json --html report.html --out DIR
 // Exit status: 0 pass, 1 a check failed, 77 the browser could not be started (skipped).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCheck } from "./browser_check.mjs";
 
-const { options, chromium, results, reportUrl, check, finish } =
+const { options, results, reportUrl, check, finish, launchBrowser } =
   await startCheck("check_report", ["results", "html", "out"]);
 
 // ---- expectations from the results document ----
@@ -66,21 +64,8 @@ function agreement(impl) {
 }
 const skippingImpl = implIds.find((id) => results.cells.some((c) => c.implementation === id && c.verdict === "skip"));
 
-const userDataDir = mkdtempSync(join(tmpdir(), "fdconform-chromium-"));
-let context;
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1400, height: 900 },
-  });
-} catch (error) {
-  rmSync(userDataDir, { recursive: true, force: true });
-  console.log(`check_report: SKIPPED: chromium did not start: ${error.message.split("\n")[0]}`);
-  process.exit(77);
-}
+const browser = await launchBrowser();
+const context = browser.context;
 
 try {
   const page = context.pages()[0] || (await context.newPage());
@@ -294,8 +279,7 @@ try {
   check(outside.length === 0, `no network requests (${outside.slice(0, 3).join(", ") || "none"})`);
   check(pageErrors.length === 0, `no JavaScript errors (${pageErrors.slice(0, 3).join("; ") || "none"})`);
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await browser.close();
 }
 
 console.log(`screenshots in ${options.out}: report-banner.png, report-overview.png, report-cell.png, report-accepted.png, ` +
