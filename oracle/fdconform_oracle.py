@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 import warnings
 
 try:  # kcmp, raw rt_sigaction, the C environ and prctl; everything else works without them
@@ -653,19 +654,30 @@ def check_child_open_path(path, workdir, where):
         os.close(fd)
 
 
+STANDARD_NAMES = ("parent.stdin", "parent.stdout", "parent.stderr")
+
+
 class Resources(object):
     def __init__(self):
         self.fds = []      # (name, fd) in creation order
         self.dirs = {}
+        self.gone = set()  # names whose fd a steps scenario closed or replaced: left out of resource maps
 
     def add(self, name, fd):
         self.fds.append((name, fd))
+
+    def forget_fd(self, fd):
+        """A parent step closed `fd` or put another file on it: the names it had
+        no longer describe it (they still resolve, for the steps that name them)."""
+        self.gone.update(name for name, known in self.fds if known == fd)
+        if 0 <= fd <= 2:
+            self.gone.add(STANDARD_NAMES[fd])
 
     def fd_of(self, name):
         for known, fd in self.fds:
             if known == name:
                 return fd
-        return {"parent.stdin": 0, "parent.stdout": 1, "parent.stderr": 2}.get(name)
+        return {STANDARD_NAMES[0]: 0, STANDARD_NAMES[1]: 1, STANDARD_NAMES[2]: 2}.get(name)
 
     def resolve(self, reference):
         if isinstance(reference, bool):
@@ -849,13 +861,15 @@ def native(text):
     return os.fsdecode(text.encode("utf-8", "surrogateescape"))
 
 
-PLACEHOLDER = re.compile(r"\{(probe_dir|probe|workdir|parent_pid|parent_pgid|parent_sid|uid|gid)\}")
+PLACEHOLDER = re.compile(r"\{(probe_dir|probe|workdir|parent_pid|parent_pgid|parent_sid|uid|gid"
+                         r"|pid:[a-z][a-z0-9_]*)\}")
 
 
 def substitute(text, placeholders):
     """One pass, left to right, as the spawn_core driver does: a value that
-    itself holds a placeholder's spelling is not substituted again."""
-    return native(PLACEHOLDER.sub(lambda match: placeholders[match.group(1)], text))
+    itself holds a placeholder's spelling is not substituted again. {pid:NAME}
+    of no started spawn (none yet, or its spawn raised) stays as written."""
+    return native(PLACEHOLDER.sub(lambda match: placeholders.get(match.group(1), match.group(0)), text))
 
 
 def noop_handler(signum, frame):
@@ -948,11 +962,12 @@ def apply_credentials(credentials):
 def resource_map(resources, closed):
     mapping = {}
     taken = set(fd for _, fd in resources.fds)
-    for fd, name in enumerate(("parent.stdin", "parent.stdout", "parent.stderr")):
-        if fd not in closed and fd not in taken:
+    for fd, name in enumerate(STANDARD_NAMES):
+        if fd not in closed and fd not in taken and name not in resources.gone:
             mapping[name] = fd
     for name, fd in resources.fds:
-        mapping[name] = fd
+        if name not in resources.gone:
+            mapping[name] = fd
     return mapping
 
 
@@ -964,6 +979,30 @@ class Outcome(object):
         self.error = None
         self.skip = None
         self.stderr = None  # what communicate() read from the child's stderr pipe, when it had one
+
+
+class Child(object):
+    """One spawn: its Popen object or its bare pid once started, and its Outcome
+    (the exception the spawn raised, how the child ended, or a timeout error)."""
+
+    def __init__(self, name=None, report_path=None):
+        self.name = name
+        self.report_path = report_path
+        self.process = None   # subprocess.Popen (popen spawns)
+        self.pid = None       # None: not started (the spawn raised, or never ran)
+        self.code = None      # returncode of a posix_spawn or fork_exec child, once reaped
+        self.parent = None    # a steps spawn: the parent snapshot taken right before it
+        self.outcome = Outcome()
+
+    def returncode(self):
+        """Its returncode once reaped, else None (Popen keeps its own)."""
+        if self.process is not None:
+            return self.process.returncode
+        return self.code
+
+    def running(self):
+        """Started and not reaped yet."""
+        return self.pid is not None and self.returncode() is None
 
 
 def attached_text(error, name):
@@ -1130,8 +1169,8 @@ def shell_quoted(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def popen_kwargs(spec, resources, placeholders, report_argument):
-    argv = argv_from(spec, placeholders, "scenario.spawn.popen")
+def popen_kwargs(spec, resources, placeholders, report_argument, where="spawn"):
+    argv = argv_from(spec, placeholders, "scenario.%s.popen" % where)
     kwargs = {"close_fds": spec.get("close_fds", True), "restore_signals": spec.get("restore_signals", True),
               "start_new_session": spec.get("start_new_session", False)}
     # The report argument goes last; with a shell it belongs to the command
@@ -1178,28 +1217,21 @@ def popen_kwargs(spec, resources, placeholders, report_argument):
     return argv, kwargs
 
 
-def run_popen(spec, resources, placeholders, report_argument, timeout):
-    argv, kwargs = popen_kwargs(spec, resources, placeholders, report_argument)
-    outcome = Outcome()
+def start_popen(child, spec, resources, placeholders, report_argument, where):
+    argv, kwargs = popen_kwargs(spec, resources, placeholders, report_argument, where)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            process = subprocess.Popen(argv, **kwargs)
+            child.process = subprocess.Popen(argv, **kwargs)
         except Exception as error:  # what Popen raises is the observation
-            outcome.value = exception_outcome(error)
-            return outcome
-    try:
-        if process.stdin or process.stdout or process.stderr:
-            _, outcome.stderr = process.communicate(timeout=timeout)
-        else:
-            wait_for_popen(process, timeout)
-        outcome.value = returncode_outcome(process.returncode)
-    except subprocess.TimeoutExpired:
-        kill_tree(process.pid)
-        process.wait()
-        reap_adopted_orphans()
-        outcome.error = TIMEOUT_REASON % (timeout * 1000)
-    return outcome
+            child.outcome.value = exception_outcome(error)
+            return
+    child.pid = child.process.pid
+
+
+def open_pipes(process):
+    """Whether the parent still holds a pipe to the child (communicate() closes them)."""
+    return any(stream is not None and not stream.closed for stream in (process.stdin, process.stdout, process.stderr))
 
 
 def wait_for_popen(process, timeout):
@@ -1214,7 +1246,7 @@ OPEN_FLAGS = {"rdonly": os.O_RDONLY, "wronly": os.O_WRONLY, "rdwr": os.O_RDWR, "
               "nonblock": os.O_NONBLOCK}
 
 
-def file_actions(actions, resources, placeholders, confined):
+def file_actions(actions, resources, placeholders, confined, where="spawn"):
     converted = []
     for index, action in enumerate(actions):
         if "open" in action:
@@ -1225,7 +1257,7 @@ def file_actions(actions, resources, placeholders, confined):
             path = substitute(spec["path"], placeholders)
             if confined:
                 check_child_open_path(path, native(placeholders["workdir"]),
-                                      "scenario.spawn file_actions[%d].open.path" % index)
+                                      "scenario.%s file_actions[%d].open.path" % (where, index))
             converted.append((os.POSIX_SPAWN_OPEN, spec["fd"], path, flags, int(spec.get("mode", "0644"), 8)))
         elif "close" in action:
             converted.append((os.POSIX_SPAWN_CLOSE, resources.resolve(action["close"])))
@@ -1241,17 +1273,17 @@ def file_actions(actions, resources, placeholders, confined):
     return converted
 
 
-def run_posix_spawn(spec, search, resources, placeholders, report_argument, timeout, confined):
+def start_posix_spawn(child, spec, search, resources, placeholders, report_argument, confined, where):
     if not hasattr(os, "posix_spawn"):
         raise Skip("os.posix_spawn needs CPython 3.8+")
     function = os.posix_spawnp if search else os.posix_spawn
     path = substitute(spec.get("path") or "{probe}", placeholders)
-    argv = argv_from(spec, placeholders, "scenario.spawn.posix_spawn") + [report_argument]
+    argv = argv_from(spec, placeholders, "scenario.%s.posix_spawn" % where) + [report_argument]
     if spec.get("env") is not None:
         env = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
     else:
         env = None if VERSION >= (3, 13) else os.environ
-    kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders, confined)}
+    kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders, confined, where)}
     if spec.get("setpgroup") is not None:
         kwargs["setpgroup"] = spec["setpgroup"]
     if spec.get("resetids"):
@@ -1261,38 +1293,20 @@ def run_posix_spawn(spec, search, resources, placeholders, report_argument, time
     for key in ("setsigmask", "setsigdef"):
         if spec.get(key) is not None:
             kwargs[key] = [signal_number(name) for name in spec[key]]
-    outcome = Outcome()
     try:
-        pid = function(path, argv, env, **kwargs)
+        child.pid = function(path, argv, env, **kwargs)
     except Exception as error:
-        outcome.value = exception_outcome(error)
-        return outcome
-    return waited_outcome(pid, timeout)
+        child.outcome.value = exception_outcome(error)
 
 
-def waited_outcome(pid, timeout):
-    """The child's exit, or a timeout error after killing it and its group."""
-    outcome = Outcome()
-    code = wait_with_deadline(pid, timeout)
-    if code is None:
-        kill_tree(pid)
-        os.waitpid(pid, 0)
-        reap_adopted_orphans()
-        outcome.error = TIMEOUT_REASON % (timeout * 1000)
-    else:
-        outcome.value = returncode_outcome(code)
-    return outcome
-
-
-def run_fork_exec(spec, resources, placeholders, report_argument, timeout):
-    argv = argv_from(spec, placeholders, "scenario.spawn.fork_exec") + [report_argument]
+def start_fork_exec(child, spec, resources, placeholders, report_argument, where):
+    argv = argv_from(spec, placeholders, "scenario.%s.fork_exec" % where) + [report_argument]
     steps = spec.get("steps") or []
     try:
         pid = os.fork()
     except OSError as error:  # what os.fork() raises is the observation, as for Popen
-        outcome = Outcome()
-        outcome.value = exception_outcome(error)
-        return outcome
+        child.outcome.value = exception_outcome(error)
+        return
     if pid == 0:
         try:
             run_child_steps(steps, resources)
@@ -1302,7 +1316,67 @@ def run_fork_exec(spec, resources, placeholders, report_argument, timeout):
             os.execv(argv[0], argv)
         finally:
             os._exit(EXEC_FAILED_STATUS)
-    return waited_outcome(pid, timeout)
+    child.pid = pid
+
+
+def start_spawn(child, spawn, resources, placeholders, report_argument, confined, where):
+    """Starts the spawn `spawn` (one of popen, posix_spawn, posix_spawnp,
+    fork_exec) without waiting for it: sets child.pid (and child.process), or
+    child.outcome.value to the exception the spawn raised."""
+    if not isinstance(spawn, dict):
+        raise Malformed("%s: expected popen, posix_spawn, posix_spawnp or fork_exec" % where)
+    if "popen" in spawn:
+        start_popen(child, spawn["popen"], resources, placeholders, report_argument, where)
+    elif "posix_spawn" in spawn or "posix_spawnp" in spawn:
+        search = "posix_spawnp" in spawn
+        start_posix_spawn(child, spawn["posix_spawnp" if search else "posix_spawn"], search, resources,
+                          placeholders, report_argument, confined, where)
+    elif "fork_exec" in spawn:
+        start_fork_exec(child, spawn["fork_exec"], resources, placeholders, report_argument, where)
+    else:
+        raise Malformed("%s: expected popen, posix_spawn, posix_spawnp or fork_exec" % where)
+
+
+def finish_child(child, timeout):
+    """Waits for a started child as the single form does: communicate() while
+    the parent holds pipes to it, else a wait, for at most `timeout` seconds,
+    and sets its outcome. On timeout: kills its tree, reaps it and returns False
+    (the caller sets the error and reaps the orphans once no child it knows is left)."""
+    process = child.process
+    try:
+        if process is None:
+            child.code = wait_with_deadline(child.pid, timeout)
+            if child.code is None:
+                raise subprocess.TimeoutExpired(child.name, timeout)
+        elif open_pipes(process):
+            try:
+                _, child.outcome.stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise
+            except Exception:
+                # A pipe end a steps scenario closed behind Popen's back (a parent
+                # close step): communicate() fails closing it; the child is still to be waited for.
+                wait_for_popen(process, timeout)
+        else:
+            wait_for_popen(process, timeout)
+    except subprocess.TimeoutExpired:
+        kill_and_reap(child)
+        return False
+    child.outcome.value = returncode_outcome(child.returncode())
+    return True
+
+
+def kill_and_reap(child):
+    """SIGKILL to the child's tree, then reap the child (not the orphans)."""
+    kill_tree(child.pid)
+    if child.process is not None:
+        child.process.wait()
+        return
+    try:
+        _, status = os.waitpid(child.pid, 0)
+        child.code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    except ChildProcessError:
+        child.code = 0  # reaped by the kernel (SIGCHLD ignored)
 
 
 # A fork_exec child that dies in a step or in execv: a Python program would die
@@ -1482,21 +1556,18 @@ def replay(request):
     parent["resources"] = resource_map(resources, closed)
     result["parent"] = parent
     adopt_orphans()
+    if scenario.get("steps") is not None:
+        if scenario.get("spawn") is not None:
+            raise Malformed("a scenario has exactly one of spawn and steps")
+        StepsReplay(resources, closed, placeholders, confined, timeout, exclude).run(scenario["steps"], result)
+        return result
     report_path = os.path.join(workdir, "probe.json")
-    report_argument = "--report=" + report_path
-    spawn = scenario.get("spawn")
-    if not isinstance(spawn, dict):
-        raise Malformed("spawn: expected popen, posix_spawn, posix_spawnp or fork_exec")
-    if "popen" in spawn:
-        outcome = run_popen(spawn["popen"], resources, placeholders, report_argument, timeout)
-    elif "posix_spawn" in spawn or "posix_spawnp" in spawn:
-        search = "posix_spawnp" in spawn
-        outcome = run_posix_spawn(spawn["posix_spawnp" if search else "posix_spawn"], search, resources,
-                                  placeholders, report_argument, timeout, confined)
-    elif "fork_exec" in spawn:
-        outcome = run_fork_exec(spawn["fork_exec"], resources, placeholders, report_argument, timeout)
-    else:
-        raise Malformed("spawn: expected popen, posix_spawn, posix_spawnp or fork_exec")
+    child = Child(report_path=report_path)
+    start_spawn(child, scenario.get("spawn"), resources, placeholders, "--report=" + report_path, confined, "spawn")
+    if child.pid is not None and not finish_child(child, timeout):
+        child.outcome.error = TIMEOUT_REASON % (timeout * 1000)
+        reap_adopted_orphans()
+    outcome = child.outcome
     if outcome.error:
         result["status"] = "error"
         result["reason"] = one_line(outcome.error)
@@ -1511,6 +1582,295 @@ def replay(request):
             result["reason"] = report_failure_reason(report_path, stderr_text)
             result["stderr"] = stderr_text
     return result
+
+
+# ---------------------------------------------------------------- a steps scenario
+
+SPAWN_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")
+RESERVED_NAMES = ("child", "parent", "parent_after", "outcome", "step", "steps")
+POPEN_METHODS = ("poll", "wait", "communicate", "send_signal", "terminate", "kill", "returncode")
+SPAWN_RAISED = {"skipped": "the spawn raised"}
+REPORT_POLL_SECONDS = 0.001
+
+
+def has_exited(pid):
+    """Whether the child has exited, without reaping it."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True  # SIGCHLD ignored: the kernel reaped it as it exited
+
+
+def raised(error):
+    number = getattr(error, "errno", None)
+    return {"raised": {"exception": type(error).__name__,
+                       "errno_name": errno.errorcode.get(number) if number else None}}
+
+
+class StepsReplay(object):
+    """A steps scenario (docs/SCENARIO_FORMAT.md, "Steps"), run after the parent
+    snapshot: named spawns that do not wait for their child, Popen calls, waits
+    and os calls in the parent, in order; then every child not yet reaped is
+    waited for as the single form does, all within one deadline."""
+
+    def __init__(self, resources, closed, placeholders, confined, timeout, exclude):
+        self.resources = resources
+        self.closed = closed
+        self.placeholders = placeholders
+        self.workdir = placeholders["workdir"]
+        self.confined = confined
+        self.timeout = timeout
+        self.exclude = exclude
+        self.deadline = time.monotonic() + timeout
+        self.children = []     # Child per spawn step, in order
+        self.by_name = {}
+        self.pipe_ends = []    # (resource name, file object): popen children's parent-side pipe ends
+        self.errors = []       # what makes the cell an error, one reason per child
+        self.stopped = None    # why the remaining steps do not run (the deadline passed)
+
+    def remaining(self):
+        """Seconds left before the deadline; never 0, which would disarm the wait's timer."""
+        return max(self.deadline - time.monotonic(), 0.001)
+
+    def run(self, steps, result):
+        if not isinstance(steps, list):
+            raise Malformed("steps: expected a list")
+        try:
+            outcomes = [self.step(step, "steps[%d]" % index) for index, step in enumerate(steps)]
+            self.finish()
+        except BaseException:
+            self.abandon()
+            raise
+        result["steps"] = outcomes
+        result["parent_after"] = snapshot(self.exclude)
+        result["spawns"] = [self.spawn_entry(child, result) for child in self.children]
+        if self.errors:
+            result["status"] = "error"
+            result["reason"] = one_line("; ".join(self.errors))
+
+    def step(self, step, where):
+        if not isinstance(step, dict) or len(step) != 1 or list(step)[0] not in ("spawn", "call", "wait", "parent"):
+            raise Malformed("%s: expected exactly one of spawn, call, wait, parent" % where)
+        kind, spec = list(step.items())[0]
+        if kind == "spawn":
+            self.spawn(spec, where + ".spawn")
+            return None
+        if kind == "call":
+            return self.call(spec, where + ".call")
+        if kind == "wait":
+            return self.wait(spec, where + ".wait")
+        return self.parent_call(spec, where + ".parent")
+
+    # -------- spawn
+
+    def spawn(self, spec, where):
+        if not isinstance(spec, dict):
+            raise Malformed("%s: expected a mapping" % where)
+        name = spec.get("name")
+        if not isinstance(name, str) or not SPAWN_NAME.match(name) or name in RESERVED_NAMES:
+            raise Malformed("%s.name: expected [a-z][a-z0-9_]*, at most 32 characters, not a reserved word; got %r"
+                            % (where, name))
+        if name in self.by_name:
+            raise Malformed("%s.name: a second spawn named %r" % (where, name))
+        child = Child(name, os.path.join(self.workdir, "probe-%s.json" % name))
+        self.children.append(child)
+        self.by_name[name] = child
+        if self.stopped:
+            return
+        child.parent = self.parent_snapshot()
+        start_spawn(child, spec, self.resources, self.placeholders, "--report=" + child.report_path,
+                    self.confined, where)
+        if child.pid is None:
+            return
+        self.placeholders["pid:" + name] = str(child.pid)
+        if child.process is not None:
+            for stream in ("stdin", "stdout", "stderr"):
+                end = getattr(child.process, stream)
+                if end is not None:
+                    self.resources.add(name + "." + stream, end.fileno())
+                    self.pipe_ends.append((name + "." + stream, end))
+        # Done once its report is in place (linked whole) or it has exited, so a
+        # child that holds is alive during every later step.
+        while not os.path.exists(child.report_path) and not has_exited(child.pid):
+            if time.monotonic() >= self.deadline:
+                self.time_out(child, "before its report appeared")
+                return
+            time.sleep(REPORT_POLL_SECONDS)
+
+    def parent_snapshot(self):
+        """The parent right before a spawn, with the resource map of that moment:
+        pipe ends communicate() closed and fds a parent step closed or replaced are left out."""
+        for name, end in self.pipe_ends:
+            if end.closed:
+                self.resources.gone.add(name)
+        taken = snapshot(self.exclude)
+        taken["resources"] = resource_map(self.resources, self.closed)
+        return taken
+
+    # -------- call, wait
+
+    def earlier_child(self, name, where):
+        if not isinstance(name, str) or name not in self.by_name:
+            raise Malformed("%s: %r names no earlier spawn" % (where, name))
+        return self.by_name[name]
+
+    def call(self, spec, where):
+        if not isinstance(spec, dict):
+            raise Malformed("%s: expected a mapping" % where)
+        child = self.earlier_child(spec.get("child"), where + ".child")
+        method = spec.get("method")
+        if method not in POPEN_METHODS:
+            raise Malformed("%s.method: expected one of %s, got %r" % (where, ", ".join(POPEN_METHODS), method))
+        signum = None
+        if method == "send_signal":
+            if not isinstance(spec.get("signal"), str):
+                raise Malformed("%s.signal: send_signal needs a signal name" % where)
+            signum = signal_number(spec["signal"])
+        if self.stopped:
+            return {"skipped": self.stopped}
+        if child.pid is None:
+            return SPAWN_RAISED
+        process = child.process
+        if process is None:
+            raise Malformed("%s.child: %r is not a popen spawn" % (where, child.name))
+        try:
+            if method == "poll":
+                value = process.poll()
+            elif method == "wait":
+                wait_for_popen(process, self.remaining())
+                value = process.wait()
+            elif method == "communicate":
+                out, err = process.communicate(timeout=self.remaining())
+                if err is not None:
+                    child.outcome.stderr = err
+                value = {"stdout": None if out is None else len(out), "stderr": None if err is None else len(err)}
+            elif method == "send_signal":
+                value = process.send_signal(signum)
+            elif method == "terminate":
+                value = process.terminate()
+            elif method == "kill":
+                value = process.kill()
+            else:
+                value = process.returncode
+        except subprocess.TimeoutExpired:
+            return self.time_out(child, "in %s()" % method)
+        except Exception as error:
+            return raised(error)
+        return {"returned": value}
+
+    def wait(self, name, where):
+        child = self.earlier_child(name, where)
+        if self.stopped:
+            return {"skipped": self.stopped}
+        if child.pid is None:
+            return SPAWN_RAISED
+        try:
+            if child.process is not None:
+                wait_for_popen(child.process, self.remaining())
+                value = child.process.wait()
+            else:
+                if child.code is None:  # once reaped, its returncode, as Popen.wait answers
+                    code = wait_with_deadline(child.pid, self.remaining())
+                    if code is None:
+                        raise subprocess.TimeoutExpired(child.name, self.timeout)
+                    child.code = code
+                value = child.code
+        except subprocess.TimeoutExpired:
+            return self.time_out(child, "in a wait step")
+        except Exception as error:
+            return raised(error)
+        return {"returned": value}
+
+    def time_out(self, child, when):
+        """The deadline passed while waiting for `child`: it and its tree are
+        killed and reaped, the cell is an error naming it, no further step runs."""
+        kill_and_reap(child)
+        child.outcome.error = TIMEOUT_REASON % (self.timeout * 1000)
+        self.errors.append("child %s: %s (%s)" % (child.name, child.outcome.error, when))
+        self.stopped = "the deadline passed"
+        return {"skipped": "the deadline passed: child %s was killed" % child.name}
+
+    # -------- parent
+
+    def parent_fd(self, reference, where):
+        fd = self.resources.resolve(reference)
+        if fd == RESULT_CHANNEL_FD:
+            raise Malformed("%s: fd %d is the driver's result channel" % (where, RESULT_CHANNEL_FD))
+        return fd
+
+    def parent_call(self, spec, where):
+        if not isinstance(spec, dict) or len(spec) != 1:
+            raise Malformed("%s: expected exactly one of close, set_inheritable, get_inheritable, dup2" % where)
+        call, args = list(spec.items())[0]
+        replaced = None  # the fd whose names no longer describe it once the call succeeded
+        if call in ("close", "get_inheritable"):
+            fd = self.parent_fd(args, "%s.%s" % (where, call))
+            replaced = fd if call == "close" else None
+            action = os.close if call == "close" else os.get_inheritable
+            arguments, keywords = (fd,), {}
+        elif call == "set_inheritable" and isinstance(args, dict) and isinstance(args.get("value"), bool):
+            arguments, keywords = (self.parent_fd(args.get("fd"), where + ".set_inheritable.fd"), args["value"]), {}
+            action = os.set_inheritable
+        elif call == "dup2" and isinstance(args, dict) and isinstance(args.get("inheritable", True), bool):
+            fd = self.parent_fd(args.get("fd"), where + ".dup2.fd")
+            target = self.parent_fd(args.get("to"), where + ".dup2.to")
+            replaced = target if target != fd else None
+            action = os.dup2
+            arguments, keywords = (fd, target), {"inheritable": args.get("inheritable", True)}
+        else:
+            raise Malformed("%s: expected close: FD, set_inheritable: {fd, value}, get_inheritable: FD or "
+                            "dup2: {fd, to, inheritable}; got %r" % (where, spec))
+        if self.stopped:
+            return {"skipped": self.stopped}
+        try:
+            value = action(*arguments, **keywords)  # os.dup2 returns None before 3.7, the fd after
+        except Exception as error:
+            return raised(error)
+        if replaced is not None:
+            self.resources.forget_fd(replaced)
+        return {"returned": value}
+
+    # -------- the end
+
+    def finish(self):
+        """Every child not yet reaped is waited for as the single form does,
+        within what is left of the deadline; one still running then is killed."""
+        for child in self.children:
+            if child.pid is None or child.outcome.error:
+                continue
+            if not child.running():
+                child.outcome.value = returncode_outcome(child.returncode())
+            elif not finish_child(child, self.remaining()):
+                child.outcome.error = TIMEOUT_REASON % (self.timeout * 1000)
+                self.errors.append("child %s: %s" % (child.name, child.outcome.error))
+        if self.errors:
+            reap_adopted_orphans()  # every child it knows is reaped: what is left is a killed child's
+
+    def abandon(self):
+        """An exception ends the replay (a malformed step, a skip): no child outlives the scenario parent."""
+        for child in self.children:
+            if child.running():
+                try:
+                    kill_and_reap(child)
+                except Exception:
+                    pass
+        try:
+            reap_adopted_orphans()
+        except Exception:
+            pass
+
+    def spawn_entry(self, child, result):
+        entry = {"name": child.name, "pid": child.pid, "outcome": child.outcome.value, "parent": child.parent,
+                 "probe": None}
+        if child.pid is None or child.outcome.error:
+            return entry
+        present, entry["probe"] = read_report(child.report_path)
+        if not present and child.outcome.value == {"kind": "exited", "returncode": REPORT_EXIT_FAILED}:
+            # The probe's own failure, not an observation (docs/PROBE.md: status 3).
+            stderr_text = probe_stderr(child.outcome, self.workdir)
+            self.errors.append("child %s: %s" % (child.name, report_failure_reason(child.report_path, stderr_text)))
+            result.setdefault("stderr", stderr_text)
+        return entry
 
 
 # ---------------------------------------------------------------- dying with the runner
