@@ -1601,6 +1601,17 @@ def has_exited(pid):
         return True  # SIGCHLD ignored: the kernel reaped it as it exited
 
 
+def asks_to_hold(spec):
+    """Whether the spawn's argv asks the probe to stay alive after its report (--hold=)."""
+    for kind, block in spec.items():
+        argv = block.get("argv") if isinstance(block, dict) else None
+        if isinstance(argv, str):
+            return "--hold=" in argv
+        if isinstance(argv, list):
+            return any(isinstance(word, str) and word.startswith("--hold=") for word in argv)
+    return False
+
+
 def raised(error):
     number = getattr(error, "errno", None)
     return {"raised": {"exception": type(error).__name__,
@@ -1689,9 +1700,11 @@ class StepsReplay(object):
                 if end is not None:
                     self.resources.add(name + "." + stream, end.fileno())
                     self.pipe_ends.append((name + "." + stream, end))
-        # Done once its report is in place (linked whole) or it has exited, so a
-        # child that holds is alive during every later step.
-        while not os.path.exists(child.report_path) and not has_exited(child.pid):
+        # Done once it has exited (seen without reaping it), or, for a child that
+        # holds, once its report is in place (linked whole): either way every
+        # later step meets it in a known state.
+        holds = asks_to_hold(spec)
+        while not (holds and os.path.exists(child.report_path)) and not has_exited(child.pid):
             if time.monotonic() >= self.deadline:
                 self.time_out(child, "before its report appeared")
                 return

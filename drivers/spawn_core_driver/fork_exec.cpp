@@ -33,7 +33,7 @@ constexpr int exec_failed_status = 127;
 
 }  // namespace
 
-SpawnRun run_fork_exec(const Json& spec, const SpawnContext& context) {
+StartedChild start_fork_exec(const Json& spec, const SpawnContext& context) {
   const std::string where = "scenario.spawn.fork_exec";
   std::vector<ChildStep> steps;
   if (const Json* list = member(spec, "steps", where))
@@ -44,14 +44,16 @@ SpawnRun run_fork_exec(const Json& spec, const SpawnContext& context) {
   for (auto& arg : argv) argv_pointers.push_back(arg.data());
   argv_pointers.push_back(nullptr);
 
-  SpawnRun run;
-  pid_t pid = fork();
+  StartedChild child;
+  const pid_t pid = fork();
   if (pid < 0) {
-    run.outcome = outcome_from_error(spawn_core::SpawnError(spawn_core::FailedStep::parent, errno, std::nullopt));
-    return run;
+    child.outcome = outcome_from_error(spawn_core::SpawnError(spawn_core::FailedStep::parent, errno, std::nullopt));
+    return child;
   }
   if (pid == 0) run_child(steps, argv_pointers, context.extra_fd);
-  return waited_run(pid, "fork", context.timeout);
+  child.pid = pid;
+  child.path_used = "fork";
+  return child;
 }
 
 }  // namespace driver

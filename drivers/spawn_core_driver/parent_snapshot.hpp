@@ -4,7 +4,10 @@
 // engineer's and must observe itself without any library of ours.
 #pragma once
 
+#include <string>
+
 #include "json_access.hpp"
+#include "parent_state.hpp"
 
 namespace driver {
 
@@ -12,5 +15,13 @@ namespace driver {
 // probe leaves out its /proc/self/fd directory fd. Taken before the spawn and
 // again after it ("parent_after"), with the parent's unreaped children.
 Json take_parent_snapshot(int hidden_fd);
+
+// The snapshot's "resources": each name the scenario gave an fd (and
+// parent.stdin/stdout/stderr while they still hold the driver's files) -> its fd.
+Json resource_map(const PreparedParent& prepared);
+
+// The probe's report at `path`, or null when there is none; a report that is
+// not JSON is null with a line in `diagnostics`.
+Json read_probe_report(const std::string& path, std::string& diagnostics);
 
 }  // namespace driver

@@ -24,6 +24,14 @@ std::string substitute_placeholders(const std::string& text, const PlaceholderVa
           break;
         }
       }
+      for (const auto& [name, value] : values.child_pids) {
+        if (replaced) break;
+        if (std::string_view(text).substr(i, name.size()) == name) {
+          out += value;
+          i += name.size();
+          replaced = true;
+        }
+      }
     }
     if (!replaced) out += text[i++];
   }
@@ -38,7 +46,8 @@ PlaceholderValues placeholders_for_this_process(std::string probe, std::string p
                            std::to_string(getpgid(0)),
                            std::to_string(getsid(0)),
                            std::to_string(getuid()),
-                           std::to_string(getgid())};
+                           std::to_string(getgid()),
+                           {}};
 }
 
 }  // namespace driver

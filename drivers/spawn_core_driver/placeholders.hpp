@@ -1,9 +1,12 @@
 // {probe}, {probe_dir} and {workdir} in scenario strings, and the run-time
 // values of the scenario parent: {parent_pid}, {parent_pgid}, {parent_sid},
-// {uid}, {gid} (its real ids).
+// {uid}, {gid} (its real ids); in a steps scenario {pid:NAME}, the pid of
+// an earlier spawn's child.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace driver {
 
@@ -12,6 +15,7 @@ struct PlaceholderValues {
   std::string probe_dir;
   std::string workdir;
   std::string parent_pid, parent_pgid, parent_sid, uid, gid;
+  std::vector<std::pair<std::string, std::string>> child_pids;  // "{pid:NAME}" -> pid, in spawn order
 };
 
 // The values for the calling process, which must be the scenario parent.

@@ -129,16 +129,10 @@ int run_preexec_steps(void* context) {
   return run_child_steps(*static_cast<const std::vector<ChildStep>*>(context)) ? 0 : 1;
 }
 
-bool any_pipe(const spawn_core::Command& command) {
-  using Kind = Stdio::Kind;
-  return command.stdin_stream.kind == Kind::pipe || command.stdout_stream.kind == Kind::pipe ||
-         command.stderr_stream.kind == Kind::pipe;
-}
-
 }  // namespace
 
-SpawnRun run_popen(const Json& spec, const SpawnContext& context) {
-  SpawnRun run;
+StartedChild start_popen(const Json& spec, const SpawnContext& context) {
+  StartedChild child;
   spawn_core::Command command = command_from(spec, context);
   const std::string where = "scenario.spawn.popen";
   std::vector<ChildStep> preexec_steps;  // outlives the spawn: the hook reads it in the child
@@ -149,44 +143,21 @@ SpawnRun run_popen(const Json& spec, const SpawnContext& context) {
   if (command.path != spawn_core::SpawnPath::automatic) {
     std::string why = spawn_core::path_ineligibility(command, command.path);
     if (!why.empty()) {
-      run.skip = fmt::format("spawn path {} cannot run this scenario: {}", path_name(command.path), why);
-      return run;
+      child.skip = fmt::format("spawn path {} cannot run this scenario: {}", path_name(command.path), why);
+      return child;
     }
   }
-  spawn_core::Process process;
   try {
-    process = spawn_core::spawn(command);
+    child.process = spawn_core::spawn(command);
   } catch (const spawn_core::SpawnError& error) {
     // Some ineligibility shows only once the pipes exist (one landed on fd 0..2).
-    if (error.step() == spawn_core::FailedStep::path_not_eligible) run.skip = error.what();
-    else run.outcome = outcome_from_error(error);
-    return run;
+    if (error.step() == spawn_core::FailedStep::path_not_eligible) child.skip = error.what();
+    else child.outcome = outcome_from_error(error);
+    return child;
   }
-  run.path_used = path_name(process.path_used());
-  if (any_pipe(command)) {
-    // Like Popen.communicate(): stdin closed at once, stdout and stderr drained.
-    try {
-      spawn_core::Communicated output = process.communicate({}, context.timeout);
-      run.diagnostics = output.stdout_data + output.stderr_data;
-    } catch (const spawn_core::TimeoutExpired&) {
-      kill_child_tree(process.pid());
-      process.wait();
-      reap_adopted_orphans();
-      run.error = timeout_reason(context.timeout);
-      return run;
-    }
-    run.outcome = outcome_from_returncode(process.wait());
-    return run;
-  }
-  if (auto code = process.wait_for(context.timeout)) {
-    run.outcome = outcome_from_returncode(*code);
-    return run;
-  }
-  kill_child_tree(process.pid());
-  process.wait();
-  reap_adopted_orphans();
-  run.error = timeout_reason(context.timeout);
-  return run;
+  child.pid = child.process->pid();
+  child.path_used = path_name(child.process->path_used());
+  return child;
 }
 
 }  // namespace driver

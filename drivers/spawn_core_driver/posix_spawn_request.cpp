@@ -68,7 +68,7 @@ std::vector<int> signals_from(const Json& list, const std::string& where) {
 
 }  // namespace
 
-SpawnRun run_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context) {
+StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context) {
   const std::string where = search_path ? "scenario.spawn.posix_spawnp" : "scenario.spawn.posix_spawn";
   std::string path = context.placeholders.probe;
   if (const Json* p = member(spec, "path", where)) path = substitute_placeholders(string_at(*p, where + ".path"), context.placeholders);
@@ -97,15 +97,14 @@ SpawnRun run_posix_spawn(const Json& spec, bool search_path, const SpawnContext&
   if (const Json* v = member(spec, "setsigmask", where)) options.setsigmask = signals_from(*v, where + ".setsigmask");
   if (const Json* v = member(spec, "setsigdef", where)) options.setsigdef = signals_from(*v, where + ".setsigdef");
 
-  SpawnRun run;
-  pid_t pid = -1;
+  StartedChild child;
   try {
-    pid = search_path ? spawn_core::posix_spawnp(path, argv, env, options) : spawn_core::posix_spawn(path, argv, env, options);
+    child.pid = search_path ? spawn_core::posix_spawnp(path, argv, env, options) : spawn_core::posix_spawn(path, argv, env, options);
+    child.path_used = "posix_spawn";
   } catch (const spawn_core::SpawnError& error) {
-    run.outcome = outcome_from_error(error);
-    return run;
+    child.outcome = outcome_from_error(error);
   }
-  return waited_run(pid, "posix_spawn", context.timeout);
+  return child;
 }
 
 }  // namespace driver

@@ -1,5 +1,7 @@
 #include "resources.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -304,6 +306,17 @@ int ResourceTable::resolve_fd(const Json& reference, const std::string& where) c
     return static_cast<int>(n);
   }
   throw RequestError(fmt::format("{}: expected an fd number or a resource name, got {}", where, describe_type(reference)));
+}
+
+void ResourceTable::forget_fd(int fd) {
+  for (const auto& [name, known] : named_fds_)
+    if (known == fd) gone_.push_back(name);
+  static const char* const standard_names[] = {"parent.stdin", "parent.stdout", "parent.stderr"};
+  if (fd >= 0 && fd <= 2) gone_.emplace_back(standard_names[fd]);
+}
+
+bool ResourceTable::is_gone(const std::string& name) const {
+  return std::find(gone_.begin(), gone_.end(), name) != gone_.end();
 }
 
 ResourceTable create_resources(const Json& parent_block, bool confined) {

@@ -24,11 +24,18 @@ class ResourceTable {
   int resolve_fd(const Json& reference, const std::string& where) const;
 
   void add(std::string name, int fd) { named_fds_.emplace_back(std::move(name), fd); }
+  // A steps scenario closed `fd` or put another file on it (fds 0-2 included):
+  // the names it had no longer describe it in a snapshot's resource map, but
+  // still resolve for the steps that name them.
+  void forget_fd(int fd);
+  void forget_name(const std::string& name) { gone_.push_back(name); }
+  bool is_gone(const std::string& name) const;
   void add_dir(std::string name, std::string path) { dir_paths_.emplace_back(std::move(name), std::move(path)); }
 
  private:
   std::vector<std::pair<std::string, int>> named_fds_;
   std::vector<std::pair<std::string, std::string>> dir_paths_;
+  std::vector<std::string> gone_;
 };
 
 // Creates parent.resources in order. Throws RequestError (bad scenario) or

@@ -18,6 +18,7 @@
 #include "parent_state.hpp"
 #include "protocol_io.hpp"
 #include "spawn_from_scenario.hpp"
+#include "steps.hpp"
 
 namespace driver {
 namespace {
@@ -35,38 +36,33 @@ void write_to_channel(const Json& result, int fd = result_channel_fd) {
   }
 }
 
-// parent.resources of the result: the standard fds still holding the driver's
-// parent.* files, then every named resource.
-Json resource_map(const PreparedParent& prepared) {
-  Json map = Json::object();
-  const char* std_names[] = {"parent.stdin", "parent.stdout", "parent.stderr"};
-  for (int fd = 0; fd < 3; ++fd) {
-    bool closed = std::find(prepared.closed_std.begin(), prepared.closed_std.end(), fd) != prepared.closed_std.end();
-    bool replaced = false;
-    for (const auto& [name, resource_fd] : prepared.resources.named_fds()) replaced = replaced || resource_fd == fd;
-    if (!closed && !replaced) map[std_names[fd]] = fd;
-  }
-  for (const auto& [name, fd] : prepared.resources.named_fds()) map[name] = fd;
-  return map;
-}
-
-Json read_probe_report(const std::string& path, std::string& diagnostics) {
-  std::ifstream file(path);
-  if (!file) return nullptr;
-  std::stringstream text;
-  text << file.rdbuf();
-  Json report = Json::parse(text.str(), nullptr, false);
-  if (report.is_discarded()) {
-    diagnostics += fmt::format("the probe report {} is not valid JSON\n", path);
-    return nullptr;
-  }
-  return report;
-}
-
 std::string probe_directory(const std::string& probe) {
   size_t slash = probe.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : probe.substr(0, slash);
+}
+
+// docs/PROTOCOL.md "A steps scenario": one entry per spawn with its own
+// parent snapshot, outcome and probe report, and what each other step did.
+Json replay_steps(const Json& steps, PreparedParent& prepared, const SpawnContext& context, const Request& request,
+                  Json result, DeviationInEffect& deviation) {
+  const auto deadline = std::chrono::steady_clock::now() + context.timeout;
+  StepsRun run = run_steps(steps, prepared, context, request.workdir, deadline);
+  end_deviation(deviation, request.deviation);
+  if (run.skip) return skip_result(request.scenario_id, implementation_id(request.path), *run.skip);
+  if (run.error) {
+    result["status"] = "error";
+    result["reason"] = *run.error;
+  }
+  result["outcome"] = nullptr;
+  result["parent_after"] = take_parent_snapshot(result_channel_fd);
+  std::string diagnostics = run.diagnostics.substr(0, diagnostics_limit);
+  for (size_t i = 0; i < run.spawns.size(); ++i)
+    run.spawns[i]["probe"] = run.error ? Json(nullptr) : read_probe_report(run.report_paths[i], diagnostics);
+  result["spawns"] = std::move(run.spawns);
+  result["steps"] = std::move(run.steps);
+  if (!diagnostics.empty()) result["stderr"] = diagnostics;
+  return result;
 }
 
 Json replay(const Request& request) {
@@ -80,12 +76,14 @@ Json replay(const Request& request) {
   parent["resources"] = resource_map(prepared);
   result["parent"] = std::move(parent);
 
-  const std::string report_path = request.workdir + "/probe.json";
   adopt_orphans();  // not part of the observed state: lets a timeout end the child's whole tree
   DeviationInEffect deviation = start_deviation(request.deviation);
+  const std::string report_path = request.workdir + "/probe.json";
   SpawnContext context{prepared.resources, placeholders, "--report=" + report_path,
                        std::chrono::milliseconds(request.timeout_ms), request.path, deviation.extra_fd,
                        scenario_is_confined(request.scenario)};
+  const Json* steps = member(request.scenario, "steps", "scenario");
+  if (steps) return replay_steps(*steps, prepared, context, request, std::move(result), deviation);
   SpawnRun run = spawn_from_scenario(request.scenario.at("spawn"), context);
   end_deviation(deviation, request.deviation);
 

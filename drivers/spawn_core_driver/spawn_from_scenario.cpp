@@ -21,9 +21,41 @@ std::string timeout_reason(std::chrono::milliseconds timeout) {
   return fmt::format("timed out: the child was still running after {} ms and was killed", timeout.count());
 }
 
-SpawnRun waited_run(pid_t pid, const char* path_used, std::chrono::milliseconds timeout) {
+namespace {
+
+bool has_open_pipe(const spawn_core::Process& process) {
+  return process.stdin_fd() >= 0 || process.stdout_fd() >= 0 || process.stderr_fd() >= 0;
+}
+
+// A Popen child: like Popen.communicate() while a pipe is open (stdin closed
+// at once, stdout and stderr drained), else Popen.wait().
+SpawnRun finish_popen(spawn_core::Process& process, std::chrono::milliseconds timeout) {
   SpawnRun run;
-  run.path_used = path_used;
+  std::optional<int> code;
+  if (has_open_pipe(process)) {
+    try {
+      spawn_core::Communicated output = process.communicate({}, timeout);
+      run.diagnostics = output.stdout_data + output.stderr_data;
+      code = process.wait();
+    } catch (const spawn_core::TimeoutExpired&) {
+    }
+  } else {
+    code = process.wait_for(timeout);
+  }
+  if (code) {
+    run.outcome = outcome_from_returncode(*code);
+    return run;
+  }
+  kill_child_tree(process.pid());
+  process.wait();
+  reap_adopted_orphans();
+  run.error = timeout_reason(timeout);
+  return run;
+}
+
+// A child without a Popen handle (posix_spawn, fork_exec).
+SpawnRun finish_pid(pid_t pid, std::chrono::milliseconds timeout) {
+  SpawnRun run;
   if (auto code = wait_with_deadline(pid, timeout)) {
     run.outcome = outcome_from_returncode(*code);
     return run;
@@ -35,15 +67,32 @@ SpawnRun waited_run(pid_t pid, const char* path_used, std::chrono::milliseconds 
   return run;
 }
 
-SpawnRun spawn_from_scenario(const Json& spawn_block, const SpawnContext& context) {
+}  // namespace
+
+StartedChild start_spawn(const Json& spawn_block, const SpawnContext& context) {
   auto [kind, spec] = single_entry(spawn_block, "scenario.spawn", "popen, posix_spawn, posix_spawnp, fork_exec");
   static const Json no_options = Json::object();
   const Json& options = spec.is_null() ? no_options : object_at(spec, "scenario.spawn." + kind);
-  if (kind == "popen") return run_popen(options, context);
-  if (kind == "posix_spawn") return run_posix_spawn(options, false, context);
-  if (kind == "posix_spawnp") return run_posix_spawn(options, true, context);
-  if (kind == "fork_exec") return run_fork_exec(options, context);
+  if (kind == "popen") return start_popen(options, context);
+  if (kind == "posix_spawn") return start_posix_spawn(options, false, context);
+  if (kind == "posix_spawnp") return start_posix_spawn(options, true, context);
+  if (kind == "fork_exec") return start_fork_exec(options, context);
   throw RequestError(fmt::format("scenario.spawn: expected popen, posix_spawn, posix_spawnp or fork_exec, got \"{}\"", kind));
+}
+
+SpawnRun finish_spawn(StartedChild& child, std::chrono::milliseconds timeout) {
+  SpawnRun run;
+  if (child.skip) run.skip = child.skip;
+  else if (!child.outcome.is_null()) run.outcome = child.outcome;
+  else if (child.process) run = finish_popen(*child.process, timeout);
+  else run = finish_pid(child.pid, timeout);
+  run.path_used = child.path_used;
+  return run;
+}
+
+SpawnRun spawn_from_scenario(const Json& spawn_block, const SpawnContext& context) {
+  StartedChild child = start_spawn(spawn_block, context);
+  return finish_spawn(child, context.timeout);
 }
 
 }  // namespace driver

@@ -1,5 +1,7 @@
 // Step 8 and 9: spawn the probe as scenario.spawn says, and wait for it.
 // One file per kind: popen_spawn.cpp, posix_spawn_request.cpp, fork_exec.cpp.
+// Starting and waiting are apart, so a steps scenario (steps.cpp) can do
+// other things while a child runs.
 #pragma once
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include "placeholders.hpp"
 #include "resources.hpp"
 #include "spawn_core/command.hpp"
+#include "spawn_core/process.hpp"
 
 namespace driver {
 
@@ -32,12 +35,28 @@ struct SpawnRun {
   std::string diagnostics;               // the child's captured stdout/stderr, when piped
 };
 
-// Throws RequestError when the spawn block is malformed.
-SpawnRun spawn_from_scenario(const Json& spawn_block, const SpawnContext& context);
+// A child one spawn started, not waited for yet; or why there is none.
+struct StartedChild {
+  std::optional<spawn_core::Process> process;  // popen: the handle, holding the parent's pipe ends
+  pid_t pid = -1;                              // -1 when the spawn raised or was skipped
+  std::optional<std::string> path_used;
+  Json outcome;                                // the spawn raised: what it raised
+  std::optional<std::string> skip;             // the request's path cannot run this spawn
+};
 
-SpawnRun run_popen(const Json& popen, const SpawnContext& context);
-SpawnRun run_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context);
-SpawnRun run_fork_exec(const Json& spec, const SpawnContext& context);
+// Throws RequestError when the spawn block is malformed.
+StartedChild start_spawn(const Json& spawn_block, const SpawnContext& context);
+StartedChild start_popen(const Json& popen, const SpawnContext& context);
+StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context);
+StartedChild start_fork_exec(const Json& spec, const SpawnContext& context);
+
+// Waits for a started child as Popen's user would: communicate() while it
+// has pipes open, else wait(), within `timeout`; past it, the child and what
+// it left behind are killed and reaped and the run is marked timed out.
+SpawnRun finish_spawn(StartedChild& child, std::chrono::milliseconds timeout);
+
+// start_spawn then finish_spawn: the single spawn of scenario.spawn.
+SpawnRun spawn_from_scenario(const Json& spawn_block, const SpawnContext& context);
 
 // argv with placeholders substituted (default ["{probe}"]); the report argument is not added.
 std::vector<std::string> argv_from(const Json& spec, const std::string& where, const PlaceholderValues& placeholders);
@@ -45,9 +64,5 @@ std::vector<std::string> argv_from(const Json& spec, const std::string& where, c
 // An error result's reason for a child that outlived its deadline.
 std::string timeout_reason(std::chrono::milliseconds timeout);
 
-// Waits for a child started without a Popen handle (posix_spawn, fork_exec):
-// its returncode as the outcome, or, past the deadline, the child and what it
-// left behind killed and reaped and the run marked timed out.
-SpawnRun waited_run(pid_t pid, const char* path_used, std::chrono::milliseconds timeout);
 
 }  // namespace driver

@@ -83,7 +83,7 @@ void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::j
   for (const auto& e : fds) {
     long long fd = fd_number(e);
     std::string name = name_by_parent_fd ? namer.parent_name(fd) : namer.name_of(e);
-    if (prefix != "child" && fd == result_channel_fd && name.starts_with("unknown:")) continue;
+    if (prefix.starts_with("parent") && fd == result_channel_fd && name.starts_with("unknown:")) continue;
     numbers.push_back(std::to_string(fd));
     std::string key = fmt::format("{}.fd.{}", prefix, fd);
     out[key] = name + " " + text(member(e, "access")) + fd_flags(e);
@@ -125,12 +125,28 @@ void add_signals(Observation& out, const std::string& prefix, const nlohmann::js
   }
 }
 
-// The scenario parent's pid, pgid and sid as the placeholders a scenario
-// writes them with ({parent_pid} ...), wherever one stands as a whole number
-// in `text`: they differ in every cell, so raw they would never compare equal.
-std::string with_parent_ids(const std::string& text, const nlohmann::json& parent) {
-  const std::pair<const char*, const char*> ids[] = {
-      {"pid", "{parent_pid}"}, {"pgid", "{parent_pgid}"}, {"sid", "{parent_sid}"}};
+// Run-time numbers and the placeholders a scenario writes them with.
+using IdPlaceholders = std::vector<std::pair<std::string, std::string>>;
+
+// The scenario parent's pid, pgid and sid, and in a steps scenario each
+// spawn's child pid ({pid:NAME}).
+IdPlaceholders id_placeholders(const nlohmann::json& parent, const nlohmann::json& spawns) {
+  IdPlaceholders ids;
+  for (const auto& [key, placeholder] : {std::pair<const char*, const char*>{"pid", "{parent_pid}"},
+                                         {"pgid", "{parent_pgid}"}, {"sid", "{parent_sid}"}})
+    if (member(parent, key).is_number_integer())
+      ids.emplace_back(std::to_string(member(parent, key).get<long long>()), placeholder);
+  if (spawns.is_array())
+    for (const auto& spawn : spawns)
+      if (member(spawn, "pid").is_number_integer() && member(spawn, "name").is_string())
+        ids.emplace_back(std::to_string(member(spawn, "pid").get<long long>()),
+                         "{pid:" + member(spawn, "name").get<std::string>() + "}");
+  return ids;
+}
+
+// Each run-time number as its placeholder wherever it stands as a whole
+// number in `text`: they differ in every cell, so raw they would never compare equal.
+std::string with_placeholders(const std::string& text, const IdPlaceholders& ids) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -141,12 +157,8 @@ std::string with_parent_ids(const std::string& text, const nlohmann::json& paren
     std::size_t end = i;
     while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
     const std::string number = text.substr(i, end - i);
-    const char* replacement = nullptr;
-    for (const auto& [key, placeholder] : ids)
-      if (!replacement && member(parent, key).is_number_integer() &&
-          std::to_string(member(parent, key).get<long long>()) == number)
-        replacement = placeholder;
-    out += replacement ? std::string(replacement) : number;
+    const auto match = std::find_if(ids.begin(), ids.end(), [&](const auto& id) { return id.first == number; });
+    out += match != ids.end() ? match->second : number;
     i = end;
   }
   return out;
@@ -236,51 +248,110 @@ void add_parent_after(Observation& out, const nlohmann::json& after, const nlohm
 
 }  // namespace
 
+namespace {
+
+// What the parent was told: fields `prefix` ("outcome", or "NAME.outcome").
+void add_outcome(Observation& out, const std::string& prefix, const nlohmann::json& outcome,
+                 const PathSubstitution& paths) {
+  out[prefix] = outcome_text(outcome);
+  if (member(outcome, "kind") != "exception") return;
+  if (!member(outcome, "errno_name").is_null()) out[prefix + ".errno"] = text(member(outcome, "errno_name"));
+  for (const char* attached : {"filename", "filename2", "strerror", "message"})
+    // message is str(exception), what the parent's user reads: two implementations
+    // that agree on class and errno can still tell the user different things.
+    if (!member(outcome, attached).is_null())
+      out[fmt::format("{}.{}", prefix, attached)] = paths.apply(text(member(outcome, attached)));
+}
+
+// What a child inherited: fields under `prefix` ("child", or a spawn's name),
+// relative to `parent`, the scenario parent right before that spawn.
+void add_child(Observation& out, const std::string& prefix, const nlohmann::json& probe, const nlohmann::json& parent,
+               const PathSubstitution& paths, const IdPlaceholders& ids) {
+  FdNamer namer(parent);
+  add_fd_table(out, prefix, probe, namer, FdNaming::by_identity);
+  out[prefix + ".argv"] = with_placeholders(joined(child_argv(member(probe, "argv")), "\n", &paths), ids);
+  out[prefix + ".session"] = relation(member(probe, "sid"), member(parent, "sid"), member(probe, "pid"));
+  out[prefix + ".pgroup"] = relation(member(probe, "pgid"), member(parent, "pgid"), member(probe, "pid"));
+  out[prefix + ".umask"] = text(member(probe, "umask"));
+  add_signals(out, prefix, probe);
+  out[prefix + ".cwd"] = paths.apply(text(member(probe, "cwd")));
+  out[prefix + ".env"] = with_placeholders(joined(member(probe, "env"), "\n", &paths), ids);
+  for (const char* id : {"uid", "euid", "gid", "egid"}) {
+    const auto& v = member(probe, id);
+    out[fmt::format("{}.{}", prefix, id)] = v == member(parent, id) ? "parent" : text(v);
+  }
+  const auto& groups = member(probe, "groups");
+  out[prefix + ".groups"] = groups == member(parent, "groups") ? "parent" : joined(groups, ",");
+  // Relative to the parent, as the ids are: the machine's own limits must
+  // not show up in expectations. The parent's are in the parent state,
+  // which every column must agree on.
+  for (const char* which : {"soft", "hard"}) {
+    std::string limit = nofile_limit(probe, which);
+    out[fmt::format("{}.rlimit_nofile.{}", prefix, which)] = limit == nofile_limit(parent, which) ? "parent" : limit;
+  }
+}
+
+// What a call, wait or parent step did: `returned VALUE` or `raised CLASS ERRNO`.
+std::string step_text(const nlohmann::json& step) {
+  if (step.contains("returned")) {
+    const auto& value = step["returned"];
+    if (value.is_null()) return "returned None";
+    if (!value.is_object()) return "returned " + value.dump();
+    std::string streams;
+    for (const char* stream : {"stdout", "stderr"}) {
+      const auto& bytes = member(value, stream);
+      streams += fmt::format(" {}={}", stream, bytes.is_null() ? "None" : bytes.dump());
+    }
+    return "returned" + streams;
+  }
+  if (step.contains("raised")) {
+    const auto& raised = step["raised"];
+    const auto& errno_name = member(raised, "errno_name");
+    return "raised " + text(member(raised, "exception")) + (errno_name.is_string() ? " " + text(errno_name) : "");
+  }
+  if (step.contains("skipped")) return "skipped: " + text(step["skipped"]);
+  throw std::runtime_error("a step result must hold returned, raised or skipped");
+}
+
+// A steps scenario (docs/SCENARIO_FORMAT.md "Steps"): per named spawn its
+// outcome and child, each child's fds named by its own parent snapshot; per
+// call, wait and parent step what it did.
+void add_steps(Observation& out, const nlohmann::json& result, const PathSubstitution& paths,
+               const IdPlaceholders& ids) {
+  for (const auto& spawn : member(result, "spawns")) {
+    const std::string name = text(member(spawn, "name"));
+    if (name.empty()) throw std::runtime_error("a spawn without a name");
+    if (member(spawn, "outcome").is_object()) add_outcome(out, name + ".outcome", member(spawn, "outcome"), paths);
+    if (member(spawn, "probe").is_object())
+      add_child(out, name, member(spawn, "probe"), member(spawn, "parent"), paths, ids);
+  }
+  const auto& steps = member(result, "steps");
+  for (std::size_t i = 0; steps.is_array() && i < steps.size(); ++i)
+    if (steps[i].is_object()) out[fmt::format("step.{}", i + 1)] = step_text(steps[i]);
+}
+
+}  // namespace
+
 Observation normalize_result(const nlohmann::json& result, const PathSubstitution& paths) {
   Observation out;
-  const auto& outcome = member(result, "outcome");
-  if (!outcome.is_object()) throw std::runtime_error("result without an \"outcome\" object");
-  out["outcome"] = outcome_text(outcome);
-  if (member(outcome, "kind") == "exception") {
-    if (!member(outcome, "errno_name").is_null()) out["outcome.errno"] = text(member(outcome, "errno_name"));
-    if (!member(outcome, "filename").is_null()) out["outcome.filename"] = paths.apply(text(member(outcome, "filename")));
-    if (!member(outcome, "filename2").is_null())
-      out["outcome.filename2"] = paths.apply(text(member(outcome, "filename2")));
-    if (!member(outcome, "strerror").is_null()) out["outcome.strerror"] = paths.apply(text(member(outcome, "strerror")));
-    // What the parent's user reads: str(exception). Two implementations that
-    // agree on class and errno can still tell the user different things.
-    if (!member(outcome, "message").is_null()) out["outcome.message"] = paths.apply(text(member(outcome, "message")));
-  }
   const auto& parent = member(result, "parent");
-  FdNamer namer(parent);
-
-  const auto& probe = member(result, "probe");
-  if (probe.is_object()) {
-    add_fd_table(out, "child", probe, namer, FdNaming::by_identity);
-    out["child.argv"] = with_parent_ids(joined(child_argv(member(probe, "argv")), "\n", &paths), parent);
-    out["child.session"] = relation(member(probe, "sid"), member(parent, "sid"), member(probe, "pid"));
-    out["child.pgroup"] = relation(member(probe, "pgid"), member(parent, "pgid"), member(probe, "pid"));
-    out["child.umask"] = text(member(probe, "umask"));
-    add_signals(out, "child", probe);
-    out["child.cwd"] = paths.apply(text(member(probe, "cwd")));
-    out["child.env"] = with_parent_ids(joined(member(probe, "env"), "\n", &paths), parent);
-    for (const char* id : {"uid", "euid", "gid", "egid"}) {
-      const auto& v = member(probe, id);
-      out[fmt::format("child.{}", id)] = v == member(parent, id) ? "parent" : text(v);
-    }
-    const auto& groups = member(probe, "groups");
-    out["child.groups"] = groups == member(parent, "groups") ? "parent" : joined(groups, ",");
-    // Relative to the parent, as the ids are: the machine's own limits must
-    // not show up in expectations. The parent's are in the parent state,
-    // which every column must agree on.
-    for (const char* which : {"soft", "hard"}) {
-      std::string limit = nofile_limit(probe, which);
-      out[fmt::format("child.rlimit_nofile.{}", which)] = limit == nofile_limit(parent, which) ? "parent" : limit;
-    }
+  const auto& spawns = member(result, "spawns");
+  const IdPlaceholders ids = id_placeholders(parent, spawns);
+  const nlohmann::json* namer_parent = &parent;
+  if (spawns.is_array()) {
+    add_steps(out, result, paths, ids);
+    // The parent after every step is named by the last spawn's snapshot, which knows every name.
+    for (const auto& spawn : spawns)
+      if (member(spawn, "parent").is_object()) namer_parent = &member(spawn, "parent");
+  } else {
+    const auto& outcome = member(result, "outcome");
+    if (!outcome.is_object()) throw std::runtime_error("result without an \"outcome\" object");
+    add_outcome(out, "outcome", outcome, paths);
+    const auto& probe = member(result, "probe");
+    if (probe.is_object()) add_child(out, "child", probe, parent, paths, ids);
   }
-
   const auto& after = member(result, "parent_after");
-  if (after.is_object() && after.contains("fds")) add_parent_after(out, after, parent, namer, paths);
+  if (after.is_object() && after.contains("fds")) add_parent_after(out, after, parent, FdNamer(*namer_parent), paths);
   return out;
 }
 

@@ -31,14 +31,16 @@ bool names_the_probe(const nlohmann::json& program) {
          (slash == std::string::npos ? text : text.substr(slash + 1)) == "fdconform-probe";
 }
 
-// Whether the program the scenario spawns is the probe (docs/SCENARIO_FORMAT.md: `argv`, `executable`,
+// Whether the program a spawn block runs is the probe (docs/SCENARIO_FORMAT.md: `argv`, `executable`,
 // `path`, all defaulting to {probe}); a shell command counts when it mentions the probe. Only then is a
 // missing report a failure of the harness rather than the scenario running something else on purpose.
-bool spawns_the_probe(const nlohmann::json& scenario) {
-  const auto spawn = scenario.find("spawn");
-  if (spawn == scenario.end() || !spawn->is_object() || spawn->empty()) return false;
+// `spawn` is scenario.spawn, or a steps scenario's spawn step (its `name` is skipped).
+bool spawns_the_probe(const nlohmann::json& spawn) {
+  if (!spawn.is_object()) return false;
+  auto first = spawn.begin();
   // Not a structured binding over items(): nlohmann 3.11.2's iteration proxy loses its iterator there.
-  const auto first = spawn->begin();
+  while (first != spawn.end() && first.key() == "name") ++first;
+  if (first == spawn.end()) return false;
   const std::string& kind = first.key();
   const nlohmann::json& how = first.value();
   if (!how.is_object()) return false;
@@ -57,27 +59,26 @@ bool spawns_the_probe(const nlohmann::json& scenario) {
   return has_argv && names_the_probe((*argv)[0]);
 }
 
-// A probe that ran and exited left a report, or something went wrong that no column can show: the probe
-// exits 3 when it cannot write its report (docs/PROBE.md: a full or read-only TMPDIR, a file size limit),
-// and every column then agrees on "no child fields" and passes. Decided here, once for every driver.
-// nullopt when the result is a real observation.
 // parent.env.startup: keep hands the parent's environment to the runtime (docs/SCENARIO_FORMAT.md).
 RuntimeOwned runtime_owned(const Scenario& scenario) {
   const auto& env = scenario.json.value("parent", nlohmann::json::object()).value("env", nlohmann::json::object());
   return RuntimeOwned{env.is_object() && env.value("startup", std::string("clean")) == "keep"};
 }
 
-std::optional<std::string> missing_report(const nlohmann::json& result, const Scenario& scenario) {
-  const auto probe = result.find("probe");
-  if (probe != result.end() && probe->is_object()) return std::nullopt;
-  const auto outcome = result.find("outcome");
-  if (outcome == result.end() || !outcome->is_object() || outcome->value("kind", "") != "exited")
+// A probe that ran and exited left a report, or something went wrong that no column can show: the probe
+// exits 3 when it cannot write its report (docs/PROBE.md: a full or read-only TMPDIR, a file size limit),
+// and every column then agrees on "no child fields" and passes. Decided here, once for every driver.
+// This is one spawn's report; nullopt when its absence is a real observation.
+std::optional<std::string> missing_report(const nlohmann::json& probe, const nlohmann::json& outcome,
+                                          const nlohmann::json& spawn, const nlohmann::json& result) {
+  if (probe.is_object()) return std::nullopt;
+  if (!outcome.is_object() || outcome.value("kind", "") != "exited")
     return std::nullopt;  // an exception before exec, or a signal: no report is expected
-  if (!spawns_the_probe(scenario.json)) return std::nullopt;
+  if (!spawns_the_probe(spawn)) return std::nullopt;
   // Any other status without a report is an observation: the child failed before it became the
   // probe (a fork_exec step, an exec error in a shell or a pre-exec child: 126, 127, 255).
-  const auto code = outcome->find("returncode");
-  if (code == outcome->end() || *code != 3) return std::nullopt;
+  const auto code = outcome.find("returncode");
+  if (code == outcome.end() || *code != 3) return std::nullopt;
   std::string detail;
   if (auto diagnostics = result.find("stderr"); diagnostics != result.end() && diagnostics->is_string()) {
     std::string text = diagnostics->get<std::string>().substr(0, 300);
@@ -87,6 +88,26 @@ std::optional<std::string> missing_report(const nlohmann::json& result, const Sc
   }
   return "the probe exited 3: it could not write its report (is TMPDIR full or read-only, or a file size "
          "limit set?)" + detail;
+}
+
+// The single spawn's report, or in a steps scenario each spawn's (paired with the spawn steps in order).
+std::optional<std::string> missing_report(const nlohmann::json& result, const Scenario& scenario) {
+  static const nlohmann::json none;
+  const auto steps = scenario.json.find("steps");
+  if (steps == scenario.json.end() || !steps->is_array())
+    return missing_report(result.value("probe", none), result.value("outcome", none),
+                          scenario.json.value("spawn", none), result);
+  const auto spawns = result.value("spawns", nlohmann::json::array());
+  std::size_t index = 0;
+  for (const auto& step : *steps) {
+    if (!step.is_object() || !step.contains("spawn")) continue;
+    if (index >= spawns.size()) break;
+    const auto& entry = spawns[index++];
+    if (!entry.is_object()) continue;
+    if (auto why = missing_report(entry.value("probe", none), entry.value("outcome", none), step["spawn"], result))
+      return fmt::format("child {}: {}", entry.value("name", std::string("?")), *why);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
