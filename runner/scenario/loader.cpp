@@ -55,9 +55,14 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
 void validate_document(YamlChecker& check, const YAML::Node& root, std::string_view expected_id, Scenario& s) {
   auto top = check.map(root, "the scenario",
                        {"format", "id", "title", "description", "covers", "source", "tags", "requires", "parent",
-                        "spawn", "timeout", "expect", "unconfined"});
+                        "spawn", "steps", "timeout", "expect", "unconfined"});
   if (!top) return;
-  check.require(*top, "the scenario", {"format", "id", "title", "description", "covers", "source", "spawn"});
+  check.require(*top, "the scenario", {"format", "id", "title", "description", "covers", "source"});
+  const YAML::Node* spawn_node = top->find("spawn");
+  const YAML::Node* steps_node = top->find("steps");
+  if ((spawn_node == nullptr) == (steps_node == nullptr))
+    check.error(top->node, fmt::format("the scenario: expected exactly one of spawn and steps, got {}",
+                                       spawn_node ? "both" : "neither"));
   validate_metadata(check, *top, expected_id, s);
 
   ValidationContext ctx{check, {}};
@@ -69,13 +74,17 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
     ctx.check.error(parent_node ? (*parent_node)["credentials"] : root,
                     "parent.credentials: changing the parent's ids needs root: expected `requires: {root: true}`");
   }
-  nlohmann::json spawn = top->find("spawn") ? validate_spawn(ctx, *top->find("spawn")) : nlohmann::json::object();
+  // A steps scenario sends "spawn": null, a single-spawn one "steps": null.
+  nlohmann::json spawn = steps_node ? nlohmann::json(nullptr) : nlohmann::json::object();
+  if (spawn_node) spawn = validate_spawn(ctx, *spawn_node);
+  nlohmann::json steps = steps_node ? validate_steps(ctx, *steps_node) : nlohmann::json(nullptr);
   s.expect = validate_expect(ctx, top->find("expect"));
 
   s.json = {
       {"format", 1},          {"id", s.id},           {"title", s.title},   {"description", s.description},
       {"covers", s.covers},   {"source", s.source},   {"tags", s.tags},     {"requires", requires_json},
-      {"parent", parent},     {"spawn", spawn},       {"timeout", nullptr}, {"expect", s.expect},
+      {"parent", parent},     {"spawn", spawn},       {"steps", steps},     {"timeout", nullptr},
+      {"expect", s.expect},
   };
   if (s.timeout_seconds) s.json["timeout"] = *s.timeout_seconds;
   s.json["unconfined"] = s.unconfined ? nlohmann::json(*s.unconfined) : nlohmann::json(nullptr);

@@ -1,6 +1,8 @@
 // The `expect:` section: explicit expectations checked against every implementation.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "normalize/field_names.hpp"
 #include "scenario/validation_context.hpp"
 
@@ -16,6 +18,38 @@ bool is_observed_name(const ValidationContext& ctx, const std::string& name) {
   return ctx.find_end(name) != nullptr;
 }
 
+// Why `key` is no field of a steps scenario's observation, or empty when it is one: NAME.outcome (and its
+// .errno ...) and every child.* field as NAME.* for a spawn NAME; step.K for a call, wait or parent step;
+// parent_after.* (docs/SCENARIO_FORMAT.md "Steps").
+std::string steps_field_problem(const ValidationContext& ctx, const std::string& key) {
+  if (key.starts_with("parent_after.") && is_observation_field(key)) return {};
+  if (key.starts_with("step.")) {
+    const std::string number = key.substr(5);
+    const bool digits = !number.empty() && number.size() <= 3 && number[0] != '0' &&
+                        std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const std::size_t k = digits ? std::stoul(number) : 0;
+    if (k < 1 || k > ctx.step_kinds.size())
+      return fmt::format("expect.fields: unknown field '{}': expected step.K with K from 1 to {} (steps count from 1)",
+                         shown(key), ctx.step_kinds.size());
+    if (ctx.step_kinds[k - 1] == "spawn")
+      return fmt::format("expect.fields: '{}' is a spawn step: step.K is the result of a call, wait or parent step; "
+                         "a spawn's fields are NAME.outcome, NAME.fds, ...",
+                         key);
+    return {};
+  }
+  const auto dot = key.find('.');
+  if (dot != std::string::npos && ctx.find_spawn(std::string_view(key).substr(0, dot))) {
+    const std::string rest = key.substr(dot + 1);
+    if ((rest.starts_with("outcome") && is_observation_field(rest)) || is_observation_field("child." + rest))
+      return {};
+  }
+  std::vector<std::string> names;
+  for (const auto& spawn : ctx.spawn_steps) names.push_back(spawn.name);
+  return fmt::format("expect.fields: unknown field '{}': a steps scenario's fields are NAME.outcome and NAME.* for "
+                     "any child.* field (NAME one of {}), step.K and parent_after.* (docs/SCENARIO_FORMAT.md)",
+                     shown(key), names.empty() ? std::string("(no spawn steps)") : join(names, ", "));
+}
+
 }  // namespace
 
 nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
@@ -24,6 +58,15 @@ nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
   auto& check = ctx.check;
   auto view = check.map(*node, "expect", {"outcome", "returncode", "exception", "errno", "filename", "fds", "fields"});
   if (!view) return out;
+  if (ctx.steps_scenario) {
+    // Outcome, fds ... are per child there: NAME.outcome, NAME.fds. The others are reported and dropped.
+    for (const auto& e : view->entries)
+      if (e.key != "fields")
+        check.error(e.key_node, fmt::format("expect.{}: a steps scenario states its expectations as `expect.fields` "
+                                            "(such as `NAME.outcome: exited 0`, `NAME.fds: \"0,1,2\"`)",
+                                            e.key));
+    std::erase_if(view->entries, [](const MapEntry& e) { return e.key != "fields"; });
+  }
   if (auto o = view->find("outcome"))
     if (auto v = check.choice(*o, "expect.outcome", {"exited", "exception", "signaled"})) out["outcome"] = *v;
   if (auto r = view->find("returncode"))
@@ -74,7 +117,12 @@ nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node) {
       // Keys are re-walked for their marks: string_map keeps only text.
       for (auto it = fields->begin(); it != fields->end(); ++it) {
         const std::string key = it->first.Scalar();
-        if (!is_observation_field(key)) {
+        if (ctx.steps_scenario) {
+          if (auto problem = steps_field_problem(ctx, key); !problem.empty()) {
+            check.error(it->first, problem);
+            continue;
+          }
+        } else if (!is_observation_field(key)) {
           check.error(it->first, fmt::format("expect.fields: unknown field '{}': expected a normalized field such "
                                              "as outcome, child.fds, child.fd.N, child.umask (docs/PROTOCOL.md)",
                                              shown(key)));

@@ -72,8 +72,11 @@ nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::
     auto name = ctx.check.string(e.value, path + ".resource");
     if (!name) return "inherit";
     if (!ctx.find_end(*name)) {
-      ctx.check.error(e.value, fmt::format("{}.resource: '{}' names no resource: expected one of {}", path, shown(*name),
-                                           ctx.end_names()));
+      if (auto note = ctx.missing_end_note(*name); !note.empty())
+        ctx.check.error(e.value, fmt::format("{}.resource: '{}' names no resource: {}", path, shown(*name), note));
+      else
+        ctx.check.error(e.value, fmt::format("{}.resource: '{}' names no resource: expected one of {}", path,
+                                             shown(*name), ctx.end_names()));
       return "inherit";
     }
     return {{"resource", *name}};
@@ -87,30 +90,32 @@ nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::
 
 // What Popen runs: `executable` when given, else argv[0], both searched in PATH when bare; with
 // shell=True the shell (`executable`, default /bin/sh) runs the command words.
-void confine_popen_program(ValidationContext& ctx, const MapView& view, const nlohmann::json& out) {
+void confine_popen_program(ValidationContext& ctx, const MapView& view, const nlohmann::json& out,
+                           const std::string& p) {
   const YAML::Node* executable = view.find("executable");
   const YAML::Node* argv = view.find("argv");
   const bool has_executable = executable && out["executable"].is_string();
   if (has_executable)
-    check_program_path(ctx, *executable, "spawn.popen.executable", out["executable"].get<std::string>(), true);
+    check_program_path(ctx, *executable, p + ".executable", out["executable"].get<std::string>(), true);
   if (out["shell"].get<bool>()) {
     std::vector<std::string> words;
     if (out["argv"].is_string()) words.push_back(out["argv"].get<std::string>());
     else
       for (const auto& w : out["argv"]) words.push_back(w.get<std::string>());
-    if (argv) check_shell_command(ctx, *argv, "spawn.popen.argv", words);
+    if (argv) check_shell_command(ctx, *argv, p + ".argv", words);
     return;
   }
   if (has_executable || !argv) return;
   if (out["argv"].is_string())
-    check_program_path(ctx, *argv, "spawn.popen.argv", out["argv"].get<std::string>(), true);
+    check_program_path(ctx, *argv, p + ".argv", out["argv"].get<std::string>(), true);
   else if (!out["argv"].empty())
-    check_program_path(ctx, *argv, "spawn.popen.argv[0]", out["argv"][0].get<std::string>(), true);
+    check_program_path(ctx, *argv, p + ".argv[0]", out["argv"][0].get<std::string>(), true);
 }
 
 nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool hook_steps);
 
-nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
+// `p`: where the block is, "spawn.popen" or "steps[K].spawn.popen", for messages.
+nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::string& p) {
   auto& check = ctx.check;
   nlohmann::json out = {
       {"argv", probe_argv()}, {"executable", nullptr}, {"shell", false}, {"stdin", "inherit"},
@@ -120,62 +125,62 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node) {
       {"umask", -1}, {"pipesize", -1}, {"close_strategy", nullptr}, {"preexec", nullptr},
   };
   if (YamlChecker::is_null(node)) return out;
-  auto view = check.map(node, "spawn.popen",
+  auto view = check.map(node, p,
                         {"argv", "executable", "shell", "stdin", "stdout", "stderr", "close_fds", "pass_fds", "cwd",
                          "env", "restore_signals", "start_new_session", "process_group", "user", "group",
                          "extra_groups", "umask", "pipesize", "close_strategy", "preexec"});
   if (!view) return out;
-  out["argv"] = argv_list(ctx, view->find("argv"), "spawn.popen.argv", true);
+  out["argv"] = argv_list(ctx, view->find("argv"), p + ".argv", true);
   if (auto e = view->find("executable"); e && !YamlChecker::is_null(*e))
-    out["executable"] = check.line(*e, "spawn.popen.executable").value_or("");
-  out["shell"] = flag(ctx, view->find("shell"), "spawn.popen.shell", false);
-  out["stdin"] = stdio(ctx, view->find("stdin"), "spawn.popen.stdin");
-  out["stdout"] = stdio(ctx, view->find("stdout"), "spawn.popen.stdout");
-  out["stderr"] = stdio(ctx, view->find("stderr"), "spawn.popen.stderr");
-  out["close_fds"] = flag(ctx, view->find("close_fds"), "spawn.popen.close_fds", true);
-  if (auto p = view->find("pass_fds"); p && !YamlChecker::is_null(*p)) {
-    if (auto items = check.sequence(*p, "spawn.popen.pass_fds"))
+    out["executable"] = check.line(*e, p + ".executable").value_or("");
+  out["shell"] = flag(ctx, view->find("shell"), p + ".shell", false);
+  out["stdin"] = stdio(ctx, view->find("stdin"), p + ".stdin");
+  out["stdout"] = stdio(ctx, view->find("stdout"), p + ".stdout");
+  out["stderr"] = stdio(ctx, view->find("stderr"), p + ".stderr");
+  out["close_fds"] = flag(ctx, view->find("close_fds"), p + ".close_fds", true);
+  if (auto pf = view->find("pass_fds"); pf && !YamlChecker::is_null(*pf)) {
+    if (auto items = check.sequence(*pf, p + ".pass_fds"))
       for (std::size_t i = 0; i < items->size(); ++i)
-        if (auto ref = ctx.fd_reference((*items)[i], fmt::format("spawn.popen.pass_fds[{}]", i)))
+        if (auto ref = ctx.fd_reference((*items)[i], fmt::format("{}.pass_fds[{}]", p, i)))
           out["pass_fds"].push_back(*ref);
   }
   if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) {
-    out["cwd"] = check.line(*c, "spawn.popen.cwd").value_or("");
-    check_workdir_path(ctx, *c, "spawn.popen.cwd", out["cwd"].get<std::string>(), true);
+    out["cwd"] = check.line(*c, p + ".cwd").value_or("");
+    check_workdir_path(ctx, *c, p + ".cwd", out["cwd"].get<std::string>(), true);
   }
-  out["env"] = optional_env(ctx, view->find("env"), "spawn.popen.env");
-  out["restore_signals"] = flag(ctx, view->find("restore_signals"), "spawn.popen.restore_signals", true);
-  out["start_new_session"] = flag(ctx, view->find("start_new_session"), "spawn.popen.start_new_session", false);
+  out["env"] = optional_env(ctx, view->find("env"), p + ".env");
+  out["restore_signals"] = flag(ctx, view->find("restore_signals"), p + ".restore_signals", true);
+  out["start_new_session"] = flag(ctx, view->find("start_new_session"), p + ".start_new_session", false);
   out["process_group"] =
-      optional_int(ctx, view->find("process_group"), "spawn.popen.process_group", -2147483648LL, 2147483647LL);
+      optional_int(ctx, view->find("process_group"), p + ".process_group", -2147483648LL, 2147483647LL);
   for (const char* key : {"user", "group"})
     if (auto u = view->find(key); u && !YamlChecker::is_null(*u))
-      out[key] = id_or_name(ctx, *u, std::string("spawn.popen.") + key);
+      out[key] = id_or_name(ctx, *u, p + "." + key);
   if (auto g = view->find("extra_groups"); g && !YamlChecker::is_null(*g)) {
     out["extra_groups"] = nlohmann::json::array();
-    if (auto items = check.sequence(*g, "spawn.popen.extra_groups"))
+    if (auto items = check.sequence(*g, p + ".extra_groups"))
       for (std::size_t i = 0; i < items->size(); ++i)
-        out["extra_groups"].push_back(id_or_name(ctx, (*items)[i], fmt::format("spawn.popen.extra_groups[{}]", i)));
+        out["extra_groups"].push_back(id_or_name(ctx, (*items)[i], fmt::format("{}.extra_groups[{}]", p, i)));
   }
   if (auto u = view->find("umask")) {
     if (YamlChecker::is_plain_scalar(*u) && u->Scalar() == "-1") out["umask"] = -1;
-    else if (auto o = check.octal(*u, "spawn.popen.umask", 07777)) out["umask"] = *o;
+    else if (auto o = check.octal(*u, p + ".umask", 07777)) out["umask"] = *o;
   }
-  if (auto p = view->find("pipesize")) out["pipesize"] = check.integer(*p, "spawn.popen.pipesize", -1, 1 << 30).value_or(-1);
+  if (auto ps = view->find("pipesize")) out["pipesize"] = check.integer(*ps, p + ".pipesize", -1, 1 << 30).value_or(-1);
   // How the child closes fds for close_fds, where an implementation lets the caller choose (spawn_core);
   // the observation must not depend on it, so the scenario's expect holds for every column.
   if (auto c = view->find("close_strategy"); c && !YamlChecker::is_null(*c))
-    if (auto strategy = check.choice(*c, "spawn.popen.close_strategy", {"close_range", "proc_self_fd", "brute_force"}))
+    if (auto strategy = check.choice(*c, p + ".close_strategy", {"close_range", "proc_self_fd", "brute_force"}))
       out["close_strategy"] = *strategy;
-  if (auto p = view->find("preexec"); p && !YamlChecker::is_null(*p)) {
+  if (auto pre = view->find("preexec"); pre && !YamlChecker::is_null(*pre)) {
     out["preexec"] = nlohmann::json::array();
-    if (auto items = check.sequence(*p, "spawn.popen.preexec"))
+    if (auto items = check.sequence(*pre, p + ".preexec"))
       for (std::size_t i = 0; i < items->size(); ++i) {
-        auto step = child_step(ctx, (*items)[i], fmt::format("spawn.popen.preexec[{}]", i), true);
+        auto step = child_step(ctx, (*items)[i], fmt::format("{}.preexec[{}]", p, i), true);
         if (!step.is_null()) out["preexec"].push_back(std::move(step));
       }
   }
-  confine_popen_program(ctx, *view, out);
+  confine_popen_program(ctx, *view, out, p);
   return out;
 }
 
@@ -241,7 +246,8 @@ nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const
   return {{"open", out}};
 }
 
-nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+// `searched`: posix_spawnp, which looks a bare path up in PATH.
+nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool searched) {
   auto& check = ctx.check;
   nlohmann::json out = {
       {"path", "{probe}"}, {"argv", probe_argv()}, {"env", nullptr}, {"file_actions", nlohmann::json::array()},
@@ -255,7 +261,7 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
   if (!view) return out;
   if (auto p = view->find("path")) {
     out["path"] = check.line(*p, path + ".path").value_or("{probe}");
-    check_program_path(ctx, *p, path + ".path", out["path"].get<std::string>(), path == "spawn.posix_spawnp");
+    check_program_path(ctx, *p, path + ".path", out["path"].get<std::string>(), searched);
   }
   out["argv"] = argv_list(ctx, view->find("argv"), path + ".argv", false);
   out["env"] = optional_env(ctx, view->find("env"), path + ".env");
@@ -344,25 +350,32 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
   return {{"dup2", out}};
 }
 
-nlohmann::json fork_exec(ValidationContext& ctx, const YAML::Node& node) {
+nlohmann::json fork_exec(ValidationContext& ctx, const YAML::Node& node, const std::string& p) {
   nlohmann::json out = {{"steps", nlohmann::json::array()}, {"argv", probe_argv()}};
   if (YamlChecker::is_null(node)) return out;
-  auto view = ctx.check.map(node, "spawn.fork_exec", {"steps", "argv"});
+  auto view = ctx.check.map(node, p, {"steps", "argv"});
   if (!view) return out;
   if (auto s = view->find("steps"); s && !YamlChecker::is_null(*s)) {
-    if (auto items = ctx.check.sequence(*s, "spawn.fork_exec.steps"))
+    if (auto items = ctx.check.sequence(*s, p + ".steps"))
       for (std::size_t i = 0; i < items->size(); ++i) {
-        auto step = child_step(ctx, (*items)[i], fmt::format("spawn.fork_exec.steps[{}]", i), false);
+        auto step = child_step(ctx, (*items)[i], fmt::format("{}.steps[{}]", p, i), false);
         if (!step.is_null()) out["steps"].push_back(std::move(step));
       }
   }
-  out["argv"] = argv_list(ctx, view->find("argv"), "spawn.fork_exec.argv", false);
+  out["argv"] = argv_list(ctx, view->find("argv"), p + ".argv", false);
   if (auto a = view->find("argv"); a && !out["argv"].empty())  // os.execv: argv[0] is the path, never searched
-    check_program_path(ctx, *a, "spawn.fork_exec.argv[0]", out["argv"][0].get<std::string>(), false);
+    check_program_path(ctx, *a, p + ".argv[0]", out["argv"][0].get<std::string>(), false);
   return out;
 }
 
 }  // namespace
+
+nlohmann::json validate_spawn_kind(ValidationContext& ctx, const std::string& kind, const YAML::Node& node,
+                                   const std::string& path) {
+  if (kind == "popen") return popen(ctx, node, path);
+  if (kind == "fork_exec") return fork_exec(ctx, node, path);
+  return posix_spawn(ctx, node, path, kind == "posix_spawnp");
+}
 
 nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node) {
   auto view = ctx.check.map(node, "spawn", {"popen", "posix_spawn", "posix_spawnp", "fork_exec"});
@@ -373,9 +386,7 @@ nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node) {
                                       view->entries.size()));
   if (view->entries.empty()) return nlohmann::json::object();
   const auto& e = view->entries.front();
-  if (e.key == "popen") return {{"popen", popen(ctx, e.value)}};
-  if (e.key == "fork_exec") return {{"fork_exec", fork_exec(ctx, e.value)}};
-  return {{e.key, posix_spawn(ctx, e.value, "spawn." + e.key)}};
+  return {{e.key, validate_spawn_kind(ctx, e.key, e.value, "spawn." + e.key)}};
 }
 
 }  // namespace fdconform

@@ -13,6 +13,30 @@ const ResourceEnd* ValidationContext::find_end(std::string_view name) const {
   return nullptr;
 }
 
+const SpawnStep* ValidationContext::find_spawn(std::string_view name) const {
+  for (const auto& s : spawn_steps)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string ValidationContext::missing_end_note(std::string_view name) const {
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos) return {};
+  const std::string_view stream = name.substr(dot + 1);
+  if (stream != "stdin" && stream != "stdout" && stream != "stderr") return {};
+  const SpawnStep* spawn = find_spawn(name.substr(0, dot));
+  if (!spawn) return {};
+  if (spawn->step >= current_step)
+    return fmt::format("{} is a pipe end of the spawn step {} (steps[{}]): only a later step may name it", name,
+                       spawn->name, spawn->step);
+  if (spawn->kind.empty()) return {};
+  if (spawn->kind != "popen")
+    return fmt::format("{} (steps[{}]) is a {} spawn: only a popen spawn with `{}: pipe` leaves an end named {}",
+                       spawn->name, spawn->step, spawn->kind, stream, name);
+  return fmt::format("the popen spawn {} (steps[{}]) has no {} pipe: expected `{}: pipe` there for an end named {}",
+                     spawn->name, spawn->step, stream, stream, name);
+}
+
 std::string ValidationContext::end_names() const {
   if (ends.empty()) return "(no resources are declared)";
   // A few are enough to show the spelling; a file with a thousand resources would repeat them all
@@ -54,6 +78,10 @@ std::optional<nlohmann::json> ValidationContext::fd_reference(const YAML::Node& 
     return std::nullopt;
   }
   if (!find_end(node.Scalar())) {
+    if (auto note = missing_end_note(node.Scalar()); !note.empty()) {
+      check.error(node, fmt::format("{}: '{}' names no resource: {}", path, shown(node.Scalar()), note));
+      return std::nullopt;
+    }
     check.error(node, fmt::format("{}: '{}' names no resource: expected an fd number or one of {}", path,
                                   shown(node.Scalar()), end_names()));
     return std::nullopt;

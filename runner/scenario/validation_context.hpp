@@ -26,13 +26,37 @@ struct ResourceEnd {
   std::string kind;  // the resource's kind ("pipe" for both pipe ends)
 };
 
+// A spawn step of a `steps` scenario (docs/SCENARIO_FORMAT.md "Steps"), as other steps and `expect` see it.
+struct SpawnStep {
+  std::string name;
+  std::size_t step = 0;            // its index in `steps` (0-based, as in messages)
+  std::string kind;                // popen, posix_spawn, posix_spawnp, fork_exec; empty until it was validated
+  std::vector<std::string> pipes;  // of a popen spawn: which of stdin, stdout, stderr are `pipe`
+};
+
+// At most this many steps, of which at most max_spawn_steps spawns, and spawn names this long.
+inline constexpr std::size_t max_steps = 32;
+inline constexpr std::size_t max_spawn_steps = 8;
+inline constexpr std::size_t max_spawn_name_length = 32;
+
 struct ValidationContext {
   YamlChecker& check;
   std::vector<ResourceEnd> ends;
   bool confined = true;  // false for a scenario marked `unconfined`
 
+  // A `steps` scenario: set by validate_steps, which reads all steps before `expect` is read.
+  bool steps_scenario = false;
+  std::vector<SpawnStep> spawn_steps;   // every spawn step whose name is well formed, later ones included
+  std::vector<std::string> step_kinds;  // per step: spawn, call, wait, parent, or empty when unreadable
+  std::size_t current_step = 0;         // the step being validated
+
   const ResourceEnd* find_end(std::string_view name) const;
   std::string end_names() const;  // for "expected one of ..." messages
+  // The first spawn step of that name, earlier or later than current_step; nullptr when there is none.
+  const SpawnStep* find_spawn(std::string_view name) const;
+  // Why `name` is not (yet) a resource end when it reads as a spawn step's pipe end (NAME.stdout);
+  // empty otherwise. Messages say this instead of listing the resources.
+  std::string missing_end_note(std::string_view name) const;
 
   // An fd number the scenario places or names, 0..1022: fd 1023 is refused with one message wherever
   // it is written (resources, stdio, pass_fds, file actions, fork_exec steps, expect.fds).
@@ -46,6 +70,13 @@ struct ValidationContext {
 nlohmann::json validate_requires(ValidationContext& ctx, const YAML::Node* node, Requirements& out);
 nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node);
 nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node);
+// One block of a spawn: `kind` is popen, posix_spawn, posix_spawnp or fork_exec; `path` where the block is
+// ("spawn.popen", "steps[2].spawn.popen"), for messages.
+nlohmann::json validate_spawn_kind(ValidationContext& ctx, const std::string& kind, const YAML::Node& node,
+                                   const std::string& path);
+// `steps:` (validate_steps.cpp): the steps' JSON; fills the steps fields of ctx, and adds the pipe ends
+// of popen spawns to ctx.ends as it goes.
+nlohmann::json validate_steps(ValidationContext& ctx, const YAML::Node& node);
 nlohmann::json validate_expect(ValidationContext& ctx, const YAML::Node* node);
 // Confinement (validate_paths.cpp): each reports a path that would leave the cell's workdir.
 // `placeholders`: the driver substitutes {workdir} and friends in this field.

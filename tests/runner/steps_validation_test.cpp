@@ -1,0 +1,135 @@
+// `steps` scenarios (docs/SCENARIO_FORMAT.md "Steps: more than one spawn"): what validates, and the JSON
+// the drivers receive. The refused forms are in bad_scenarios/steps-*.yaml.
+#include <gtest/gtest.h>
+
+#include "scenario/loader.hpp"
+
+namespace fdconform {
+namespace {
+
+const std::string header = R"(format: 1
+id: steps-example
+title: a steps scenario
+description: several spawns in one scenario parent
+covers: [X7]
+source: tests/runner
+)";
+
+nlohmann::json load_json(const std::string& body) {
+  auto loaded = load_scenario_text("steps-example.yaml", header + body, "steps-example");
+  for (const auto& d : loaded.diagnostics) ADD_FAILURE() << d.to_string();
+  if (!loaded.scenario) return nullptr;
+  return loaded.scenario->json;
+}
+
+nlohmann::json default_popen() {
+  return nlohmann::json::parse(R"({
+    "argv": ["{probe}"], "executable": null, "shell": false, "stdin": "inherit", "stdout": "inherit",
+    "stderr": "inherit", "close_fds": true, "pass_fds": [], "cwd": null, "env": null, "restore_signals": true,
+    "start_new_session": false, "process_group": null, "user": null, "group": null, "extra_groups": null,
+    "umask": -1, "pipesize": -1, "close_strategy": null, "preexec": null})");
+}
+
+TEST(Steps, TheDocsExampleGivesStepsAndANullSpawn) {
+  auto j = load_json(R"(steps:
+  - spawn: {name: holder, popen: {stdin: pipe, argv: ["{probe}", "--hold=stdin"]}}
+  - spawn: {name: second, popen: {close_fds: false}}
+  - call: {child: holder, method: communicate}
+expect:
+  fields:
+    second.fds: "0,1,2"
+    step.3: returned stdout=None stderr=None
+)");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_TRUE(j["spawn"].is_null());
+  auto holder = default_popen();
+  holder["stdin"] = "pipe";
+  holder["argv"] = {"{probe}", "--hold=stdin"};
+  auto second = default_popen();
+  second["close_fds"] = false;
+  const nlohmann::json steps = {
+      {{"spawn", {{"name", "holder"}, {"popen", holder}}}},
+      {{"spawn", {{"name", "second"}, {"popen", second}}}},
+      {{"call", {{"child", "holder"}, {"method", "communicate"}, {"signal", nullptr}}}},
+  };
+  EXPECT_EQ(j["steps"], steps) << j["steps"].dump(2);
+  EXPECT_EQ(j["expect"], (nlohmann::json{{"fields", {{"second.fds", "0,1,2"},
+                                                     {"step.3", "returned stdout=None stderr=None"}}}}));
+}
+
+TEST(Steps, EveryStepKindAndThePipeEndsOfEarlierSpawns) {
+  auto j = load_json(R"(parent:
+  resources:
+    - {name: log, kind: file}
+steps:
+  - spawn: {name: holder, popen: {stdin: pipe, stdout: pipe, argv: ["{probe}", "--hold=signal"]}}
+  - spawn:
+      name: second
+      popen: {pass_fds: [holder.stdin, log], stdin: {resource: holder.stdout}, argv: ["{probe}", "h={pid:holder}"]}
+  - spawn:
+      name: third
+      posix_spawn: {file_actions: [{dup2: [holder.stdin, 5]}, {close: holder.stdout}]}
+  - spawn: {name: fourth, fork_exec: {steps: [{close: holder.stdin}]}}
+  - call: {child: holder, method: send_signal, signal: SIGUSR1}
+  - call: {child: second, method: returncode}
+  - wait: third
+  - wait: fourth
+  - parent: {close: holder.stdin}
+  - parent: {set_inheritable: {fd: log, value: true}}
+  - parent: {get_inheritable: 3}
+  - parent: {dup2: {fd: holder.stdout, to: 9}}
+  - parent: {dup2: {fd: log, to: 10, inheritable: false}}
+expect:
+  fields:
+    holder.outcome: signaled SIGUSR1
+    second.outcome.errno: ENOENT
+    second.fd.3: holder.stdin
+    third.fds: "0,1,2,5"
+    step.5: returned None
+    step.7: returned 0
+    parent_after.fds: "0,1,2,3"
+)");
+  ASSERT_TRUE(j.is_object());
+  const auto& steps = j["steps"];
+  ASSERT_EQ(steps.size(), 13u);
+  EXPECT_EQ(steps[1]["spawn"]["popen"]["pass_fds"], (nlohmann::json{"holder.stdin", "log"}));
+  EXPECT_EQ(steps[1]["spawn"]["popen"]["stdin"], (nlohmann::json{{"resource", "holder.stdout"}}));
+  EXPECT_EQ(steps[1]["spawn"]["popen"]["argv"][1], "h={pid:holder}");
+  EXPECT_EQ(steps[2]["spawn"]["name"], "third");
+  EXPECT_EQ(steps[2]["spawn"]["posix_spawn"]["file_actions"],
+            nlohmann::json::parse(R"([{"dup2": ["holder.stdin", 5]}, {"close": "holder.stdout"}])"));
+  EXPECT_EQ(steps[3]["spawn"]["fork_exec"]["steps"], nlohmann::json::parse(R"([{"close": "holder.stdin"}])"));
+  EXPECT_EQ(steps[4], nlohmann::json::parse(R"({"call": {"child": "holder", "method": "send_signal",
+                                                         "signal": "SIGUSR1"}})"));
+  EXPECT_EQ(steps[5], nlohmann::json::parse(R"({"call": {"child": "second", "method": "returncode",
+                                                         "signal": null}})"));
+  EXPECT_EQ(steps[6], nlohmann::json::parse(R"({"wait": "third"})"));
+  EXPECT_EQ(steps[7], nlohmann::json::parse(R"({"wait": "fourth"})"));
+  EXPECT_EQ(steps[8], nlohmann::json::parse(R"({"parent": {"close": "holder.stdin"}})"));
+  EXPECT_EQ(steps[9], nlohmann::json::parse(R"({"parent": {"set_inheritable": {"fd": "log", "value": true}}})"));
+  EXPECT_EQ(steps[10], nlohmann::json::parse(R"({"parent": {"get_inheritable": 3}})"));
+  EXPECT_EQ(steps[11],
+            nlohmann::json::parse(R"({"parent": {"dup2": {"fd": "holder.stdout", "to": 9, "inheritable": true}}})"));
+  EXPECT_EQ(steps[12], nlohmann::json::parse(R"({"parent": {"dup2": {"fd": "log", "to": 10, "inheritable": false}}})"));
+  EXPECT_EQ(j["expect"]["fields"].size(), 7u);
+}
+
+TEST(Steps, EightSpawnsAndThirtyTwoStepsAreTheLimits) {
+  std::string body = "steps:\n";
+  for (int i = 0; i < 8; ++i) body += "  - spawn: {name: s" + std::to_string(i) + ", popen: {}}\n";
+  for (int i = 0; i < 24; ++i) body += "  - wait: s" + std::to_string(i % 8) + "\n";
+  auto j = load_json(body);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["steps"].size(), 32u);
+}
+
+TEST(Steps, ASingleSpawnScenarioSendsNullSteps) {
+  auto j = load_json("spawn:\n  popen: {}\n");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_TRUE(j.contains("steps"));
+  EXPECT_TRUE(j["steps"].is_null());
+  EXPECT_EQ(j["spawn"], (nlohmann::json{{"popen", default_popen()}}));
+}
+
+}  // namespace
+}  // namespace fdconform
