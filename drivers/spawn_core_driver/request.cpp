@@ -44,7 +44,11 @@ Request parse_request(const Json& request, spawn_core::SpawnPath default_path) {
   const Json* id = member(parsed.scenario, "id", "request.scenario");
   if (!id) throw RequestError("request.scenario.id: missing");
   parsed.scenario_id = string_at(*id, "request.scenario.id");
-  if (!member(parsed.scenario, "spawn", "request.scenario")) throw RequestError("request.scenario.spawn: missing");
+  const bool has_spawn = member(parsed.scenario, "spawn", "request.scenario") != nullptr;
+  const bool has_steps = member(parsed.scenario, "steps", "request.scenario") != nullptr;
+  if (has_spawn == has_steps)
+    throw RequestError(fmt::format("request.scenario: expected exactly one of spawn and steps, got {}",
+                                   has_spawn ? "both" : "neither"));
 
   const Json* workdir = member(request, "workdir", "request");
   if (!workdir) throw RequestError("request.workdir: missing");

@@ -254,12 +254,10 @@ class StepRunner {
       const int to = static_cast<int>(integer_at(args.at("to"), where + ".dup2.to"));
       const Json* inheritable = member(args, "inheritable", where + ".dup2");
       const bool keep = !inheritable || boolean_at(*inheritable, where + ".dup2.inheritable");
-      // As CPython: dup3 sets the flag atomically; onto itself (where dup3
-      // refuses) the fd stays and only a non-inheritable request changes its flag.
-      int rc = -1;
-      if (fd != to) rc = dup3(fd, to, keep ? 0 : O_CLOEXEC);
-      else if (const int flags = fcntl(fd, F_GETFD); flags >= 0)
-        rc = keep || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == 0 ? to : -1;
+      // As CPython: a non-inheritable copy comes from dup3(O_CLOEXEC), which
+      // refuses fd == to with EINVAL; an inheritable one from dup2, which
+      // leaves an fd duplicated onto itself as it was.
+      const int rc = keep ? dup2(fd, to) : dup3(fd, to, O_CLOEXEC);
       if (rc < 0) return raised(errno);
       if (fd != to) resources.forget_fd(to);
       return returned(rc);

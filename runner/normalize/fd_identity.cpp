@@ -34,8 +34,20 @@ FdNamer::FdNamer(const nlohmann::json& parent) {
     ParentFd p{fd_number(e), number_or(e, "dev", -1), number_or(e, "ino", -1), string_or(e, "access", ""),
                fd_kind(e), ""};
     auto named = names_by_fd.find(p.fd);
-    p.name = named != names_by_fd.end() ? named->second : "unknown:" + p.kind;
+    p.name = named != names_by_fd.end() ? named->second : "";
     fds_.push_back(std::move(p));
+  }
+  // An fd the scenario did not name but that is another name's open file (a
+  // copy os.dup2 made between two spawns) is that resource, as in a child.
+  for (auto& p : fds_) {
+    if (!p.name.empty()) continue;
+    for (const auto& other : fds_)
+      if (!other.name.empty() && !other.name.starts_with("unknown:") && other.dev == p.dev && other.ino == p.ino &&
+          other.access == p.access) {
+        p.name = other.name;
+        break;
+      }
+    if (p.name.empty()) p.name = "unknown:" + p.kind;
   }
 }
 
