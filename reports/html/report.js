@@ -471,9 +471,18 @@
     html += "<div class=\"fdc-columns\"><div>";
     html += "<h2>Normalized observation</h2><table id=\"fdc-diff-table\"><colgroup><col style=\"width:30%\"><col><col></colgroup><thead><tr><th>field</th><th>" +
       esc(impl.id) + "</th><th>" + esc(refImpl ? refImpl.id + " (reference)" : "no reference") + "</th></tr></thead><tbody>";
-    const names = [...new Set([...mine.keys(), ...theirs.keys()])].sort();
+    // Numbers in field names in numeric order (fd.2 before fd.10, step.2 before step.10), and one
+    // heading per part of the observation: the child or each named child of a steps scenario,
+    // the outcome, the steps, the parent after the spawn.
+    const names = [...new Set([...mine.keys(), ...theirs.keys()])].sort((x, y) => x.localeCompare(y, "en", { numeric: true }));
     if (!names.length) html += "<tr><td colspan=\"3\" class=\"fdc-absent\">no observation on either side</td></tr>";
+    let part = null;
     for (const name of names) {
+      const namePart = name.split(".")[0];
+      if (namePart !== part) {
+        part = namePart;
+        html += "<tr class=\"fdc-field-group\"><th colspan=\"3\">" + esc(part) + "</th></tr>";
+      }
       const a = mine.get(name), b = theirs.get(name);
       const differs = mine.size && theirs.size && a !== b;
       html += "<tr" + (differs ? " class=\"fdc-diff\"" : "") + " data-field=\"" + esc(name) + "\"><th>" + esc(name) + "</th>" +

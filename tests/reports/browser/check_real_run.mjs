@@ -107,6 +107,25 @@ try {
   await page.screenshot({ path: join(options.out, "real-run-accepted.png") });
   await page.keyboard.press("Escape");
 
+  // A steps scenario's cell: one heading per named child, and the planted umask highlighted under
+  // each child it reached (the deviation changes the parent's umask before the first step).
+  const steps = results.cells.find((c) => c.implementation === "spawn_core-fork" && c.verdict === "differ" &&
+    c.diff.some((d) => /^[a-z][a-z0-9_]*\.umask$/.test(d.field) && !d.field.startsWith("child.")));
+  check(steps, "the run has a steps scenario whose named children show the planted umask on spawn_core-fork");
+  if (steps) {
+    const children = Object.keys(steps.observation).filter((f) => f.endsWith(".outcome")).map((f) => f.split(".")[0]);
+    await page.click(cellSelector(steps));
+    await page.waitForSelector("#fdc-panel:not([hidden])");
+    const headings = await page.$$eval("#fdc-diff-table tr.fdc-field-group th", (ths) => ths.map((th) => th.textContent));
+    const marked = await page.$$eval("#fdc-diff-table tr.fdc-diff", (trs) => trs.map((tr) => tr.dataset.field));
+    check(children.length > 0 && children.every((name) => headings.includes(name)),
+      `${steps.scenario}: the panel has a heading per named child (${children.join(", ")} in ${headings.join(", ")})`);
+    check(children.every((name) => marked.includes(`${name}.umask`)),
+      `${steps.scenario}: the panel highlights each child's umask (${marked.join(", ")})`);
+    await page.screenshot({ path: join(options.out, "real-run-steps-cell.png") });
+    await page.keyboard.press("Escape");
+  }
+
   if (skipped) {
     await page.click(cellSelector(skipped));
     check((await page.textContent("#fdc-panel-body")).includes(skipped.reason), `a skip's panel gives its reason ('${skipped.reason}')`);
@@ -129,5 +148,5 @@ try {
 }
 
 console.log(`screenshots in ${options.out}: real-run-banner.png, real-run-overview.png, real-run-failing-cell.png, ` +
-  "real-run-accepted.png, real-run-cell-permalink.png");
+  "real-run-accepted.png, real-run-steps-cell.png, real-run-cell-permalink.png");
 finish();
