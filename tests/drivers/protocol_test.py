@@ -66,7 +66,9 @@ REAL_SCENARIOS = ("umask-set-077", "spawn-setsid", "pass-fds-file-keeps-offset",
                   "signals-ignored-and-blocked", "stdio-pipe-all-three", "lowfd-closed-std-all-pipes",
                   "exec-missing-executable", "env-replace", "cwd-dir-resource", "session-start-new-session",
                   "spawn-file-action-dup2", "creds-user-nobody", "session-process-group-zero", "exec-shell-true",
-                  "pass-fds-socketpair-and-eventfd", "spawn-file-action-closefrom")
+                  "pass-fds-socketpair-and-eventfd", "spawn-file-action-closefrom",
+                  "steps-later-child-never-holds-earlier-pipes", "steps-parent-os-calls-between-spawns",
+                  "steps-poll-terminate-wait")
 MIN_REAL = 12
 ANSWER_SECONDS = 20.0   # how long any single answer may take on a loaded machine
 HANG_TIMEOUT_MS = 400   # the timeout_ms given to the hanging scenarios
@@ -359,46 +361,88 @@ class ShapeChecks(object):
             return
         if result["status"] == "ran":
             self.assertIsNone(result["reason"], where)
-            outcome = result["outcome"]
-            self.assertIsInstance(outcome, dict, where + ".outcome")
-            self.assertIn(outcome.get("kind"), OUTCOME_KINDS, where)
-            if outcome["kind"] == "exited":
-                self.assertIsInstance(outcome["returncode"], int, where)
-                self.assertGreaterEqual(outcome["returncode"], 0, where)
-            elif outcome["kind"] == "signaled":
-                self.assertLess(outcome["returncode"], 0, where)
+            self.check_parent_snapshots(result, where)
+            if "spawns" in result:  # a steps scenario (docs/PROTOCOL.md, "A steps scenario")
+                self.assertIsNone(result["outcome"], where + ": a steps result has no single outcome")
+                self.assertIsNone(result["probe"], where + ": a steps result has no single probe")
+                self.check_steps(result, where)
             else:
-                self.assertIsInstance(outcome.get("exception"), str, where)
-                for key in ("errno", "filename", "message"):
-                    self.assertTrue(key in outcome, "%s.outcome: missing %r" % (where, key))
-                if outcome["errno"] is not None:
-                    self.assertIsInstance(outcome["errno"], int, where)
-                    self.assertEqual(outcome.get("errno_name"), errno.errorcode.get(outcome["errno"]), where)
-            self.check_snapshot(result["parent"], where + ".parent", False)
-            resources = result["parent"].get("resources")
-            self.assertIsInstance(resources, dict, where + ".parent.resources")
-            parent_fds = set(e["fd"] for e in result["parent"]["fds"])
-            for name, fd in resources.items():
-                self.assertIsInstance(fd, int, "%s.parent.resources.%s" % (where, name))
-                self.assertIn(fd, parent_fds, "%s: resource %s names fd %d, not in the snapshot" % (where, name, fd))
-            # The parent after the spawn is a full snapshot, like the one before it,
-            # plus the children it has not reaped (none, once the driver waited).
-            self.check_snapshot(result["parent_after"], where + ".parent_after", False)
-            children = result["parent_after"].get("children")
-            self.assertIsInstance(children, list, where + ".parent_after.children")
-            for child in children:
-                self.assertIsInstance(child.get("pid"), int, where + ".parent_after.children[]")
-                self.assertIsInstance(child.get("state"), str, where + ".parent_after.children[]")
-            if result["probe"] is not None:
-                self.check_snapshot(result["probe"], where + ".probe", True)
-            elif outcome["kind"] == "exited" and outcome["returncode"] == 0:
-                self.fail(where + ": the child exited 0 but there is no probe report")
+                self.check_spawn(result["outcome"], result["probe"], where)
+
+    def check_outcome(self, outcome, where):
+        self.assertIsInstance(outcome, dict, where + ".outcome")
+        self.assertIn(outcome.get("kind"), OUTCOME_KINDS, where)
+        if outcome["kind"] == "exited":
+            self.assertIsInstance(outcome["returncode"], int, where)
+            self.assertGreaterEqual(outcome["returncode"], 0, where)
+        elif outcome["kind"] == "signaled":
+            self.assertLess(outcome["returncode"], 0, where)
+        else:
+            self.assertIsInstance(outcome.get("exception"), str, where)
+            for key in ("errno", "filename", "message"):
+                self.assertTrue(key in outcome, "%s.outcome: missing %r" % (where, key))
+            if outcome["errno"] is not None:
+                self.assertIsInstance(outcome["errno"], int, where)
+                self.assertEqual(outcome.get("errno_name"), errno.errorcode.get(outcome["errno"]), where)
+
+    def check_spawn(self, outcome, probe, where):
+        self.check_outcome(outcome, where)
+        if probe is not None:
+            self.check_snapshot(probe, where + ".probe", True)
+        elif outcome["kind"] == "exited" and outcome["returncode"] == 0:
+            self.fail(where + ": the child exited 0 but there is no probe report")
+
+    def check_resources(self, snapshot, where):
+        resources = snapshot.get("resources")
+        self.assertIsInstance(resources, dict, where + ".resources")
+        parent_fds = set(e["fd"] for e in snapshot["fds"])
+        for name, fd in resources.items():
+            self.assertIsInstance(fd, int, "%s.resources.%s" % (where, name))
+            self.assertIn(fd, parent_fds, "%s: resource %s names fd %d, not in the snapshot" % (where, name, fd))
+
+    def check_parent_snapshots(self, result, where):
+        self.check_snapshot(result["parent"], where + ".parent", False)
+        self.check_resources(result["parent"], where + ".parent")
+        # The parent after the spawn is a full snapshot, like the one before it,
+        # plus the children it has not reaped (none, once the driver waited).
+        self.check_snapshot(result["parent_after"], where + ".parent_after", False)
+        children = result["parent_after"].get("children")
+        self.assertIsInstance(children, list, where + ".parent_after.children")
+        for child in children:
+            self.assertIsInstance(child.get("pid"), int, where + ".parent_after.children[]")
+            self.assertIsInstance(child.get("state"), str, where + ".parent_after.children[]")
+
+    def check_steps(self, result, where):
+        spawns, steps = result["spawns"], result.get("steps")
+        self.assertIsInstance(spawns, list, where + ".spawns")
+        self.assertIsInstance(steps, list, where + ".steps")
+        self.assertEqual(len([s for s in steps if s is None]), len(spawns), where + ": one null step per spawn")
+        for entry in spawns:
+            here = "%s.spawns[%s]" % (where, entry.get("name"))
+            self.assertIsInstance(entry.get("name"), str, here)
+            self.assertTrue(entry.get("pid") is None or isinstance(entry["pid"], int), here + ".pid")
+            self.check_snapshot(entry.get("parent"), here + ".parent", False)
+            self.check_resources(entry["parent"], here + ".parent")
+            self.check_spawn(entry.get("outcome"), entry.get("probe"), here)
+            if entry.get("probe") is not None:
+                self.assertEqual(entry["probe"]["pid"], entry["pid"], here + ": the probe runs as the spawn's pid")
+        for index, step in enumerate(steps):
+            if step is not None:
+                self.assertEqual(len(step), 1, "%s.steps[%d]: %r" % (where, index, step))
+                self.assertIn(list(step)[0], ("returned", "raised", "skipped"), "%s.steps[%d]" % (where, index))
 
 
 def expected_fds_hold(test, scenario, result):
     """The scenario's own expect block, on what the result says directly."""
     expect = scenario.get("expect") or {}
     where = scenario["id"]
+    if "spawns" in result:
+        fields = expect.get("fields") or {}
+        for entry in result["spawns"]:
+            key = entry["name"] + ".fds"
+            if key in fields and entry.get("probe") is not None:
+                test.assertEqual(",".join(str(e["fd"]) for e in entry["probe"]["fds"]), fields[key], where + ": " + key)
+        return
     outcome = result["outcome"]
     if expect.get("outcome"):
         test.assertEqual(outcome["kind"], expect["outcome"], where + ": " + json.dumps(outcome))
@@ -738,6 +782,67 @@ class SessionTest(unittest.TestCase, ShapeChecks):
                         "PROTOCOL.md: harness_error names the signal; got %r (reason %r)" % (harness, result.get("reason")))
         after = self.ask(minimal_scenario("parent-killed-after"))
         self.assertEqual(after["status"], "ran", after.get("reason"))
+
+    # -- steps
+
+    def steps_scenario(self, scenario_id, steps):
+        scenario = minimal_scenario(scenario_id)
+        scenario["spawn"] = None
+        scenario["steps"] = steps
+        return scenario
+
+    def test_steps_holding_child_is_alive_during_later_steps(self):
+        """A child whose probe holds is running (not a zombie, not reaped) when the next spawn's snapshot is taken."""
+        result = self.ask(self.steps_scenario("steps-alive", [
+            {"spawn": {"name": "holder", "popen": {"argv": ["{probe}", "--hold=stdin"], "stdin": "pipe"}}},
+            {"spawn": {"name": "second", "popen": {"argv": ["{probe}", "holder={pid:holder}"]}}},
+            {"call": {"child": "holder", "method": "poll", "signal": None}},
+            {"call": {"child": "holder", "method": "communicate", "signal": None}}]))
+        self.check_result(result, "steps-alive", self.implementation)
+        self.assertEqual(result["status"], "ran", result.get("reason"))
+        holder, second = result["spawns"]
+        states = dict((c["pid"], c["state"]) for c in second["parent"]["children"])
+        self.assertIn(holder["pid"], states, "the holder is the parent's unreaped child when the second spawns")
+        self.assertNotEqual(states[holder["pid"]], "Z", "the holder is still running when the second spawns")
+        self.assertIn("holder=%d" % holder["pid"], second["probe"]["argv"], "{pid:holder} is the holder's pid")
+        self.assertEqual(result["steps"][2], {"returned": None}, "poll() of a running child")
+        self.assertEqual(result["steps"][3], {"returned": {"stdout": None, "stderr": None}})
+        self.assertEqual(holder["outcome"]["returncode"], 0)
+        self.assertIn("holder.stdin", second["parent"]["resources"], "the holder's pipe end is a named resource")
+        self.assertEqual(result["parent_after"]["children"], [], "every child is reaped at the end")
+
+    def test_steps_child_that_outlives_the_deadline_is_named_and_killed(self):
+        """A holding child nobody ends: an error naming it, and no process left behind."""
+        marker = "hold-%d-%d" % (os.getpid(), int(time.time() * 1000) % 1000000)
+        started = time.monotonic()
+        result = self.ask(self.steps_scenario("steps-deadline", [
+            {"spawn": {"name": "forever", "popen": {"argv": ["{probe}", "--hold=signal", marker]}}},
+            {"call": {"child": "forever", "method": "poll", "signal": None}}]),
+            timeout_ms=HANG_TIMEOUT_MS, seconds=HANG_BOUND)
+        self.check_result(result, "steps-deadline", self.implementation)
+        self.assertEqual(result["status"], "error", result)
+        self.assertIn("forever", result["reason"], "the reason names the child")
+        self.assertLess(time.monotonic() - started, HANG_BOUND)
+        leftovers = processes_with(marker)
+        for _ in range(10):
+            if not leftovers:
+                break
+            time.sleep(0.05)
+            leftovers = processes_with(marker)
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
+        self.assertEqual(leftovers, [], "the holding child outlived its scenario")
+
+    def test_steps_parent_call_results(self):
+        """os calls in the parent: what each returned or raised."""
+        result = self.ask(self.steps_scenario("steps-parent-calls", [
+            {"parent": {"close": 700}},
+            {"parent": {"get_inheritable": 1}},
+            {"spawn": {"name": "only", "fork_exec": {"argv": ["{probe}"], "steps": []}}}]))
+        self.check_result(result, "steps-parent-calls", self.implementation)
+        self.assertEqual(result["status"], "ran", result.get("reason"))
+        self.assertEqual(result["steps"][0], {"raised": {"exception": "OSError", "errno_name": "EBADF"}})
+        self.assertEqual(result["steps"][1], {"returned": True})
 
     def test_probe_without_a_report(self):
         """probe.json already there (not JSON): the probe exits 3 (O_EXCL) and the result has no probe report."""
