@@ -213,5 +213,66 @@ TEST(Normalize, ParentStateCarriesWhatTwoParentsMustShare) {
   EXPECT_EQ(p["parent.cwd"], "{workdir}");
 }
 
+// A steps result built from the hand-made one: two spawns, the second after the first's pipe
+// end (fd 9) became a resource, and three other steps.
+nlohmann::json hand_made_steps_result() {
+  nlohmann::json single = hand_made_result();
+  nlohmann::json parent = single["parent"];
+  nlohmann::json later_parent = parent;
+  later_parent["fds"].push_back(fd(9, "pipe", "wronly", 77, 7));
+  later_parent["resources"]["first.stdin"] = 9;
+  nlohmann::json first_probe = single["probe"];
+  nlohmann::json second_probe = single["probe"];
+  second_probe["pid"] = 201;
+  second_probe["argv"] = {"/opt/b/fdconform-probe", "first=200", "p=100", "--report=/tmp/run/cell-1/probe-second.json"};
+  second_probe["fds"] = {fd(0, "file", "rdonly", 10, 0), fd(9, "pipe", "wronly", 77, 1)};
+  return {{"result", 1}, {"status", "ran"}, {"outcome", nullptr}, {"probe", nullptr}, {"parent", parent},
+          {"spawns", {{{"name", "first"}, {"pid", 200}, {"outcome", {{"kind", "signaled"}, {"returncode", -15}}},
+                       {"parent", parent}, {"probe", first_probe}},
+                      {{"name", "second"}, {"pid", 201},
+                       {"outcome", {{"kind", "exception"}, {"exception", "OSError"}, {"errno_name", "EBADF"},
+                                    {"message", "[Errno 9] Bad file descriptor"}}},
+                       {"parent", later_parent}, {"probe", second_probe}}}},
+          {"steps", {nullptr, {{"returned", nullptr}}, nullptr, {{"raised", {{"exception", "ProcessLookupError"}, {"errno_name", "ESRCH"}}}},
+                     {{"returned", {{"stdout", 0}, {"stderr", nullptr}}}}, {{"returned", true}}}},
+          {"parent_after", single["parent_after"]}};
+}
+
+TEST(NormalizeSteps, EachChildUnderItsNameWithFdsNamedByItsOwnParentSnapshot) {
+  auto o = normalize_result(hand_made_steps_result(), paths);
+  EXPECT_EQ(o.count("outcome"), 0u);
+  EXPECT_EQ(o.count("child.fds"), 0u);
+  EXPECT_EQ(o["first.outcome"], "signaled SIGTERM");
+  EXPECT_EQ(o["first.fds"], "0,1,2,3,4,5");
+  EXPECT_EQ(o["first.fd.3"], "log rdwr append nonblock");
+  EXPECT_EQ(o["first.session"], "self");
+  EXPECT_EQ(o["second.outcome"], "exception OSError");
+  EXPECT_EQ(o["second.outcome.errno"], "EBADF");
+  EXPECT_EQ(o["second.outcome.message"], "[Errno 9] Bad file descriptor");
+  // fd 9 is a resource only in the snapshot taken right before the second spawn.
+  EXPECT_EQ(o["second.fd.9"], "first.stdin wronly");
+}
+
+TEST(NormalizeSteps, EarlierChildPidsReadBackAsPlaceholders) {
+  auto o = normalize_result(hand_made_steps_result(), paths);
+  EXPECT_EQ(o["second.argv"], "{probe}\nfirst={pid:first}\np={parent_pid}");
+}
+
+TEST(NormalizeSteps, StepResultsAreNumberedFromOneAndSpawnStepsHaveNone) {
+  auto o = normalize_result(hand_made_steps_result(), paths);
+  EXPECT_EQ(o.count("step.1"), 0u);
+  EXPECT_EQ(o["step.2"], "returned None");
+  EXPECT_EQ(o.count("step.3"), 0u);
+  EXPECT_EQ(o["step.4"], "raised ProcessLookupError ESRCH");
+  EXPECT_EQ(o["step.5"], "returned stdout=0 stderr=None");
+  EXPECT_EQ(o["step.6"], "returned true");
+}
+
+TEST(NormalizeSteps, AStepResultOfUnknownShapeIsAnError) {
+  auto result = hand_made_steps_result();
+  result["steps"][1] = {{"printed", 1}};
+  EXPECT_THROW(normalize_result(result, paths), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace fdconform
