@@ -17,15 +17,19 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCENARIOS = os.path.dirname(HERE)
 DEFAULT_CHECKLIST = os.path.join(os.path.dirname(os.path.dirname(HERE)), "docs", "CHECKLIST.md")
-FAMILIES = "PCFXEVSGUAI"  # the order the checklist presents them in
 
 ITEM_HEADING = re.compile(r"^- \*\*([A-Z][0-9]+)\*\*: ([^:;(\n]+)", re.MULTILINE)  # "- **X7**: title: ..."
 COVERS_LINE = re.compile(r"^covers:\s*\[(.*)\]\s*$", re.M)
 ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.M)
 
 
-def item_sort_key(item):
-    return (FAMILIES.index(item[0]), int(item[1:]))
+def item_sort_key(families):
+    """Items in the order the checklist presents their families (its sections), then by number;
+    a family the checklist does not have goes last."""
+    def key(item):
+        family = families.index(item[0]) if item[0] in families else len(families)
+        return (family, item[0], int(item[1:]))
+    return key
 
 
 def read_checklist(path):
@@ -74,7 +78,11 @@ def main():
             covered_by.setdefault(item, []).append(scenario)
 
     unknown = sorted(i for i in covered_by if checklist and i not in checklist)
-    all_items = sorted(set(checklist) | set(covered_by), key=item_sort_key)
+    families = []
+    for item in checklist:  # checklist order
+        if item[0] not in families:
+            families.append(item[0])
+    all_items = sorted(set(checklist) | set(covered_by), key=item_sort_key(families))
 
     print("| item | behaviour | scenarios |")
     print("|---|---|---|")
