@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import warnings
 
@@ -40,7 +41,8 @@ else:
 IMPLEMENTATION_ID = "cpython-" + VERSION_TEXT
 # 3.12+ warns before a fork when /proc/self/stat's thread count is above 1;
 # it splits that line on spaces, so a process name with a space misreads it.
-# The oracle has one thread: the warning is always spurious here.
+# The oracle has one thread, except while a together step runs, where forking
+# from threads is the point: the warning says nothing the scenario wants.
 warnings.filterwarnings("ignore", message=r"This process .* is multi-threaded, use of fork\(\)",
                         category=DeprecationWarning)
 CLASSIC_SIGNALS = [None, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
@@ -1096,6 +1098,20 @@ def raise_deadline_passed(signum, frame):
     raise DeadlinePassed()
 
 
+THREAD_POLL_SECONDS = 0.001
+
+
+def poll_until_exited(pid, timeout):
+    """wait_until_exited for a together step's threads: signal.signal works in
+    the main thread only, so they poll every millisecond instead."""
+    deadline = time.monotonic() + timeout
+    while not has_exited(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(THREAD_POLL_SECONDS)
+    return True
+
+
 def wait_until_exited(pid, timeout):
     """Block until the child `pid` has exited, without reaping it; False if
     `timeout` seconds pass first.
@@ -1104,7 +1120,10 @@ def wait_until_exited(pid, timeout):
     parent sleeps in the kernel instead of polling, and the caller still reaps
     the child its own way (Popen keeps its returncode bookkeeping). SIGALRM is
     borrowed only after the spawn, so the child never sees the change.
+    Outside the main thread (a together step) it polls instead.
     """
+    if threading.current_thread() is not threading.main_thread():
+        return poll_until_exited(pid, timeout)
     previous_handler = signal.signal(signal.SIGALRM, raise_deadline_passed)
     previous_mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM])
     signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -1217,10 +1236,32 @@ def popen_kwargs(spec, resources, placeholders, report_argument, where="spawn"):
     return argv, kwargs
 
 
+class QuietWarnings(object):
+    """warnings.catch_warnings() with every warning ignored, in the main thread.
+    It swaps process-wide state, so it is not safe across threads: a together
+    step holds one in its main thread for all of its threads, and inside a
+    thread this does nothing."""
+
+    def __init__(self):
+        self.inner = None
+        if threading.current_thread() is threading.main_thread():
+            self.inner = warnings.catch_warnings()
+
+    def __enter__(self):
+        if self.inner is not None:
+            self.inner.__enter__()
+            warnings.simplefilter("ignore")
+        return self
+
+    def __exit__(self, *exc):
+        if self.inner is not None:
+            return self.inner.__exit__(*exc)
+        return False
+
+
 def start_popen(child, spec, resources, placeholders, report_argument, where):
     argv, kwargs = popen_kwargs(spec, resources, placeholders, report_argument, where)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with QuietWarnings():
         try:
             child.process = subprocess.Popen(argv, **kwargs)
         except Exception as error:  # what Popen raises is the observation
@@ -1591,6 +1632,14 @@ RESERVED_NAMES = ("child", "parent", "parent_after", "outcome", "step", "steps")
 POPEN_METHODS = ("poll", "wait", "communicate", "send_signal", "terminate", "kill", "returncode")
 SPAWN_RAISED = {"skipped": "the spawn raised"}
 REPORT_POLL_SECONDS = 0.001
+STEP_KINDS = ("spawn", "call", "wait", "parent", "together")
+TOGETHER_KINDS = ("spawn", "call", "wait", "parent")
+TOGETHER_SIZES = (2, 8)
+CHURN_MOST = 10000
+# How long after the deadline a together step's threads may take to end
+# (every wait in them is bounded by the deadline; this covers the spawn calls
+# themselves), then again once every process below the scenario parent was killed.
+THREAD_JOIN_MARGIN = 2.0
 
 
 def has_exited(pid):
@@ -1618,6 +1667,42 @@ def raised(error):
                        "errno_name": errno.errorcode.get(number) if number else None}}
 
 
+def step_kind(step, where, kinds):
+    """A step's (kind, spec): a mapping with exactly one of `kinds`."""
+    if not isinstance(step, dict) or len(step) != 1 or list(step)[0] not in kinds:
+        if kinds is TOGETHER_KINDS and isinstance(step, dict) and list(step) == ["together"]:
+            raise Malformed("%s: a together step cannot hold another" % where)
+        raise Malformed("%s: expected exactly one of %s" % (where, ", ".join(kinds)))
+    return list(step.items())[0]
+
+
+def churn(count, inheritable):
+    """Opens /dev/null `count` times, each fd made inheritable or left as
+    os.open gives it (close-on-exec, PEP 446), and closes each at once."""
+    for _ in range(count):
+        fd = os.open(os.devnull, os.O_RDONLY)
+        try:
+            if inheritable:
+                os.set_inheritable(fd, True)
+        finally:
+            os.close(fd)
+    return count
+
+
+def is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= CHURN_MOST
+
+
+def kill_everything_below():
+    """SIGKILL to every process below the scenario parent (a together step
+    whose thread did not end: what it started may be unknown yet)."""
+    for pid in descendants_of(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 class StepsReplay(object):
     """A steps scenario (docs/SCENARIO_FORMAT.md, "Steps"), run after the parent
     snapshot: named spawns that do not wait for their child, Popen calls, waits
@@ -1638,6 +1723,12 @@ class StepsReplay(object):
         self.pipe_ends = []    # (resource name, file object): popen children's parent-side pipe ends
         self.errors = []       # what makes the cell an error, one reason per child
         self.stopped = None    # why the remaining steps do not run (the deadline passed)
+        # A together step: its threads change errors, stopped and children's
+        # outcomes under this lock, and leave the fds a parent call replaced in
+        # `deferred` (not None only while one runs): the resource table is
+        # left as it was until every thread is joined.
+        self.lock = threading.Lock()
+        self.deferred = None
 
     def remaining(self):
         """Seconds left before the deadline; never 0, which would disarm the wait's timer."""
@@ -1660,12 +1751,16 @@ class StepsReplay(object):
             result["reason"] = one_line("; ".join(self.errors))
 
     def step(self, step, where):
-        if not isinstance(step, dict) or len(step) != 1 or list(step)[0] not in ("spawn", "call", "wait", "parent"):
-            raise Malformed("%s: expected exactly one of spawn, call, wait, parent" % where)
-        kind, spec = list(step.items())[0]
+        kind, spec = step_kind(step, where, STEP_KINDS)
         if kind == "spawn":
             self.spawn(spec, where + ".spawn")
             return None
+        if kind == "together":
+            return self.together(spec, where + ".together")
+        return self.act(kind, spec, where)
+
+    def act(self, kind, spec, where):
+        """A call, wait or parent step's entry."""
         if kind == "call":
             return self.call(spec, where + ".call")
         if kind == "wait":
@@ -1675,31 +1770,37 @@ class StepsReplay(object):
     # -------- spawn
 
     def spawn(self, spec, where):
+        child = self.reserve(spec, where, self.by_name)
+        if self.stopped:
+            return
+        child.parent = self.parent_snapshot()
+        self.start(child, spec, self.placeholders, where)
+        self.publish(child)
+
+    def reserve(self, spec, where, names):
+        """The spawn's Child, its place in `spawns` taken (in the order written);
+        its name goes into `names` (by_name, or a together step's own until its threads end)."""
         if not isinstance(spec, dict):
             raise Malformed("%s: expected a mapping" % where)
         name = spec.get("name")
         if not isinstance(name, str) or not SPAWN_NAME.match(name) or name in RESERVED_NAMES:
             raise Malformed("%s.name: expected [a-z][a-z0-9_]*, at most 32 characters, not a reserved word; got %r"
                             % (where, name))
-        if name in self.by_name:
+        if name in self.by_name or name in names:
             raise Malformed("%s.name: a second spawn named %r" % (where, name))
         child = Child(name, os.path.join(self.workdir, "probe-%s.json" % name))
         self.children.append(child)
-        self.by_name[name] = child
-        if self.stopped:
-            return
-        child.parent = self.parent_snapshot()
-        start_spawn(child, spec, self.resources, self.placeholders, "--report=" + child.report_path,
+        names[name] = child
+        return child
+
+    def start(self, child, spec, placeholders, where):
+        """Starts the child and waits until it has settled. Touches nothing
+        shared but `errors` and `stopped` (through time_out), so a together
+        step runs several at once."""
+        start_spawn(child, spec, self.resources, placeholders, "--report=" + child.report_path,
                     self.confined, where)
         if child.pid is None:
             return
-        self.placeholders["pid:" + name] = str(child.pid)
-        if child.process is not None:
-            for stream in ("stdin", "stdout", "stderr"):
-                end = getattr(child.process, stream)
-                if end is not None:
-                    self.resources.add(name + "." + stream, end.fileno())
-                    self.pipe_ends.append((name + "." + stream, end))
         # Done once it has exited (seen without reaping it), or, for a child that
         # holds, once its report is in place (linked whole): either way every
         # later step meets it in a known state.
@@ -1709,6 +1810,109 @@ class StepsReplay(object):
                 self.time_out(child, "before its report appeared")
                 return
             time.sleep(REPORT_POLL_SECONDS)
+
+    def publish(self, child):
+        """What later steps may name once the child started: {pid:NAME} and a
+        popen child's pipe ends NAME.stdin/.stdout/.stderr."""
+        if child.pid is None:
+            return
+        self.placeholders["pid:" + child.name] = str(child.pid)
+        if child.process is not None:
+            for stream in ("stdin", "stdout", "stderr"):
+                end = getattr(child.process, stream)
+                if end is not None:
+                    self.resources.add(child.name + "." + stream, end.fileno())
+                    self.pipe_ends.append((child.name + "." + stream, end))
+
+    # -------- together
+
+    def together(self, entries, where):
+        """Its entries at once, one thread each, released by a barrier
+        (docs/SCENARIO_FORMAT.md, "Threads"). Its spawns are reserved in the
+        order written and share one parent snapshot taken before any thread
+        starts; a spawn's pid and pipe ends are published, and the fds a parent
+        call replaced forgotten, once every thread has ended, so no entry sees
+        a sibling's (their order is not known)."""
+        low, high = TOGETHER_SIZES
+        if not isinstance(entries, list) or not low <= len(entries) <= high:
+            raise Malformed("%s: expected a list of %d to %d steps" % (where, low, high))
+        plan, own_names = [], {}
+        for index, entry in enumerate(entries):
+            inner = "%s[%d]" % (where, index)
+            kind, spec = step_kind(entry, inner, TOGETHER_KINDS)
+            child = self.reserve(spec, inner + ".spawn", own_names) if kind == "spawn" else None
+            plan.append((kind, spec, inner, child))
+        shared = None
+        if not self.stopped and own_names:
+            shared = self.parent_snapshot()
+        placeholders = dict(self.placeholders)  # no sibling's {pid:NAME}
+        entries_done = [None] * len(plan)  # what each thread's step returned
+        failures = [None] * len(plan)
+        barrier = threading.Barrier(len(plan))
+
+        def run_entry(index):
+            kind, spec, inner, child = plan[index]
+            try:
+                barrier.wait(self.remaining() + THREAD_JOIN_MARGIN)
+                if child is None:
+                    entries_done[index] = self.act(kind, spec, inner)
+                elif not self.stopped:
+                    child.parent = shared
+                    self.start(child, spec, placeholders, inner + ".spawn")
+            except BaseException as error:  # re-raised in the main thread once all are joined
+                failures[index] = error
+
+        self.deferred = []
+        threads = []
+        with QuietWarnings():  # for every thread: catch_warnings is not thread-safe
+            try:
+                for index in range(len(plan)):
+                    thread = threading.Thread(target=run_entry, args=(index,),
+                                              name="fdconform %s[%d]" % (where, index))
+                    thread.daemon = True  # one that never ends must not keep the scenario parent
+                    thread.start()
+                    threads.append(thread)
+            except Exception as error:  # RuntimeError: can't start new thread
+                barrier.abort()
+                for thread in threads:
+                    thread.join()
+                self.deferred = None
+                raise Failed("%s: cannot start a thread: %s" % (where, failure_text(error)))
+            stuck = self.join_all(threads, plan)
+        forgotten, self.deferred = self.deferred, None
+        # Read once: a thread that ended too late changes nothing from here on.
+        results = [{"skipped": "its thread did not end by the deadline"} if index in stuck else entries_done[index]
+                   for index in range(len(plan))]
+        for index, failure in enumerate(failures):
+            if failure is not None and index not in stuck:
+                raise failure  # the first in the order written, as the steps one by one would
+        for fd in forgotten:
+            self.resources.forget_fd(fd)
+        for kind, spec, inner, child in plan:
+            if child is not None:
+                self.by_name[child.name] = child
+                self.publish(child)
+        return results
+
+    def join_all(self, threads, plan):
+        """Waits for every thread until the deadline and a margin; one still
+        running then makes the cell an error naming its step: every process
+        below the scenario parent is killed, which ends any wait it is in.
+        The indexes of the threads that did not end in time."""
+        for thread in threads:
+            thread.join(max(self.deadline + THREAD_JOIN_MARGIN - time.monotonic(), 0))
+        stuck = set(index for index, thread in enumerate(threads) if thread.is_alive())
+        if not stuck:
+            return stuck
+        with self.lock:
+            for index in stuck:
+                self.errors.append("%s: its thread was still running %d ms after the deadline"
+                                   % (plan[index][2], THREAD_JOIN_MARGIN * 1000))
+            self.stopped = "the deadline passed"
+        kill_everything_below()
+        for index in sorted(stuck):
+            threads[index].join(THREAD_JOIN_MARGIN)
+        return stuck
 
     def parent_snapshot(self):
         """The parent right before a spawn, with the resource map of that moment:
@@ -1796,11 +2000,14 @@ class StepsReplay(object):
 
     def time_out(self, child, when):
         """The deadline passed while waiting for `child`: it and its tree are
-        killed and reaped, the cell is an error naming it, no further step runs."""
-        kill_and_reap(child)
-        child.outcome.error = TIMEOUT_REASON % (self.timeout * 1000)
-        self.errors.append("child %s: %s (%s)" % (child.name, child.outcome.error, when))
-        self.stopped = "the deadline passed"
+        killed and reaped, the cell is an error naming it, no further step runs.
+        Under the lock: two threads of a together step may both wait for it."""
+        with self.lock:
+            if not child.outcome.error:
+                kill_and_reap(child)
+                child.outcome.error = TIMEOUT_REASON % (self.timeout * 1000)
+                self.errors.append("child %s: %s (%s)" % (child.name, child.outcome.error, when))
+            self.stopped = "the deadline passed"
         return {"skipped": "the deadline passed: child %s was killed" % child.name}
 
     # -------- parent
@@ -1813,7 +2020,7 @@ class StepsReplay(object):
 
     def parent_call(self, spec, where):
         if not isinstance(spec, dict) or len(spec) != 1:
-            raise Malformed("%s: expected exactly one of close, set_inheritable, get_inheritable, dup2" % where)
+            raise Malformed("%s: expected exactly one of close, set_inheritable, get_inheritable, dup2, churn" % where)
         call, args = list(spec.items())[0]
         replaced = None  # the fd whose names no longer describe it once the call succeeded
         if call in ("close", "get_inheritable"):
@@ -1830,9 +2037,16 @@ class StepsReplay(object):
             replaced = target if target != fd else None
             action = os.dup2
             arguments, keywords = (fd, target), {"inheritable": args.get("inheritable", True)}
+        elif call == "churn":
+            if not isinstance(args, dict) or not is_count(args.get("count")) \
+                    or not isinstance(args.get("inheritable"), bool):
+                raise Malformed("%s.churn: expected {count: 1..%d, inheritable: true or false}; got %r"
+                                % (where, CHURN_MOST, args))
+            action = churn
+            arguments, keywords = (args["count"], args["inheritable"]), {}
         else:
-            raise Malformed("%s: expected close: FD, set_inheritable: {fd, value}, get_inheritable: FD or "
-                            "dup2: {fd, to, inheritable}; got %r" % (where, spec))
+            raise Malformed("%s: expected close: FD, set_inheritable: {fd, value}, get_inheritable: FD, "
+                            "dup2: {fd, to, inheritable} or churn: {count, inheritable}; got %r" % (where, spec))
         if self.stopped:
             return {"skipped": self.stopped}
         try:
@@ -1840,8 +2054,16 @@ class StepsReplay(object):
         except Exception as error:
             return raised(error)
         if replaced is not None:
-            self.resources.forget_fd(replaced)
+            self.forget_fd(replaced)
         return {"returned": value}
+
+    def forget_fd(self, fd):
+        """Resources.forget_fd, left for after the join inside a together step."""
+        with self.lock:
+            if self.deferred is not None:
+                self.deferred.append(fd)
+                return
+        self.resources.forget_fd(fd)
 
     # -------- the end
 
