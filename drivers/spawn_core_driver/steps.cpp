@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
+#include <latch>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -29,6 +32,8 @@ struct NamedChild {
   StartedChild started;
   bool holds = false;                    // its argv asks the probe to stay alive after its report
   std::optional<int> reaped_returncode;  // set once a wait step reaped a child without a Popen handle
+  Json block;                            // the spawn step without its name
+  std::string report_path;
 };
 
 std::chrono::milliseconds time_left(Clock::time_point deadline) {
@@ -109,18 +114,20 @@ class StepRunner {
     size_t index = 0;
     for (const Json& step : array_at(steps, "scenario.steps")) {
       const std::string where = fmt::format("scenario.steps[{}]", index++);
-      auto [kind, spec] = single_entry(step, where, "spawn, call, wait, parent");
-      if (kind == "spawn") {
-        spawn(spec, where + ".spawn");
-        out_.steps.push_back(nullptr);
-      } else if (kind == "call") {
-        out_.steps.push_back(call(spec, where + ".call"));
-      } else if (kind == "wait") {
-        out_.steps.push_back(wait(child_named(children_, string_at(spec, where + ".wait"), where + ".wait")));
-      } else if (kind == "parent") {
-        out_.steps.push_back(parent_call(spec, where + ".parent"));
-      } else {
-        throw RequestError(fmt::format("{}: expected spawn, call, wait or parent, got \"{}\"", where, kind));
+      auto [kind, spec] = single_entry(step, where, "spawn, call, wait, parent, together");
+      try {
+        if (kind == "spawn") {
+          spawn(spec, where + ".spawn");
+          out_.steps.push_back(nullptr);
+        } else if (kind == "together") {
+          out_.steps.push_back(together(spec, where + ".together"));
+        } else {
+          out_.steps.push_back(step_result(step, where));
+          apply_pending_forgets();
+        }
+      } catch (...) {
+        abandon_all();
+        throw;
       }
       if (out_.skip || out_.error) {
         abandon_all();
@@ -132,37 +139,120 @@ class StepRunner {
   }
 
  private:
+  // A spawn step: the parent's snapshot, then the child started and settled.
   void spawn(const Json& spec, const std::string& where) {
-    Json block = object_at(spec, where);
-    const std::string name = string_at(block.at("name"), where + ".name");
-    block.erase("name");
-    NamedChild child{name, {}, asks_to_hold(block), std::nullopt};
-    const std::string report_path = fmt::format("{}/probe-{}.json", workdir_, name);
+    const size_t index = reserve_spawn(spec, where, snapshot_before_spawn());
+    start_child(index, placeholders_);
+    after_start(index);
+  }
 
+  Json snapshot_before_spawn() {
     forget_closed_pipe_ends(prepared_.resources, children_);
     Json parent = take_parent_snapshot(result_channel_fd);
     parent["resources"] = resource_map(prepared_);
+    return parent;
+  }
+
+  // The child's entry, in the order the spawns are written (a together
+  // step reserves all of its spawns before any thread starts).
+  size_t reserve_spawn(const Json& spec, const std::string& where, Json parent) {
+    Json block = object_at(spec, where);
+    const std::string name = string_at(block.at("name"), where + ".name");
+    block.erase("name");
+    children_.push_back(NamedChild{name, {}, asks_to_hold(block), std::nullopt, std::move(block),
+                                   fmt::format("{}/probe-{}.json", workdir_, name)});
+    out_.spawns.push_back(Json{{"name", name}, {"pid", nullptr}, {"outcome", nullptr}, {"parent", std::move(parent)}});
+    out_.report_paths.push_back(children_.back().report_path);
+    return children_.size() - 1;
+  }
+
+  // Touches only its own child, so a together step runs several at once.
+  void start_child(size_t index, const PlaceholderValues& placeholders) {
+    NamedChild& child = children_[index];
     SpawnContext context = base_;
-    context.placeholders = placeholders_;
-    context.report_argument = "--report=" + report_path;
+    context.placeholders = placeholders;
+    context.report_argument = "--report=" + child.report_path;
     context.timeout = time_left(deadline_);
-    child.started = start_spawn(block, context);
-    if (child.started.skip) {
-      out_.skip = child.started.skip;
-      return;
-    }
-    out_.spawns.push_back(Json{{"name", name},
-                               {"pid", child.started.pid > 0 ? Json(child.started.pid) : Json(nullptr)},
-                               {"outcome", nullptr},
-                               {"parent", std::move(parent)}});
-    out_.report_paths.push_back(report_path);
-    if (child.started.pid > 0) {
-      placeholders_.child_pids.emplace_back(fmt::format("{{pid:{}}}", name), std::to_string(child.started.pid));
-      if (!wait_until_settled(child, report_path, deadline_))
-        out_.error = fmt::format("child {}: {}", name, timeout_reason(base_.timeout));
-    }
+    child.started = start_spawn(child.block, context);
+    if (child.started.skip) return fail_with_skip(*child.started.skip);
+    if (child.started.pid > 0 && !wait_until_settled(child, child.report_path, deadline_))
+      fail(fmt::format("child {}: {}", child.name, timeout_reason(base_.timeout)));
+  }
+
+  void after_start(size_t index) {
+    NamedChild& child = children_[index];
+    if (child.started.pid <= 0) return;
+    out_.spawns[index]["pid"] = child.started.pid;
+    placeholders_.child_pids.emplace_back(fmt::format("{{pid:{}}}", child.name), std::to_string(child.started.pid));
     name_pipe_ends(prepared_.resources, child);
-    children_.push_back(std::move(child));
+  }
+
+  // docs/SCENARIO_FORMAT.md "Threads": every entry in a thread of its own,
+  // released together; spawns share the snapshot taken before any starts.
+  Json together(const Json& entries_json, const std::string& where) {
+    const Json& entries = array_at(entries_json, where);
+    const Json parent = snapshot_before_spawn();
+    std::vector<std::optional<size_t>> spawn_index(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      auto [kind, spec] = single_entry(entries[i], fmt::format("{}[{}]", where, i), "spawn, call, wait, parent");
+      if (kind == "together") throw RequestError(fmt::format("{}[{}]: a together step cannot hold another", where, i));
+      if (kind == "spawn") spawn_index[i] = reserve_spawn(spec, fmt::format("{}[{}].spawn", where, i), parent);
+    }
+    Json results = Json::array();
+    for (size_t i = 0; i < entries.size(); ++i) results.push_back(nullptr);
+    std::vector<std::exception_ptr> failures(entries.size());
+    std::latch start(static_cast<std::ptrdiff_t>(entries.size()));
+    const PlaceholderValues placeholders = placeholders_;  // no sibling's pid: the order is not known
+    {
+      std::vector<std::jthread> threads;
+      for (size_t i = 0; i < entries.size(); ++i)
+        threads.emplace_back([&, i] {
+          start.arrive_and_wait();
+          try {
+            if (spawn_index[i]) start_child(*spawn_index[i], placeholders);
+            else results[i] = step_result(entries[i], fmt::format("{}[{}]", where, i));
+          } catch (...) {
+            failures[i] = std::current_exception();
+          }
+        });
+    }
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (spawn_index[i]) after_start(*spawn_index[i]);
+    apply_pending_forgets();
+    for (const auto& failure : failures)
+      if (failure) std::rethrow_exception(failure);
+    return results;
+  }
+
+  // A call, wait or parent step's result (spawn and together are handled by run()).
+  Json step_result(const Json& step, const std::string& where) {
+    auto [kind, spec] = single_entry(step, where, "spawn, call, wait, parent");
+    if (kind == "call") return call(spec, where + ".call");
+    if (kind == "wait") return wait(child_named(children_, string_at(spec, where + ".wait"), where + ".wait"));
+    if (kind == "parent") return parent_call(spec, where + ".parent");
+    throw RequestError(fmt::format("{}: expected spawn, call, wait or parent, got \"{}\"", where, kind));
+  }
+
+  void fail(std::string reason) {
+    std::lock_guard lock(mutex_);
+    if (!out_.error) out_.error = std::move(reason);
+  }
+  void fail_with_skip(std::string reason) {
+    std::lock_guard lock(mutex_);
+    if (!out_.skip) out_.skip = std::move(reason);
+  }
+  void add_diagnostics(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    out_.diagnostics += text;
+  }
+  // Names a parent call took from an fd; applied once no other thread reads the table.
+  void forget_fd_later(int fd) {
+    std::lock_guard lock(mutex_);
+    pending_forgets_.push_back(fd);
+  }
+  void apply_pending_forgets() {
+    for (int fd : pending_forgets_) prepared_.resources.forget_fd(fd);
+    pending_forgets_.clear();
   }
 
   // Popen's methods, on an earlier popen spawn's handle.
@@ -203,11 +293,11 @@ class StepRunner {
     const bool has_stdout = process.stdout_fd() >= 0, has_stderr = process.stderr_fd() >= 0;
     try {
       spawn_core::Communicated output = process.communicate({}, time_left(deadline_));
-      out_.diagnostics += output.stdout_data + output.stderr_data;
+      add_diagnostics(output.stdout_data + output.stderr_data);
       return returned(Json{{"stdout", has_stdout ? Json(output.stdout_data.size()) : Json(nullptr)},
                            {"stderr", has_stderr ? Json(output.stderr_data.size()) : Json(nullptr)}});
     } catch (const spawn_core::TimeoutExpired&) {
-      out_.error = fmt::format("child {}: {}", child.name, timeout_reason(base_.timeout));
+      fail(fmt::format("child {}: {}", child.name, timeout_reason(base_.timeout)));
       return nullptr;
     }
   }
@@ -220,7 +310,7 @@ class StepRunner {
     else if (child.reaped_returncode) code = child.reaped_returncode;
     else if ((code = wait_with_deadline(child.started.pid, time_left(deadline_)))) child.reaped_returncode = code;
     if (!code) {
-      out_.error = fmt::format("child {}: {}", child.name, timeout_reason(base_.timeout));
+      fail(fmt::format("child {}: {}", child.name, timeout_reason(base_.timeout)));
       return nullptr;
     }
     return returned(*code);
@@ -230,11 +320,12 @@ class StepRunner {
   // os.get_inheritable and os.dup2 make it (os.dup2 returns the new fd).
   Json parent_call(const Json& spec, const std::string& where) {
     auto [kind, args] = single_entry(spec, where, "close, set_inheritable, get_inheritable, dup2");
-    ResourceTable& resources = prepared_.resources;
+    const ResourceTable& resources = prepared_.resources;
+    if (kind == "churn") return churn(args, where + ".churn");
     if (kind == "close") {
       const int fd = resources.resolve_fd(args, where + ".close");
       if (::close(fd) != 0) return raised(errno);
-      resources.forget_fd(fd);
+      forget_fd_later(fd);
       return returned(nullptr);
     }
     if (kind == "get_inheritable") {
@@ -259,11 +350,24 @@ class StepRunner {
       // leaves an fd duplicated onto itself as it was.
       const int rc = keep ? dup2(fd, to) : dup3(fd, to, O_CLOEXEC);
       if (rc < 0) return raised(errno);
-      if (fd != to) resources.forget_fd(to);
+      if (fd != to) forget_fd_later(to);
       return returned(rc);
     }
     throw RequestError(
         fmt::format("{}: expected close, set_inheritable, get_inheritable or dup2, got \"{}\"", where, kind));
+  }
+
+  // Opens /dev/null `count` times and closes each fd at once, so a spawn in
+  // another thread meets fds that come and go.
+  static Json churn(const Json& args, const std::string& where) {
+    const long long count = integer_at(args.at("count"), where + ".count");
+    const bool inheritable = boolean_at(args.at("inheritable"), where + ".inheritable");
+    for (long long i = 0; i < count; ++i) {
+      const int fd = open("/dev/null", O_RDONLY | (inheritable ? 0 : O_CLOEXEC));
+      if (fd < 0) return raised(errno);
+      close(fd);
+    }
+    return returned(count);
   }
 
   // Every child not reaped yet is waited for as the single-spawn form would,
@@ -313,6 +417,8 @@ class StepRunner {
   PlaceholderValues placeholders_ = base_.placeholders;
   std::vector<NamedChild> children_;
   StepsRun out_;
+  std::mutex mutex_;  // out_.error, out_.skip, out_.diagnostics and pending_forgets_ under threads
+  std::vector<int> pending_forgets_;
 };
 
 }  // namespace

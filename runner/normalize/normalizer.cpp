@@ -325,9 +325,13 @@ void add_steps(Observation& out, const nlohmann::json& result, const PathSubstit
     if (member(spawn, "probe").is_object())
       add_child(out, name, member(spawn, "probe"), member(spawn, "parent"), paths, ids);
   }
+  // A together step holds one result per thread: step.K.J.
   const auto& steps = member(result, "steps");
-  for (std::size_t i = 0; steps.is_array() && i < steps.size(); ++i)
+  for (std::size_t i = 0; steps.is_array() && i < steps.size(); ++i) {
     if (steps[i].is_object()) out[fmt::format("step.{}", i + 1)] = step_text(steps[i]);
+    for (std::size_t j = 0; steps[i].is_array() && j < steps[i].size(); ++j)
+      if (steps[i][j].is_object()) out[fmt::format("step.{}.{}", i + 1, j + 1)] = step_text(steps[i][j]);
+  }
 }
 
 }  // namespace

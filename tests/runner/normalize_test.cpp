@@ -268,6 +268,16 @@ TEST(NormalizeSteps, StepResultsAreNumberedFromOneAndSpawnStepsHaveNone) {
   EXPECT_EQ(o["step.6"], "returned true");
 }
 
+TEST(NormalizeSteps, ATogetherStepGivesOneFieldPerThreadStep) {
+  auto result = hand_made_steps_result();
+  result["steps"].push_back({nullptr, {{"returned", 300}}, {{"raised", {{"exception", "OSError"}, {"errno_name", "EBADF"}}}}});
+  auto o = normalize_result(result, paths);
+  EXPECT_EQ(o.count("step.7"), 0u);
+  EXPECT_EQ(o.count("step.7.1"), 0u);
+  EXPECT_EQ(o["step.7.2"], "returned 300");
+  EXPECT_EQ(o["step.7.3"], "raised OSError EBADF");
+}
+
 TEST(NormalizeSteps, AStepResultOfUnknownShapeIsAnError) {
   auto result = hand_made_steps_result();
   result["steps"][1] = {{"printed", 1}};
