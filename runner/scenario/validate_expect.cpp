@@ -18,25 +18,61 @@ bool is_observed_name(const ValidationContext& ctx, const std::string& name) {
   return ctx.find_end(name) != nullptr;
 }
 
-// Why `key` is no field of a steps scenario's observation, or empty when it is one: NAME.outcome (and its
-// .errno ...) and every child.* field as NAME.* for a spawn NAME; step.K for a call, wait or parent step;
-// parent_after.* (docs/SCENARIO_FORMAT.md "Steps").
-std::string steps_field_problem(const ValidationContext& ctx, const std::string& key) {
-  if (key.starts_with("parent_after.") && is_observation_field(key)) return {};
-  if (key.starts_with("step.")) {
-    const std::string number = key.substr(5);
-    const bool digits = !number.empty() && number.size() <= 3 && number[0] != '0' &&
-                        std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; });
-    const std::size_t k = digits ? std::stoul(number) : 0;
-    if (k < 1 || k > ctx.step_kinds.size())
-      return fmt::format("expect.fields: unknown field '{}': expected step.K with K from 1 to {} (steps count from 1)",
-                         shown(key), ctx.step_kinds.size());
-    if (ctx.step_kinds[k - 1] == "spawn")
+// A step or entry number in a field name: 1 to 999, written without leading zeros; 0 when it is not one.
+std::size_t field_index(std::string_view text) {
+  const bool digits = !text.empty() && text.size() <= 3 && text[0] != '0' &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits ? std::stoul(std::string(text)) : 0;
+}
+
+// Why `key` (step.K or step.K.J) names no step result, or empty when it names one: step.K for a call, wait
+// or parent step, step.K.J for entry J of a together step K when that entry is a call, wait or parent step.
+std::string step_field_problem(const ValidationContext& ctx, const std::string& key) {
+  const std::string_view rest = std::string_view(key).substr(5);
+  const auto dot = rest.find('.');
+  const std::size_t k = field_index(rest.substr(0, dot));
+  if (k < 1 || k > ctx.step_kinds.size())
+    return fmt::format("expect.fields: unknown field '{}': expected step.K with K from 1 to {} (steps count from 1)",
+                       shown(key), ctx.step_kinds.size());
+  const std::string& kind = ctx.step_kinds[k - 1];
+  const std::vector<std::string>& entries = ctx.entry_kinds[k - 1];
+  if (dot == std::string_view::npos) {
+    if (kind == "spawn")
       return fmt::format("expect.fields: '{}' is a spawn step: step.K is the result of a call, wait or parent step; "
                          "a spawn's fields are NAME.outcome, NAME.fds, ...",
                          key);
+    if (kind == "together")
+      return fmt::format("expect.fields: '{}' is a together step: its results are per entry, step.{}.J with J "
+                         "from 1 to {} (entries count from 1)",
+                         key, k, entries.size());
     return {};
   }
+  if (kind != "together") {
+    if (kind.empty()) return {};  // an unreadable step, reported already
+    return fmt::format("expect.fields: unknown field '{}': step {} is a {} step, not a together step: expected "
+                       "step.{}",
+                       shown(key), k, kind, k);
+  }
+  if (entries.empty()) return {};  // no entries were read: the step was reported already
+  const std::size_t j = field_index(rest.substr(dot + 1));
+  if (j < 1 || j > entries.size())
+    return fmt::format("expect.fields: unknown field '{}': expected step.{}.J with J from 1 to {} (entries of a "
+                       "together step count from 1)",
+                       shown(key), k, entries.size());
+  if (entries[j - 1] == "spawn")
+    return fmt::format("expect.fields: '{}' is a spawn entry: step.K.J is the result of a call, wait or parent "
+                       "entry; a spawn's fields are NAME.outcome, NAME.fds, ...",
+                       key);
+  return {};
+}
+
+// Why `key` is no field of a steps scenario's observation, or empty when it is one: NAME.outcome (and its
+// .errno ...) and every child.* field as NAME.* for a spawn NAME, a together's spawns included; step.K for
+// a call, wait or parent step and step.K.J for such an entry of a together step; parent_after.*
+// (docs/SCENARIO_FORMAT.md "Steps" and "Threads").
+std::string steps_field_problem(const ValidationContext& ctx, const std::string& key) {
+  if (key.starts_with("parent_after.") && is_observation_field(key)) return {};
+  if (key.starts_with("step.")) return step_field_problem(ctx, key);
   const auto dot = key.find('.');
   if (dot != std::string::npos && ctx.find_spawn(std::string_view(key).substr(0, dot))) {
     const std::string rest = key.substr(dot + 1);

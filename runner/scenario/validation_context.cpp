@@ -13,6 +13,11 @@ const ResourceEnd* ValidationContext::find_end(std::string_view name) const {
   return nullptr;
 }
 
+std::string SpawnStep::place() const {
+  if (entry) return fmt::format("steps[{}].together[{}]", step, *entry);
+  return fmt::format("steps[{}]", step);
+}
+
 const SpawnStep* ValidationContext::find_spawn(std::string_view name) const {
   for (const auto& s : spawn_steps)
     if (s.name == name) return &s;
@@ -26,15 +31,21 @@ std::string ValidationContext::missing_end_note(std::string_view name) const {
   if (stream != "stdin" && stream != "stdout" && stream != "stderr") return {};
   const SpawnStep* spawn = find_spawn(name.substr(0, dot));
   if (!spawn) return {};
+  // A spawn of the together step being read: its pipes exist once its thread has spawned, and the other
+  // threads cannot know when that is.
+  if (spawn->step == current_step && spawn->entry)
+    return fmt::format("{} is a pipe end of the spawn {} of the same together step ({}): only a later step may name "
+                       "it, not another entry of that together",
+                       name, spawn->name, spawn->place());
   if (spawn->step >= current_step)
-    return fmt::format("{} is a pipe end of the spawn step {} (steps[{}]): only a later step may name it", name,
-                       spawn->name, spawn->step);
+    return fmt::format("{} is a pipe end of the spawn step {} ({}): only a later step may name it", name,
+                       spawn->name, spawn->place());
   if (spawn->kind.empty()) return {};
   if (spawn->kind != "popen")
-    return fmt::format("{} (steps[{}]) is a {} spawn: only a popen spawn with `{}: pipe` leaves an end named {}",
-                       spawn->name, spawn->step, spawn->kind, stream, name);
-  return fmt::format("the popen spawn {} (steps[{}]) has no {} pipe: expected `{}: pipe` there for an end named {}",
-                     spawn->name, spawn->step, stream, stream, name);
+    return fmt::format("{} ({}) is a {} spawn: only a popen spawn with `{}: pipe` leaves an end named {}",
+                       spawn->name, spawn->place(), spawn->kind, stream, name);
+  return fmt::format("the popen spawn {} ({}) has no {} pipe: expected `{}: pipe` there for an end named {}",
+                     spawn->name, spawn->place(), stream, stream, name);
 }
 
 std::string ValidationContext::end_names() const {

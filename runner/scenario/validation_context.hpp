@@ -29,14 +29,23 @@ struct ResourceEnd {
 // A spawn step of a `steps` scenario (docs/SCENARIO_FORMAT.md "Steps"), as other steps and `expect` see it.
 struct SpawnStep {
   std::string name;
-  std::size_t step = 0;            // its index in `steps` (0-based, as in messages)
-  std::string kind;                // popen, posix_spawn, posix_spawnp, fork_exec; empty until it was validated
-  std::vector<std::string> pipes;  // of a popen spawn: which of stdin, stdout, stderr are `pipe`
+  std::size_t step = 0;               // its index in `steps` (0-based, as in messages)
+  std::optional<std::size_t> entry;   // inside a `together` step: its index among the entries (0-based)
+  std::string kind;                   // popen, posix_spawn, posix_spawnp, fork_exec; empty until it was validated
+  std::vector<std::string> pipes;     // of a popen spawn: which of stdin, stdout, stderr are `pipe`
+
+  // Where it is written, for messages: "steps[3]" or "steps[3].together[1]".
+  std::string place() const;
 };
 
-// At most this many steps, of which at most max_spawn_steps spawns, and spawn names this long.
+// At most this many steps, of which at most max_spawn_steps spawns, and spawn names this long. The entries
+// of a `together` step count as steps and spawns there, each once; a together holds 2 to 8 of them.
 inline constexpr std::size_t max_steps = 32;
 inline constexpr std::size_t max_spawn_steps = 8;
+inline constexpr std::size_t min_together_entries = 2;
+inline constexpr std::size_t max_together_entries = 8;
+// A churn parent call opens and closes /dev/null at most this many times.
+inline constexpr long long max_churn_count = 10000;
 inline constexpr std::size_t max_spawn_name_length = 32;
 
 struct ValidationContext {
@@ -47,7 +56,9 @@ struct ValidationContext {
   // A `steps` scenario: set by validate_steps, which reads all steps before `expect` is read.
   bool steps_scenario = false;
   std::vector<SpawnStep> spawn_steps;   // every spawn step whose name is well formed, later ones included
-  std::vector<std::string> step_kinds;  // per step: spawn, call, wait, parent, or empty when unreadable
+  std::vector<std::string> step_kinds;  // per step: spawn, call, wait, parent, together, or empty when unreadable
+  // Per step: for a together step, its entries' kinds as step_kinds has them (the entries read); else empty.
+  std::vector<std::vector<std::string>> entry_kinds;
   std::size_t current_step = 0;         // the step being validated
 
   const ResourceEnd* find_end(std::string_view name) const;

@@ -1,5 +1,6 @@
-// `steps` scenarios (docs/SCENARIO_FORMAT.md "Steps: more than one spawn"): what validates, and the JSON
-// the drivers receive. The refused forms are in bad_scenarios/steps-*.yaml.
+// `steps` scenarios (docs/SCENARIO_FORMAT.md "Steps: more than one spawn", "Threads: steps run together"):
+// what validates, and the JSON the drivers receive. The refused forms are in bad_scenarios/steps-*.yaml and
+// bad_scenarios/together-*.yaml.
 #include <gtest/gtest.h>
 
 #include "scenario/loader.hpp"
@@ -129,6 +130,121 @@ TEST(Steps, ASingleSpawnScenarioSendsNullSteps) {
   EXPECT_TRUE(j.contains("steps"));
   EXPECT_TRUE(j["steps"].is_null());
   EXPECT_EQ(j["spawn"], (nlohmann::json{{"popen", default_popen()}}));
+}
+
+// docs/SCENARIO_FORMAT.md "Threads": a together step is a list of the entries' JSON, each exactly what the
+// same step gives on its own; churn is a parent call like the others.
+TEST(Together, GivesTheEntriesJsonAsOrdinarySteps) {
+  const std::string resources = R"(parent:
+  resources:
+    - {name: pa, kind: pipe}
+    - {name: pb, kind: pipe}
+steps:
+  - spawn: {name: holder, popen: {stdin: pipe, argv: ["{probe}", "--hold=stdin"]}}
+)";
+  auto j = load_json(resources + R"(  - together:
+      - spawn: {name: a, popen: {pass_fds: [pa.read]}}
+      - spawn: {name: b, posix_spawn: {file_actions: [{dup2: [pb.read, 5]}]}}
+      - parent: {churn: {count: 300, inheritable: true}}
+      - call: {child: holder, method: poll}
+  - parent: {churn: {count: 1, inheritable: false}}
+  - parent: {close: holder.stdin}
+  - wait: b
+expect:
+  fields:
+    a.fds: "0,1,2,3"
+    b.outcome: exited 0
+    step.2.3: returned 300
+    step.2.4: returned None
+    step.3: returned 1
+    step.5: returned 0
+)");
+  ASSERT_TRUE(j.is_object());
+  const auto& steps = j["steps"];
+  ASSERT_EQ(steps.size(), 5u) << steps.dump(2);
+  ASSERT_TRUE(steps[1].is_object());
+  ASSERT_EQ(steps[1].size(), 1u);
+  const auto& together = steps[1]["together"];
+  ASSERT_TRUE(together.is_array());
+  ASSERT_EQ(together.size(), 4u);
+
+  auto a = default_popen();
+  a["pass_fds"] = {"pa.read"};
+  EXPECT_EQ(together[0], (nlohmann::json{{"spawn", {{"name", "a"}, {"popen", a}}}}));
+  EXPECT_EQ(together[1]["spawn"]["posix_spawn"]["file_actions"],
+            nlohmann::json::parse(R"([{"dup2": ["pb.read", 5]}])"));
+  EXPECT_EQ(together[2], nlohmann::json::parse(R"({"parent": {"churn": {"count": 300, "inheritable": true}}})"));
+  EXPECT_EQ(together[3], nlohmann::json::parse(R"({"call": {"child": "holder", "method": "poll", "signal": null}})"));
+  EXPECT_EQ(steps[2], nlohmann::json::parse(R"({"parent": {"churn": {"count": 1, "inheritable": false}}})"));
+
+  // The same four as ordinary steps give the same JSON, one by one.
+  auto plain = load_json(resources + R"(  - spawn: {name: a, popen: {pass_fds: [pa.read]}}
+  - spawn: {name: b, posix_spawn: {file_actions: [{dup2: [pb.read, 5]}]}}
+  - parent: {churn: {count: 300, inheritable: true}}
+  - call: {child: holder, method: poll}
+)");
+  ASSERT_TRUE(plain.is_object());
+  ASSERT_EQ(plain["steps"].size(), 5u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(together[i], plain["steps"][i + 1]) << i;
+  EXPECT_EQ(j["expect"]["fields"].size(), 6u);
+}
+
+TEST(Together, TheDocsExampleValidates) {
+  auto j = load_json(R"(parent:
+  resources:
+    - {name: pa, kind: pipe}
+    - {name: pb, kind: pipe}
+steps:
+  - together:
+      - spawn: {name: a, popen: {pass_fds: [pa.read]}}
+      - spawn: {name: b, popen: {pass_fds: [pb.read]}}
+      - parent: {churn: {count: 300, inheritable: true}}
+)");
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["steps"].size(), 1u);
+  EXPECT_EQ(j["steps"][0]["together"].size(), 3u);
+  EXPECT_EQ(j["steps"][0]["together"][2]["parent"]["churn"], (nlohmann::json{{"count", 300}, {"inheritable", true}}));
+}
+
+// The pipe ends of a together's spawns are resources for the steps after it, and its children can be
+// called and waited on there; two togethers may each wait on the same child.
+TEST(Together, LaterStepsUseItsSpawns) {
+  auto j = load_json(R"(steps:
+  - together:
+      - spawn: {name: a, popen: {stdin: pipe, stdout: pipe, argv: ["{probe}", "--hold=stdin"]}}
+      - spawn: {name: b, fork_exec: {}}
+  - together:
+      - spawn: {name: c, popen: {pass_fds: [a.stdin], stdin: {resource: a.stdout}}}
+      - parent: {close: a.stdin}
+      - wait: b
+  - together:
+      - call: {child: a, method: communicate}
+      - wait: c
+expect:
+  fields:
+    c.fd.0: a.stdout
+    step.2.2: returned None
+    step.3.1: returned stdout=0 stderr=None
+)");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["steps"][1]["together"][1], nlohmann::json::parse(R"({"parent": {"close": "a.stdin"}})"));
+  EXPECT_EQ(j["steps"][2]["together"][1], nlohmann::json::parse(R"({"wait": "c"})"));
+}
+
+// Entries count as steps and spawns: four togethers of eight are 32 steps, 8 of them spawns.
+TEST(Together, EntriesCountTowardsTheLimits) {
+  std::string body = "steps:\n  - together:\n";
+  for (int i = 0; i < 8; ++i) body += "      - spawn: {name: s" + std::to_string(i) + ", popen: {}}\n";
+  for (int t = 0; t < 3; ++t) {
+    body += "  - together:\n";
+    for (int i = 0; i < 8; ++i)
+      body += "      - parent: {churn: {count: " + std::to_string(10000 - i) + ", inheritable: " +
+              (i % 2 ? "true" : "false") + "}}\n";
+  }
+  auto j = load_json(body);
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["steps"].size(), 4u);
+  for (const auto& step : j["steps"]) EXPECT_EQ(step["together"].size(), 8u);
 }
 
 }  // namespace
