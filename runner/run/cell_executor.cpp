@@ -97,14 +97,20 @@ std::optional<std::string> missing_report(const nlohmann::json& result, const Sc
   if (steps == scenario.json.end() || !steps->is_array())
     return missing_report(result.value("probe", none), result.value("outcome", none),
                           scenario.json.value("spawn", none), result);
-  const auto spawns = result.value("spawns", nlohmann::json::array());
-  std::size_t index = 0;
+  // Spawn steps in written order, a together step's spawns in place: the order of result.spawns.
+  std::vector<const nlohmann::json*> spawn_blocks;
   for (const auto& step : *steps) {
-    if (!step.is_object() || !step.contains("spawn")) continue;
-    if (index >= spawns.size()) break;
-    const auto& entry = spawns[index++];
+    if (!step.is_object()) continue;
+    if (step.contains("spawn")) spawn_blocks.push_back(&step["spawn"]);
+    if (step.contains("together") && step["together"].is_array())
+      for (const auto& entry : step["together"])
+        if (entry.is_object() && entry.contains("spawn")) spawn_blocks.push_back(&entry["spawn"]);
+  }
+  const auto spawns = result.value("spawns", nlohmann::json::array());
+  for (std::size_t i = 0; i < spawns.size() && i < spawn_blocks.size(); ++i) {
+    const auto& entry = spawns[i];
     if (!entry.is_object()) continue;
-    if (auto why = missing_report(entry.value("probe", none), entry.value("outcome", none), step["spawn"], result))
+    if (auto why = missing_report(entry.value("probe", none), entry.value("outcome", none), *spawn_blocks[i], result))
       return fmt::format("child {}: {}", entry.value("name", std::string("?")), *why);
   }
   return std::nullopt;
