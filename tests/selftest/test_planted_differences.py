@@ -15,13 +15,15 @@ import unittest
 FDCONFORM = None
 SOURCE_DIR = None
 SCENARIOS = ["fds-defaults-std-only", "exec-missing-executable", "cwd-missing"]
+# Several named children each, one of them spawned from threads at once.
+STEPS_SCENARIOS = ["steps-later-child-never-holds-earlier-pipes", "together-spawns-keep-their-own-pass-fds"]
 
 
-def run_with(deviation):
+def run_with(deviation, scenarios=SCENARIOS):
     tmp = tempfile.mkdtemp(prefix="fdconform-planted-")
     try:
         out = os.path.join(tmp, "results.json")
-        files = [os.path.join(SOURCE_DIR, "scenarios", name + ".yaml") for name in SCENARIOS]
+        files = [os.path.join(SOURCE_DIR, "scenarios", name + ".yaml") for name in scenarios]
         command = [FDCONFORM, "run"] + files + ["--impl", "spawn_core-*", "-j2", "--json", out,
                                                 "--deviate", "spawn_core-fork=" + deviation]
         completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -38,7 +40,7 @@ def deviant_cells(results):
 
 class PlantedDifferences(unittest.TestCase):
     def test_scenarios_exist(self):
-        for name in SCENARIOS:
+        for name in SCENARIOS + STEPS_SCENARIOS:
             self.assertTrue(os.path.exists(os.path.join(SOURCE_DIR, "scenarios", name + ".yaml")), name)
 
     def test_a_leaked_parent_fd_is_a_parent_after_difference(self):
@@ -64,6 +66,21 @@ class PlantedDifferences(unittest.TestCase):
         for cell in ran:
             self.assertEqual([d["field"] for d in cell["diff"]], ["child.umask"], cell["scenario"])
             self.assertEqual(cell["observation"]["parent_after.umask"], "unchanged")
+
+    def test_an_extra_fd_shows_in_every_named_child_and_nowhere_else(self):
+        status, results, output = run_with("extra_fd", STEPS_SCENARIOS)
+        self.assertEqual(status, 1, output)
+        cells = deviant_cells(results)
+        self.assertEqual(len(cells), len(STEPS_SCENARIOS), output)
+        for cell in cells:
+            self.assertEqual(cell["verdict"], "differ", (cell["scenario"], output))
+            children = sorted(f.split(".")[0] for f in cell["observation"] if f.endswith(".outcome"))
+            self.assertGreaterEqual(len(children), 2, cell["scenario"])
+            fields = sorted(d["field"] for d in cell["diff"])
+            expected = sorted([name + ".fds" for name in children] + [name + ".fd.42" for name in children])
+            self.assertEqual(fields, expected, cell["scenario"])
+            for name in children:  # /dev/null, opened by the deviation after the parent snapshot
+                self.assertTrue(cell["observation"][name + ".fd.42"].endswith(" rdonly"), (cell["scenario"], name))
 
 
 if __name__ == "__main__":
