@@ -1188,7 +1188,7 @@ def shell_quoted(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def popen_kwargs(spec, resources, placeholders, report_argument, where="spawn"):
+def popen_kwargs(spec, resources, placeholders, report_argument, confined, where="spawn"):
     argv = argv_from(spec, placeholders, "scenario.%s.popen" % where)
     kwargs = {"close_fds": spec.get("close_fds", True), "restore_signals": spec.get("restore_signals", True),
               "start_new_session": spec.get("start_new_session", False)}
@@ -1224,7 +1224,7 @@ def popen_kwargs(spec, resources, placeholders, report_argument, where="spawn"):
             raise Skip("umask needs CPython 3.9+")
         kwargs["umask"] = umask
     if spec.get("preexec") is not None:
-        steps = spec["preexec"]
+        steps = with_open_paths_resolved(spec["preexec"], placeholders, confined, where + ".popen.preexec")
         kwargs["preexec_fn"] = lambda: run_child_steps(steps, resources)
     if spec.get("pipesize", -1) != -1:
         if VERSION < (3, 10):
@@ -1259,8 +1259,8 @@ class QuietWarnings(object):
         return False
 
 
-def start_popen(child, spec, resources, placeholders, report_argument, where):
-    argv, kwargs = popen_kwargs(spec, resources, placeholders, report_argument, where)
+def start_popen(child, spec, resources, placeholders, report_argument, confined, where):
+    argv, kwargs = popen_kwargs(spec, resources, placeholders, report_argument, confined, where)
     with QuietWarnings():
         try:
             child.process = subprocess.Popen(argv, **kwargs)
@@ -1367,7 +1367,7 @@ def start_spawn(child, spawn, resources, placeholders, report_argument, confined
     if not isinstance(spawn, dict):
         raise Malformed("%s: expected popen, posix_spawn, posix_spawnp or fork_exec" % where)
     if "popen" in spawn:
-        start_popen(child, spawn["popen"], resources, placeholders, report_argument, where)
+        start_popen(child, spawn["popen"], resources, placeholders, report_argument, confined, where)
     elif "posix_spawn" in spawn or "posix_spawnp" in spawn:
         search = "posix_spawnp" in spawn
         start_posix_spawn(child, spawn["posix_spawnp" if search else "posix_spawn"], search, resources,
@@ -1430,10 +1430,28 @@ class PreexecStepRaised(Exception):
     """The `raise` step of a preexec list: what a preexec_fn that raises does."""
 
 
+def with_open_paths_resolved(steps, placeholders, confined, where):
+    """The steps, each `open` path substituted, confined and made absolute
+    (relative to the workdir) in the parent, before the child exists."""
+    workdir = native(placeholders["workdir"])
+    resolved = []
+    for index, step in enumerate(steps):
+        if isinstance(step, dict) and isinstance(step.get("open"), dict):
+            args = dict(step["open"])
+            path = substitute(args.get("path") or "", placeholders)
+            if confined:
+                check_child_open_path(path, workdir, "%s[%d].open.path" % (where, index))
+            args["path"] = path if path.startswith("/") else os.path.join(workdir, path)
+            step = {"open": args}
+        resolved.append(step)
+    return resolved
+
+
 def run_child_steps(steps, resources):
     """What a Python program does in a fork child before exec, in order:
     os.set_inheritable, os.dup2, os.close, and as a preexec_fn also
-    signal.signal (ignore or default) and raising."""
+    signal.signal (ignore or default), raising, and os.open (moved onto `fd`
+    with os.dup2 when one is given, or made inheritable if it landed there)."""
     for step in steps:
         if "set_inheritable" in step:
             os.set_inheritable(resources.resolve(step["set_inheritable"]["fd"]), step["set_inheritable"]["value"])
@@ -1448,6 +1466,18 @@ def run_child_steps(steps, resources):
             signal.signal(signal_number(step["signal"]["name"]), action)
         elif "raise" in step:
             raise PreexecStepRaised("preexec step")
+        elif "open" in step:
+            args = step["open"]
+            flags = 0
+            for name in args.get("flags") or ["rdonly"]:
+                flags |= OPEN_FLAGS[name]
+            fd = os.open(args["path"], flags, int(args.get("mode") or "0644", 8))
+            target = args.get("fd")
+            if target is not None and fd != target:
+                os.dup2(fd, target)
+                os.close(fd)
+            elif target is not None:
+                os.set_inheritable(fd, True)
         else:
             raise Malformed("unknown child step %r" % (sorted(step),))
 

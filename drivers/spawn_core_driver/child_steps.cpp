@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "confined_paths.hpp"
 #include "fdconform_common/signal_names.hpp"
+#include "spawn_from_scenario.hpp"
 
 namespace driver {
 namespace {
@@ -27,6 +29,19 @@ bool set_disposition(int signo, bool ignore) noexcept {
   return sigaction(signo, &action, nullptr) == 0;
 }
 
+// fd = os.open(path, flags, mode), close-on-exec as every Python open; with a
+// target, os.dup2(fd, target) and os.close(fd) (os.dup2's copy is
+// inheritable), or, when it already landed there, os.set_inheritable.
+bool python_open(const ChildStep& step) noexcept {
+  const int fd = open(step.path.c_str(), step.flags | O_CLOEXEC, step.mode);
+  if (fd < 0) return false;
+  if (step.to < 0) return true;
+  if (fd == step.to) return set_fd_inheritable(fd, true);
+  const bool moved = dup2(fd, step.to) >= 0;
+  close(fd);
+  return moved;
+}
+
 }  // namespace
 
 bool set_fd_inheritable(int fd, bool inheritable) noexcept {
@@ -37,9 +52,10 @@ bool set_fd_inheritable(int fd, bool inheritable) noexcept {
 }
 
 std::vector<ChildStep> child_steps_from(const Json& list, const std::string& where, const ResourceTable& resources,
-                                        bool hook_steps) {
+                                        bool hook_steps, const PlaceholderValues& placeholders, bool confined) {
   std::vector<ChildStep> steps;
-  const char* kinds = hook_steps ? "set_inheritable, dup2, close, signal, raise" : "set_inheritable, dup2, close";
+  const char* kinds =
+      hook_steps ? "set_inheritable, dup2, close, signal, raise, open" : "set_inheritable, dup2, close";
   size_t index = 0;
   for (const Json& item : array_at(list, where)) {
     const std::string at = fmt::format("{}[{}]", where, index++);
@@ -75,6 +91,17 @@ std::vector<ChildStep> child_steps_from(const Json& list, const std::string& whe
       step = {ChildStep::Kind::signal, *signo, -1, what == "ignore"};
     } else if (hook_steps && kind == "raise") {
       step = {ChildStep::Kind::raise, -1, -1, true};
+    } else if (hook_steps && kind == "open") {
+      object_at(body, here);
+      const Json* path = member(body, "path", here);
+      if (!path) throw RequestError(here + ": expected path");
+      std::string opened = substitute_placeholders(string_at(*path, here + ".path"), placeholders);
+      check_child_open_path(opened, placeholders.workdir, confined);
+      if (!opened.starts_with("/")) opened = placeholders.workdir + "/" + opened;
+      step = {ChildStep::Kind::open, -1, -1, true, std::move(opened)};
+      if (const Json* fd = member(body, "fd", here)) step.to = static_cast<int>(integer_at(*fd, here + ".fd"));
+      if (const Json* flags = member(body, "flags", here)) step.flags = open_flags_from(*flags, here + ".flags");
+      if (const Json* mode = member(body, "mode", here)) step.mode = octal_at(*mode, here + ".mode");
     } else {
       throw RequestError(fmt::format("{}: expected one of {}, got \"{}\"", at, kinds, kind));
     }
@@ -92,6 +119,7 @@ bool run_child_steps(const std::vector<ChildStep>& steps) noexcept {
       case ChildStep::Kind::close: ok = close(step.fd) == 0 || errno == EINTR; break;
       case ChildStep::Kind::signal: ok = set_disposition(step.fd, step.value); break;
       case ChildStep::Kind::raise: ok = false; break;
+      case ChildStep::Kind::open: ok = python_open(step); break;
     }
     if (!ok) return false;
   }

@@ -37,7 +37,7 @@ StartedChild start_fork_exec(const Json& spec, const SpawnContext& context) {
   const std::string where = "scenario.spawn.fork_exec";
   std::vector<ChildStep> steps;
   if (const Json* list = member(spec, "steps", where))
-    steps = child_steps_from(*list, where + ".steps", context.resources, false);
+    steps = child_steps_from(*list, where + ".steps", context.resources, false, context.placeholders, context.confined);
   std::vector<std::string> argv = argv_from(spec, where, context.placeholders);
   argv.push_back(context.report_argument);
   std::vector<char*> argv_pointers;

@@ -137,7 +137,8 @@ StartedChild start_popen(const Json& spec, const SpawnContext& context) {
   const std::string where = "scenario.spawn.popen";
   std::vector<ChildStep> preexec_steps;  // outlives the spawn: the hook reads it in the child
   if (const Json* list = member(spec, "preexec", where)) {
-    preexec_steps = child_steps_from(*list, where + ".preexec", context.resources, true);
+    preexec_steps =
+        child_steps_from(*list, where + ".preexec", context.resources, true, context.placeholders, context.confined);
     command.pre_exec = {run_preexec_steps, &preexec_steps};
   }
   if (command.path != spawn_core::SpawnPath::automatic) {

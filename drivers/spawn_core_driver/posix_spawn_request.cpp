@@ -14,20 +14,6 @@
 namespace driver {
 namespace {
 
-int open_flags_from(const Json& list, const std::string& where) {
-  static const std::pair<const char*, int> names[] = {
-      {"rdonly", O_RDONLY}, {"wronly", O_WRONLY}, {"rdwr", O_RDWR},   {"creat", O_CREAT},      {"trunc", O_TRUNC},
-      {"append", O_APPEND}, {"cloexec", O_CLOEXEC}, {"excl", O_EXCL}, {"nonblock", O_NONBLOCK}};
-  int flags = 0;
-  for (const Json& item : array_at(list, where)) {
-    std::string name = string_at(item, where + "[]");
-    bool known = false;
-    for (const auto& [flag_name, value] : names)
-      if (name == flag_name) flags |= value, known = true;
-    if (!known) throw RequestError(fmt::format("{}: expected rdonly, wronly, rdwr, creat, trunc, append, cloexec, excl or nonblock, got \"{}\"", where, name));
-  }
-  return flags;
-}
 
 spawn_core::FileAction file_action_from(const Json& action, const std::string& where, const SpawnContext& context) {
   auto [kind, spec] = single_entry(action, where, "open, close, dup2, closefrom");

@@ -1,5 +1,7 @@
 #include "spawn_from_scenario.hpp"
 
+#include <fcntl.h>
+
 #include <fmt/format.h>
 
 #include "child_wait.hpp"
@@ -15,6 +17,21 @@ std::vector<std::string> argv_from(const Json& spec, const std::string& where, c
   for (const Json& item : array_at(*argv, where + ".argv"))
     out.push_back(substitute_placeholders(string_at(item, where + ".argv[]"), placeholders));
   return out;
+}
+
+int open_flags_from(const Json& list, const std::string& where) {
+  static const std::pair<const char*, int> names[] = {
+      {"rdonly", O_RDONLY}, {"wronly", O_WRONLY}, {"rdwr", O_RDWR},   {"creat", O_CREAT},      {"trunc", O_TRUNC},
+      {"append", O_APPEND}, {"cloexec", O_CLOEXEC}, {"excl", O_EXCL}, {"nonblock", O_NONBLOCK}};
+  int flags = 0;
+  for (const Json& item : array_at(list, where)) {
+    std::string name = string_at(item, where + "[]");
+    bool known = false;
+    for (const auto& [flag_name, value] : names)
+      if (name == flag_name) flags |= value, known = true;
+    if (!known) throw RequestError(fmt::format("{}: expected rdonly, wronly, rdwr, creat, trunc, append, cloexec, excl or nonblock, got \"{}\"", where, name));
+  }
+  return flags;
 }
 
 std::string timeout_reason(std::chrono::milliseconds timeout) {

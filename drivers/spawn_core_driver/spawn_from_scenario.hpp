@@ -61,6 +61,9 @@ SpawnRun spawn_from_scenario(const Json& spawn_block, const SpawnContext& contex
 // argv with placeholders substituted (default ["{probe}"]); the report argument is not added.
 std::vector<std::string> argv_from(const Json& spec, const std::string& where, const PlaceholderValues& placeholders);
 
+// O_* flags from the scenario's names (rdonly, wronly, rdwr, creat, trunc, append, cloexec, excl, nonblock).
+int open_flags_from(const Json& list, const std::string& where);
+
 // An error result's reason for a child that outlived its deadline.
 std::string timeout_reason(std::chrono::milliseconds timeout);
 

@@ -184,6 +184,41 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
   return out;
 }
 
+// What an open file action or preexec open step opens: path (confined to the workdir), flags,
+// mode, and the fd it lands on (required for a file action, optional for a preexec step).
+nlohmann::json open_arguments(ValidationContext& ctx, const YAML::Node& node, const std::string& action_path,
+                              bool fd_required) {
+  auto open = ctx.check.map(node, action_path, {"fd", "path", "flags", "mode"});
+  if (!open) return nullptr;
+  if (fd_required) ctx.check.require(*open, action_path, {"fd", "path"});
+  else ctx.check.require(*open, action_path, {"path"});
+  nlohmann::json out = {{"fd", nullptr}, {"path", ""}, {"flags", nlohmann::json::array({"rdonly"})}, {"mode", "0644"}};
+  if (auto fd = open->find("fd"))
+    if (auto n = ctx.fd_number(*fd, action_path + ".fd")) out["fd"] = *n;
+  if (auto p = open->find("path")) {
+    out["path"] = ctx.check.line(*p, action_path + ".path").value_or("");
+    check_workdir_path(ctx, *p, action_path + ".path", out["path"].get<std::string>(), true);
+  }
+  if (auto f = open->find("flags")) {
+    out["flags"] = nlohmann::json::array();
+    int access_modes = 0;
+    if (auto items = ctx.check.sequence(*f, action_path + ".flags")) {
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto v = ctx.check.choice((*items)[i], fmt::format("{}.flags[{}]", action_path, i),
+                                  {"rdonly", "wronly", "rdwr", "creat", "trunc", "append", "cloexec", "excl",
+                                   "nonblock"});
+        if (!v) continue;
+        if (*v == "rdonly" || *v == "wronly" || *v == "rdwr") ++access_modes;
+        out["flags"].push_back(*v);
+      }
+    }
+    if (access_modes > 1)
+      ctx.check.error(*f, fmt::format("{}.flags: expected at most one of rdonly, wronly, rdwr", action_path));
+  }
+  if (auto m = open->find("mode")) out["mode"] = ctx.check.octal(*m, action_path + ".mode", 07777).value_or("0644");
+  return out;
+}
+
 nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
   auto view = ctx.check.map(node, path, {"open", "close", "dup2", "closefrom"});
   if (!view) return nullptr;
@@ -216,33 +251,8 @@ nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const
     if (!source || !target) return nullptr;
     return {{"dup2", {*source, *target}}};
   }
-  auto open = ctx.check.map(e.value, action_path, {"fd", "path", "flags", "mode"});
-  if (!open) return nullptr;
-  ctx.check.require(*open, action_path, {"fd", "path"});
-  nlohmann::json out = {{"fd", nullptr}, {"path", ""}, {"flags", nlohmann::json::array({"rdonly"})}, {"mode", "0644"}};
-  if (auto fd = open->find("fd"))
-    if (auto n = ctx.fd_number(*fd, action_path + ".fd")) out["fd"] = *n;
-  if (auto p = open->find("path")) {
-    out["path"] = ctx.check.line(*p, action_path + ".path").value_or("");
-    check_workdir_path(ctx, *p, action_path + ".path", out["path"].get<std::string>(), true);
-  }
-  if (auto f = open->find("flags")) {
-    out["flags"] = nlohmann::json::array();
-    int access_modes = 0;
-    if (auto items = ctx.check.sequence(*f, action_path + ".flags")) {
-      for (std::size_t i = 0; i < items->size(); ++i) {
-        auto v = ctx.check.choice((*items)[i], fmt::format("{}.flags[{}]", action_path, i),
-                                  {"rdonly", "wronly", "rdwr", "creat", "trunc", "append", "cloexec", "excl",
-                                   "nonblock"});
-        if (!v) continue;
-        if (*v == "rdonly" || *v == "wronly" || *v == "rdwr") ++access_modes;
-        out["flags"].push_back(*v);
-      }
-    }
-    if (access_modes > 1)
-      ctx.check.error(*f, fmt::format("{}.flags: expected at most one of rdonly, wronly, rdwr", action_path));
-  }
-  if (auto m = open->find("mode")) out["mode"] = ctx.check.octal(*m, action_path + ".mode", 07777).value_or("0644");
+  auto out = open_arguments(ctx, e.value, action_path, true);
+  if (out.is_null()) return nullptr;
   return {{"open", out}};
 }
 
@@ -284,8 +294,9 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
 // One step a Python program takes in a fork child: os.set_inheritable, os.dup2,
 // os.close; as a preexec_fn (`hook_steps`) also signal.signal and raising.
 nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool hook_steps) {
-  const std::string kinds = hook_steps ? "set_inheritable, dup2, close, signal, raise" : "set_inheritable, dup2, close";
-  auto view = hook_steps ? ctx.check.map(node, path, {"set_inheritable", "dup2", "close", "signal", "raise"})
+  const std::string kinds =
+      hook_steps ? "set_inheritable, dup2, close, signal, raise, open" : "set_inheritable, dup2, close";
+  auto view = hook_steps ? ctx.check.map(node, path, {"set_inheritable", "dup2", "close", "signal", "raise", "open"})
                          : ctx.check.map(node, path, {"set_inheritable", "dup2", "close"});
   if (!view) return nullptr;
   if (view->entries.size() != 1) {
@@ -295,6 +306,12 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
   }
   const auto& e = view->entries.front();
   const std::string step_path = path + "." + e.key;
+  if (e.key == "open") {
+    // A preexec_fn's os.open (close-on-exec, PEP 446), moved onto `fd` by os.dup2 when one is given.
+    auto out = open_arguments(ctx, e.value, step_path, false);
+    if (out.is_null()) return nullptr;
+    return {{"open", out}};
+  }
   if (e.key == "raise") {
     // preexec_fn raising: the value says nothing (CPython reports a fixed message), so only `true` is accepted.
     if (auto b = ctx.check.boolean(e.value, step_path); b && !*b)

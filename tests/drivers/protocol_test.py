@@ -1032,6 +1032,15 @@ class ConfinementTest(unittest.TestCase):
             self.skipTest("this driver does not run posix_spawn: %s" % result.get("reason"))
         self.assert_refused(result, "a file action opening a path outside the workdir")
 
+    def test_preexec_open_outside_the_workdir(self):
+        target = os.path.join(self.outside, "by-preexec")
+        spawn = {"popen": {"argv": ["{probe}"],
+                           "preexec": [{"open": {"path": target, "flags": ["wronly", "creat"], "fd": 7}}]}}
+        _, result = self.ask(spawn=spawn)
+        if result.get("status") == "skip":
+            self.skipTest("this driver does not run a preexec hook here: %s" % result.get("reason"))
+        self.assert_refused(result, "a preexec step opening a path outside the workdir")
+
     def test_shell_command_report_path_with_space_and_quote(self):
         """The report argument appended to a shell command is one word, whatever the workdir's path holds."""
         workdir = os.path.join(self.workdirs.new(), "it's a dir")
