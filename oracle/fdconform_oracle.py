@@ -731,14 +731,41 @@ def write_all(fd, data):
         data = data[os.write(fd, data):]
 
 
+def fifo_ends(path, workdir, confined, where):
+    """A FIFO made at `path` in the workdir and both its ends, as os.mkfifo and
+    os.open give them (close-on-exec). The read end is opened first without
+    blocking, so opening the write end finds a reader; then it blocks again."""
+    if confined:
+        parts = confined_components(path, where)
+        leaf = parts.pop()
+        dir_fd = directory_walk(workdir, parts, where, path)
+        try:
+            os.mkfifo(leaf, 0o666, dir_fd=dir_fd)
+        except OSError as error:
+            raise Failed("%s %r: cannot make the FIFO: %s" % (where, path, os_error_text(error)))
+        finally:
+            os.close(dir_fd)
+        reader = open_confined(workdir, path, os.O_RDONLY | os.O_NONBLOCK, where)
+        writer = open_confined(workdir, path, os.O_WRONLY, where)
+    else:
+        os.mkfifo(path, 0o666)
+        reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        writer = os.open(path, os.O_WRONLY)
+    fcntl.fcntl(reader, fcntl.F_SETFL, fcntl.fcntl(reader, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return [reader, writer]
+
+
 def create_resource(spec, resources, workdir, confined, index):
     name, kind = spec["name"], spec["kind"]
     where = "scenario.parent.resources[%d].path" % index
-    if kind in ("pipe", "socketpair", "tcp_connection"):
-        first, second = {"pipe": ("read", "write"), "socketpair": ("a", "b"), "tcp_connection": ("client", "server")}[kind]
+    if kind in ("pipe", "fifo", "socketpair", "tcp_connection"):
+        first, second = {"pipe": ("read", "write"), "fifo": ("read", "write"), "socketpair": ("a", "b"),
+                         "tcp_connection": ("client", "server")}[kind]
         first_spec, second_spec = spec.get(first) or {}, spec.get(second) or {}
         if kind == "pipe":
             ends = list(os.pipe())
+        elif kind == "fifo":
+            ends = fifo_ends(native(spec.get("path") or name), workdir, confined, where)
         elif kind == "socketpair":
             pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             ends = [pair[0].detach(), pair[1].detach()]

@@ -124,6 +124,17 @@ void make_dir_in_workdir(const std::string& path, mode_t mode, bool confined) {
   if (mkdirat(dir.fd, leaf.c_str(), mode) != 0 && errno != EEXIST) fail_with(errno, fmt::format("mkdir {}", path));
 }
 
+void make_fifo_in_workdir(const std::string& path, mode_t mode, bool confined) {
+  if (!confined) {
+    if (mkfifo(path.c_str(), mode) != 0) fail_with(errno, fmt::format("mkfifo {}", path));
+    return;
+  }
+  std::string leaf;
+  Fd dir = parent_directory(path, leaf);
+  refuse_symlink(dir.fd, leaf, path);
+  if (mkfifoat(dir.fd, leaf.c_str(), mode) != 0) fail_with(errno, fmt::format("mkfifo {}", path));
+}
+
 void change_dir_in_workdir(const std::string& path, bool confined) {
   if (!confined) {
     if (chdir(path.c_str()) != 0) fail_with(errno, fmt::format("chdir {}", path));

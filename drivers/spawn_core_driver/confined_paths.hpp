@@ -22,6 +22,8 @@ bool scenario_is_confined(const Json& scenario);
 int open_in_workdir(const std::string& path, int flags, mode_t mode, bool confined);
 // mkdir beneath the cwd; an existing entry is left as it is (the open that follows checks it).
 void make_dir_in_workdir(const std::string& path, mode_t mode, bool confined);
+// mkfifo beneath the cwd (an existing entry is an error: the scenario names a new FIFO).
+void make_fifo_in_workdir(const std::string& path, mode_t mode, bool confined);
 // chdir beneath the cwd.
 void change_dir_in_workdir(const std::string& path, bool confined);
 

@@ -209,6 +209,19 @@ void loopback_connection(int ends[2]) {
   close(listener);
 }
 
+// A FIFO made at its path in the workdir, and both ends as os.open gives
+// them (close-on-exec): the read end first without blocking, so the write
+// end finds a reader, then made blocking again.
+void fifo_ends(const Json& spec, const std::string& where, const std::string& name, bool confined, int ends[2]) {
+  std::string path = name;
+  if (const Json* p = member(spec, "path", where)) path = string_at(*p, where + ".path");
+  make_fifo_in_workdir(path, 0666, confined);
+  ends[0] = open_in_workdir(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, confined);
+  ends[1] = open_in_workdir(path, O_WRONLY | O_CLOEXEC, 0, confined);
+  const int flags = fcntl(ends[0], F_GETFL);
+  if (flags < 0 || fcntl(ends[0], F_SETFL, flags & ~O_NONBLOCK) != 0) fail("fcntl F_SETFL on the FIFO's read end");
+}
+
 void create_one(const Json& spec, size_t index, ResourceTable& table, bool confined) {
   const std::string where = fmt::format("scenario.parent.resources[{}]", index);
   object_at(spec, where);
@@ -221,8 +234,8 @@ void create_one(const Json& spec, size_t index, ResourceTable& table, bool confi
   if (!kind_json) throw RequestError(where + ".kind: missing");
   const std::string kind = string_at(*kind_json, where + ".kind");
 
-  if (kind == "pipe" || kind == "socketpair" || kind == "tcp_connection") {
-    const bool pipe_kind = kind == "pipe";
+  if (kind == "pipe" || kind == "fifo" || kind == "socketpair" || kind == "tcp_connection") {
+    const bool pipe_kind = kind == "pipe" || kind == "fifo";
     const std::string first_name = pipe_kind ? "read" : kind == "socketpair" ? "a" : "client";
     const std::string second_name = pipe_kind ? "write" : kind == "socketpair" ? "b" : "server";
     Json empty = Json::object();
@@ -232,6 +245,7 @@ void create_one(const Json& spec, size_t index, ResourceTable& table, bool confi
     const Json& second = second_spec ? object_at(*second_spec, where + "." + second_name) : empty;
     int ends[2];
     if (kind == "tcp_connection") loopback_connection(ends);
+    else if (kind == "fifo") fifo_ends(spec, where, name, confined, ends);
     else if (pipe_kind ? pipe2(ends, O_CLOEXEC) : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends)) fail(kind);
     add_status_flags(ends[0], status_flags_from(first, where + "." + first_name, false));
     add_status_flags(ends[1], status_flags_from(second, where + "." + second_name, false));
@@ -270,8 +284,8 @@ void create_one(const Json& spec, size_t index, ResourceTable& table, bool confi
     add_status_flags(fd, status_flags_from(spec, where, false));
   } else {
     throw RequestError(fmt::format(
-        "{}.kind: expected file, dir, devnull, memfd, eventfd, pipe, socketpair, dup, tcp_listener, tcp_connection "
-        "or udp, got \"{}\"",
+        "{}.kind: expected file, dir, devnull, memfd, eventfd, pipe, fifo, socketpair, dup, tcp_listener, "
+        "tcp_connection or udp, got \"{}\"",
         where, kind));
   }
   table.add(name, place(fd, placement_from(spec, where), nullptr));

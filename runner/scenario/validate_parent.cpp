@@ -28,7 +28,8 @@ class ResourceValidator {
     for (const auto& item : *items) {
       const YAML::Node kind = item.IsMap() ? item["kind"] : YAML::Node();
       bool two = kind.IsScalar() &&
-                 (kind.Scalar() == "pipe" || kind.Scalar() == "socketpair" || kind.Scalar() == "tcp_connection");
+                 (kind.Scalar() == "pipe" || kind.Scalar() == "fifo" || kind.Scalar() == "socketpair" ||
+                  kind.Scalar() == "tcp_connection");
       fds_needed += two ? 2 : 1;
     }
     if (fds_needed > max_resource_fds) {
@@ -73,7 +74,7 @@ class ResourceValidator {
     if (auto k = view->find("kind"))
       kind = ctx_.check
                  .choice(*k, path + ".kind",
-                         {"file", "dir", "devnull", "memfd", "eventfd", "pipe", "socketpair", "dup", "tcp_listener",
+                         {"file", "dir", "devnull", "memfd", "eventfd", "pipe", "fifo", "socketpair", "dup", "tcp_listener",
                           "tcp_connection", "udp"})
                  .value_or("");
     if (kind.empty()) return nullptr;
@@ -85,6 +86,7 @@ class ResourceValidator {
       if (kind == "dir") return {"path", "fd", "inheritable"};
       if (kind == "devnull") return {"access", "fd", "inheritable"};
       if (kind == "pipe") return {"read", "write"};
+      if (kind == "fifo") return {"read", "write", "path"};
       if (kind == "socketpair") return {"a", "b"};
       if (kind == "tcp_connection") return {"client", "server"};
       if (kind == "tcp_listener" || kind == "udp") return {"fd", "inheritable", "flags"};
@@ -98,9 +100,17 @@ class ResourceValidator {
                                                  path, e.key, kind, join(allowed_for_kind, ", ")));
     }
 
-    if (kind == "pipe" || kind == "socketpair" || kind == "tcp_connection") {
-      const char* first = kind == "pipe" ? "read" : kind == "socketpair" ? "a" : "client";
-      const char* second = kind == "pipe" ? "write" : kind == "socketpair" ? "b" : "server";
+    if (kind == "fifo") {
+      out["path"] = name;
+      if (auto p = view->find("path")) {
+        out["path"] = ctx_.check.line(*p, path + ".path").value_or(name);
+        check_workdir_path(ctx_, *p, path + ".path", out["path"].get<std::string>(), false);
+      }
+    }
+    if (kind == "pipe" || kind == "fifo" || kind == "socketpair" || kind == "tcp_connection") {
+      const bool pipe_kind = kind == "pipe" || kind == "fifo";
+      const char* first = pipe_kind ? "read" : kind == "socketpair" ? "a" : "client";
+      const char* second = pipe_kind ? "write" : kind == "socketpair" ? "b" : "server";
       for (const char* end : {first, second}) {
         std::string end_name = name.empty() ? std::string() : name + "." + end;
         out[end] = end_options(view->find(end), path + "." + end, end_name);

@@ -1032,6 +1032,11 @@ class ConfinementTest(unittest.TestCase):
             self.skipTest("this driver does not run posix_spawn: %s" % result.get("reason"))
         self.assert_refused(result, "a file action opening a path outside the workdir")
 
+    def test_fifo_resource_outside_the_workdir(self):
+        _, result = self.ask(parent={"resources": [{"name": "f", "kind": "fifo",
+                                                    "path": os.path.join(self.outside, "by-fifo")}]})
+        self.assert_refused(result, "a FIFO resource path outside the workdir")
+
     def test_preexec_open_outside_the_workdir(self):
         target = os.path.join(self.outside, "by-preexec")
         spawn = {"popen": {"argv": ["{probe}"],
