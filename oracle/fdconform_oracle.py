@@ -905,6 +905,14 @@ def noop_handler(signum, frame):
     pass
 
 
+def set_soft_nofile_limit(limit):
+    """The soft RLIMIT_NOFILE only; fds already above it stay open (X11)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and limit > hard:
+        raise Skip("parent.nofile_limit %d is above this machine's hard RLIMIT_NOFILE %d" % (limit, hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+
+
 def prepare_parent(scenario, workdir, placeholders):
     parent = scenario.get("parent") or {}
     confined = is_confined(scenario)
@@ -936,6 +944,14 @@ def prepare_parent(scenario, workdir, placeholders):
     closed = list(parent.get("close_std") or [])
     for fd in closed:
         os.close(fd)
+    limit = parent.get("nofile_limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise Malformed("scenario.parent.nofile_limit: expected a positive number, got %r" % (limit,))
+    # A limit above the current soft one is raised first, so resources may take fds up to it;
+    # one at or below it is set last, so resources may sit above it (X11).
+    raise_first = limit is not None and limit > resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if raise_first:
+        set_soft_nofile_limit(limit)
     resources = Resources()
     for index, spec in enumerate(parent.get("resources") or []):
         create_resource(spec, resources, workdir, confined, index)
@@ -960,12 +976,8 @@ def prepare_parent(scenario, workdir, placeholders):
                 os.close(fd)
         else:
             os.chdir(target)
-    limit = parent.get("nofile_limit")
-    if limit is not None:
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise Malformed("scenario.parent.nofile_limit: expected a positive number, got %r" % (limit,))
-        # The soft limit only; fds already above it stay open (X11).
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    if limit is not None and not raise_first:
+        set_soft_nofile_limit(limit)
     apply_credentials(parent.get("credentials"))
     return resources, closed
 

@@ -177,11 +177,23 @@ void apply_credentials(const Json& parent) {
   if (setresuid(uid, euid, euid) != 0) fail(fmt::format("setresuid({}, {}, {})", uid, euid, euid));
 }
 
-void apply_nofile_limit(const Json& parent) {
+std::optional<long long> nofile_limit_of(const Json& parent) {
   const Json* limit = member(parent, "nofile_limit", "scenario.parent");
-  if (!limit || limit->is_null()) return;
+  if (!limit || limit->is_null()) return std::nullopt;
   long long soft = integer_at(*limit, "scenario.parent.nofile_limit");
   if (soft < 1) throw RequestError(fmt::format("scenario.parent.nofile_limit: expected a positive number, got {}", soft));
+  return soft;
+}
+
+rlim_t current_soft_nofile_limit() {
+  struct rlimit nofile {};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) fail("getrlimit RLIMIT_NOFILE");
+  return nofile.rlim_cur;
+}
+
+// The soft limit only; fds already above it stay open (X11). The runner skips a
+// scenario whose limit the machine's hard limit does not allow.
+void set_soft_nofile_limit(long long soft) {
   struct rlimit nofile {};
   if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) fail("getrlimit RLIMIT_NOFILE");
   nofile.rlim_cur = static_cast<rlim_t>(soft);
@@ -248,11 +260,16 @@ PreparedParent prepare_parent(const Json& scenario, const std::string& scenario_
 
   PreparedParent prepared;
   prepared.closed_std = close_standard_fds(parent);
+  // A limit above the current soft one is raised first, so resources may take
+  // fds up to it; one at or below it is set last, so resources may sit above it.
+  const std::optional<long long> nofile_limit = nofile_limit_of(parent);
+  const bool raise_first = nofile_limit && static_cast<rlim_t>(*nofile_limit) > current_soft_nofile_limit();
+  if (raise_first) set_soft_nofile_limit(*nofile_limit);
   const bool confined = scenario_is_confined(scenario);
   prepared.resources = create_resources(parent, confined);
   apply_scenario_signals(parent);
   apply_parent_cwd(parent, prepared.resources, confined);
-  apply_nofile_limit(parent);
+  if (nofile_limit && !raise_first) set_soft_nofile_limit(*nofile_limit);
   apply_credentials(parent);
   return prepared;
 }

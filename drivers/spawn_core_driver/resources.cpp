@@ -36,7 +36,9 @@ Placement placement_from(const Json& spec, const std::string& where) {
   Placement placement;
   if (const Json* fd = member(spec, "fd", where)) {
     long long n = integer_at(*fd, where + ".fd");
-    if (n < 0 || n > 1022) throw RequestError(fmt::format("{}.fd: expected 0..1022 (1023 is the result channel), got {}", where, n));
+    if (n < 0 || n > max_scenario_fd || n == 1023)
+      throw RequestError(fmt::format("{}.fd: expected 0..{} but not 1023 (the result channel), got {}", where,
+                                     max_scenario_fd, n));
     placement.fd = static_cast<int>(n);
   }
   if (const Json* inheritable = member(spec, "inheritable", where))
@@ -158,7 +160,8 @@ int duplicate(const Json& spec, const std::string& where, const ResourceTable& t
   if (const Json* c = member(spec, "call", where)) call = string_at(*c, where + ".call");
   long long min_fd = 0;
   if (const Json* m = member(spec, "min_fd", where)) min_fd = integer_at(*m, where + ".min_fd");
-  if (min_fd < 0 || min_fd > 1022) throw RequestError(fmt::format("{}.min_fd: expected 0..1022, got {}", where, min_fd));
+  if (min_fd < 0 || min_fd > max_scenario_fd)
+    throw RequestError(fmt::format("{}.min_fd: expected 0..{}, got {}", where, max_scenario_fd, min_fd));
   int fd = -1;
   if (call == "dup") {
     fd = fcntl(source, F_DUPFD_CLOEXEC, 0);
@@ -166,7 +169,8 @@ int duplicate(const Json& spec, const std::string& where, const ResourceTable& t
     const Json* target = member(spec, "fd", where);
     if (!target) throw RequestError(where + ".fd: call dup2 needs the number to duplicate onto");
     long long n = integer_at(*target, where + ".fd");
-    if (n < 0 || n > 1022) throw RequestError(fmt::format("{}.fd: expected 0..1022, got {}", where, n));
+    if (n < 0 || n > max_scenario_fd || n == 1023)
+      throw RequestError(fmt::format("{}.fd: expected 0..{} but not 1023, got {}", where, max_scenario_fd, n));
     fd = dup2(source, static_cast<int>(n));
   } else if (call == "fcntl_dupfd") {
     fd = fcntl(source, F_DUPFD, static_cast<int>(min_fd));

@@ -12,6 +12,9 @@
 
 namespace driver {
 
+// The highest fd a scenario may name (docs/SCENARIO_FORMAT.md); above 1023 it needs parent.nofile_limit.
+inline constexpr long long max_scenario_fd = 65535;
+
 class ResourceTable {
  public:
   // Names in creation order: "log", "p.read", "p.write", "s.a", ...

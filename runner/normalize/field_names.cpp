@@ -7,7 +7,7 @@ namespace fdconform {
 namespace {
 
 bool is_fd_number(std::string_view digits) {
-  return !digits.empty() && digits.size() <= 4 &&
+  return !digits.empty() && digits.size() <= 5 &&
          std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 

@@ -1,5 +1,6 @@
 #include "run/requirements_gate.hpp"
 
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -13,6 +14,9 @@ HostFacts HostFacts::current() {
   h.root = ::geteuid() == 0;
   struct utsname u {};
   if (::uname(&u) == 0) h.kernel = u.release;
+  struct rlimit nofile {};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_max != RLIM_INFINITY)
+    h.nofile_hard = static_cast<long long>(nofile.rlim_max);
   return h;
 }
 
@@ -21,6 +25,9 @@ std::optional<std::string> skip_reason(const Requirements& r, const DriverHello&
   if (r.non_root && host.root) return std::string("needs a non-root user (requires.non_root)");
   if (r.kernel && compare_versions(host.kernel, *r.kernel) < 0)
     return fmt::format("needs Linux {} or newer, this is {}", *r.kernel, host.kernel);
+  if (r.nofile_limit && host.nofile_hard && *r.nofile_limit > *host.nofile_hard)
+    return fmt::format("needs a hard RLIMIT_NOFILE of at least {} (parent.nofile_limit), this machine's is {}",
+                       *r.nofile_limit, *host.nofile_hard);
   if (r.python && hello.name == "CPython" && !r.python->admits(hello.version))
     return fmt::format("needs Python {}, this is {}", r.python->text, hello.version);
   for (const auto& feature : r.features)

@@ -11,6 +11,7 @@ namespace fdconform {
 struct HostFacts {
   bool root = false;
   std::string kernel;  // uname release
+  std::optional<long long> nofile_hard;  // the hard RLIMIT_NOFILE drivers inherit; nullopt: unlimited
 
   static HostFacts current();
 };

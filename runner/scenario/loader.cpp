@@ -79,6 +79,14 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
   if (spawn_node) spawn = validate_spawn(ctx, *spawn_node);
   nlohmann::json steps = steps_node ? validate_steps(ctx, *steps_node) : nlohmann::json(nullptr);
   s.expect = validate_expect(ctx, top->find("expect"));
+  if (parent["nofile_limit"].is_number_integer()) s.requires_.nofile_limit = parent["nofile_limit"].get<long long>();
+  // An fd above the result channel exists only under a soft RLIMIT_NOFILE above it, which the
+  // scenario must ask for: the driver's own limit differs from machine to machine.
+  if (ctx.highest_fd && (!parent["nofile_limit"].is_number_integer() ||
+                         parent["nofile_limit"].get<long long>() <= *ctx.highest_fd))
+    check.error(ctx.highest_fd_mark,
+                fmt::format("{}: fd {} is above {}: expected `parent.nofile_limit` above it (at least {})",
+                            ctx.highest_fd_path, *ctx.highest_fd, result_channel_fd, *ctx.highest_fd + 1));
 
   s.json = {
       {"format", 1},          {"id", s.id},           {"title", s.title},   {"description", s.description},

@@ -346,10 +346,11 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
     out["cwd"] = check.line(*c, "parent.cwd").value_or("");
     check_workdir_path(ctx, *c, "parent.cwd", out["cwd"].get<std::string>(), false);
   }
-  // The lower bound leaves a scenario parent room for its own pipes; above
-  // 1024 nothing is lowered on a default machine.
+  // The lower bound leaves a scenario parent room for its own pipes; a limit
+  // above the driver's own is raised before the resources are made, so they
+  // may take fds up to it (docs/SCENARIO_FORMAT.md).
   if (auto n = view->find("nofile_limit"); n && !YamlChecker::is_null(*n))
-    if (auto limit = check.integer(*n, "parent.nofile_limit", min_nofile_limit, max_fd_number + 1))
+    if (auto limit = check.integer(*n, "parent.nofile_limit", min_nofile_limit, max_nofile_limit))
       out["nofile_limit"] = *limit;
   // The parent's ids, set last: real and effective user and group, and the
   // supplementary groups. Changing them needs root, so the scenario must say

@@ -62,13 +62,17 @@ std::string ValidationContext::end_names() const {
 
 std::optional<long long> ValidationContext::fd_number(const YAML::Node& node, std::string_view path) {
   static const std::string what =
-      fmt::format("an fd number from 0 to {} ({} is the driver's result channel)", result_channel_fd - 1,
-                  result_channel_fd);
+      fmt::format("an fd number from 0 to {} ({} is the driver's result channel)", max_fd_number, result_channel_fd);
   auto fd = check.integer(node, path, 0, max_fd_number, what);
   if (fd && *fd == result_channel_fd) {
     check.error(node, fmt::format("{}: fd {} is reserved for the driver's result channel: expected an fd from 0 to {}",
                                   path, *fd, result_channel_fd - 1));
     return std::nullopt;
+  }
+  if (fd && *fd > result_channel_fd && (!highest_fd || *fd > *highest_fd)) {
+    highest_fd = *fd;
+    highest_fd_mark = node.Mark();
+    highest_fd_path = std::string(path);
   }
   return fd;
 }

@@ -13,7 +13,9 @@
 
 namespace fdconform {
 
-inline constexpr long long max_fd_number = 1023;
+// The highest fd a scenario may name: fds above the result channel need a parent.nofile_limit above them.
+inline constexpr long long max_fd_number = 65535;
+inline constexpr long long max_nofile_limit = max_fd_number + 1;
 inline constexpr long long min_nofile_limit = 16;
 // The scenario parent's result channel lives at this fd (docs/PROTOCOL.md), so no resource may take it.
 inline constexpr long long result_channel_fd = 1023;
@@ -69,9 +71,13 @@ struct ValidationContext {
   // empty otherwise. Messages say this instead of listing the resources.
   std::string missing_end_note(std::string_view name) const;
 
-  // An fd number the scenario places or names, 0..1022: fd 1023 is refused with one message wherever
-  // it is written (resources, stdio, pass_fds, file actions, fork_exec steps, expect.fds).
+  // An fd number the scenario places or names, 0..65535: fd 1023 is refused with one message wherever
+  // it is written (resources, stdio, pass_fds, file actions, fork_exec steps, expect.fds). The highest
+  // one above it is remembered, since it needs a parent.nofile_limit above it (checked by the loader).
   std::optional<long long> fd_number(const YAML::Node& node, std::string_view path);
+  std::optional<long long> highest_fd;  // above the result channel
+  YAML::Mark highest_fd_mark;
+  std::string highest_fd_path;
   // An fd reference: an fd number (as fd_number) or the name of a resource end. Returns the JSON value.
   std::optional<nlohmann::json> fd_reference(const YAML::Node& node, std::string_view path);
 };
