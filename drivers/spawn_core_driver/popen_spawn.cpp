@@ -26,7 +26,14 @@ Stdio stdio_from(const Json* spec, const std::string& where, const ResourceTable
         fmt::format("{}: expected inherit, pipe, devnull, stdout, {{fd: N}} or {{resource: NAME}}, got \"{}\"", where, name));
   }
   object_at(*spec, where);
-  if (const Json* fd = member(*spec, "fd", where)) return Stdio::from_fd(resources.resolve_fd(*fd, where + ".fd"));
+  if (const Json* fd = member(*spec, "fd", where)) {
+    // The int a Python caller passes: -1, -2 and -3 are subprocess.PIPE, STDOUT and DEVNULL.
+    const int n = resources.resolve_fd(*fd, where + ".fd", true);
+    if (n == -1) return Stdio::pipe();
+    if (n == -2) return Stdio::to_stdout();
+    if (n == -3) return Stdio::devnull();
+    return Stdio::from_fd(n);
+  }
   if (const Json* name = member(*spec, "resource", where)) {
     string_at(*name, where + ".resource");
     return Stdio::from_fd(resources.resolve_fd(*name, where + ".resource"));
@@ -75,7 +82,7 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
   if (const Json* close_fds = member(spec, "close_fds", where)) command.close_fds = boolean_at(*close_fds, where + ".close_fds");
   if (const Json* pass_fds = member(spec, "pass_fds", where))
     for (const Json& item : array_at(*pass_fds, where + ".pass_fds"))
-      command.pass_fds.push_back(context.resources.resolve_fd(item, where + ".pass_fds[]"));
+      command.pass_fds.push_back(context.resources.resolve_fd(item, where + ".pass_fds[]", true));
   if (context.extra_fd) command.pass_fds.push_back(*context.extra_fd);
 
   if (const Json* cwd = member(spec, "cwd", where)) {

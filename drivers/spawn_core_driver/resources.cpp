@@ -309,7 +309,7 @@ std::optional<std::string> ResourceTable::dir_path_of(const std::string& name) c
   return std::nullopt;
 }
 
-int ResourceTable::resolve_fd(const Json& reference, const std::string& where) const {
+int ResourceTable::resolve_fd(const Json& reference, const std::string& where, bool negative_allowed) const {
   if (reference.is_string()) {
     std::string name = reference.get<std::string>();
     if (auto fd = fd_of(name)) return *fd;
@@ -320,7 +320,8 @@ int ResourceTable::resolve_fd(const Json& reference, const std::string& where) c
   }
   if (reference.is_number_integer() || reference.is_number_unsigned()) {
     long long n = integer_at(reference, where);
-    if (n < 0 || n > INT32_MAX) throw RequestError(fmt::format("{}: fd {} is out of range", where, n));
+    if (n < (negative_allowed ? INT32_MIN : 0) || n > INT32_MAX)
+      throw RequestError(fmt::format("{}: fd {} is out of range", where, n));
     return static_cast<int>(n);
   }
   throw RequestError(fmt::format("{}: expected an fd number or a resource name, got {}", where, describe_type(reference)));

@@ -24,7 +24,8 @@ class ResourceTable {
   std::optional<std::string> dir_path_of(const std::string& name) const;
 
   // A reference in the scenario: an fd number, or a resource name. Throws RequestError.
-  int resolve_fd(const Json& reference, const std::string& where) const;
+  // `negative_allowed`: a spawn call's argument that may be negative on purpose.
+  int resolve_fd(const Json& reference, const std::string& where, bool negative_allowed = false) const;
 
   void add(std::string name, int fd) { named_fds_.emplace_back(std::move(name), fd); }
   // A steps scenario closed `fd` or put another file on it (fds 0-2 included):

@@ -66,7 +66,7 @@ nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::
     }
     const auto& e = view->entries.front();
     if (e.key == "fd") {
-      if (auto fd = ctx.fd_number(e.value, path + ".fd")) return {{"fd", *fd}};
+      if (auto fd = ctx.argument_fd(e.value, path + ".fd")) return {{"fd", *fd}};
       return "inherit";
     }
     auto name = ctx.check.string(e.value, path + ".resource");
@@ -141,7 +141,7 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
   if (auto pf = view->find("pass_fds"); pf && !YamlChecker::is_null(*pf)) {
     if (auto items = check.sequence(*pf, p + ".pass_fds"))
       for (std::size_t i = 0; i < items->size(); ++i)
-        if (auto ref = ctx.fd_reference((*items)[i], fmt::format("{}.pass_fds[{}]", p, i)))
+        if (auto ref = ctx.argument_fd_reference((*items)[i], fmt::format("{}.pass_fds[{}]", p, i)))
           out["pass_fds"].push_back(*ref);
   }
   if (auto c = view->find("cwd"); c && !YamlChecker::is_null(*c)) {

@@ -77,6 +77,23 @@ std::optional<long long> ValidationContext::fd_number(const YAML::Node& node, st
   return fd;
 }
 
+std::optional<long long> ValidationContext::argument_fd(const YAML::Node& node, std::string_view path) {
+  if (YamlChecker::is_plain_scalar(node) && node.Scalar().starts_with("-")) {
+    static const std::string what = fmt::format(
+        "an fd number from 0 to {}, or -1000 to -1 (a negative argument on purpose)", max_fd_number);
+    return check.integer(node, path, min_argument_fd, -1, what);
+  }
+  return fd_number(node, path);
+}
+
+std::optional<nlohmann::json> ValidationContext::argument_fd_reference(const YAML::Node& node, std::string_view path) {
+  if (YamlChecker::is_plain_scalar(node) && node.Scalar().starts_with("-")) {
+    if (auto fd = argument_fd(node, path)) return nlohmann::json(*fd);
+    return std::nullopt;
+  }
+  return fd_reference(node, path);
+}
+
 std::optional<nlohmann::json> ValidationContext::fd_reference(const YAML::Node& node, std::string_view path) {
   if (YamlChecker::is_plain_scalar(node) && !node.IsNull()) {
     const std::string& text = node.Scalar();

@@ -16,6 +16,8 @@ namespace fdconform {
 // The highest fd a scenario may name: fds above the result channel need a parent.nofile_limit above them.
 inline constexpr long long max_fd_number = 65535;
 inline constexpr long long max_nofile_limit = max_fd_number + 1;
+// The lowest fd a scenario may pass to a spawn call on purpose (docs/SCENARIO_FORMAT.md, "Wrong on purpose").
+inline constexpr long long min_argument_fd = -1000;
 inline constexpr long long min_nofile_limit = 16;
 // The scenario parent's result channel lives at this fd (docs/PROTOCOL.md), so no resource may take it.
 inline constexpr long long result_channel_fd = 1023;
@@ -75,6 +77,10 @@ struct ValidationContext {
   // it is written (resources, stdio, pass_fds, file actions, fork_exec steps, expect.fds). The highest
   // one above it is remembered, since it needs a parent.nofile_limit above it (checked by the loader).
   std::optional<long long> fd_number(const YAML::Node& node, std::string_view path);
+  // An fd the scenario passes to a spawn call as an argument (pass_fds, stdio `{fd: N}`): as
+  // fd_number, or negative (-1000..-1) on purpose, where the call's own answer is the observation.
+  std::optional<long long> argument_fd(const YAML::Node& node, std::string_view path);
+  std::optional<nlohmann::json> argument_fd_reference(const YAML::Node& node, std::string_view path);
   std::optional<long long> highest_fd;  // above the result channel
   YAML::Mark highest_fd_mark;
   std::string highest_fd_path;
