@@ -51,7 +51,8 @@ std::optional<std::string> find_in_directories(const std::string& name, const st
   return std::nullopt;
 }
 
-std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& argv, std::string& error) {
+std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& argv, std::string& error,
+                                             const std::vector<std::string>& environment) {
   if (argv.empty()) {
     error = "empty argv";
     return std::nullopt;
@@ -65,7 +66,7 @@ std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& arg
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  auto env_strings = driver_environment();
+  std::vector<std::string> env_strings = environment;
   std::vector<char*> env;
   for (auto& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);

@@ -26,8 +26,10 @@ struct SpawnedChild {
   int stderr_fd = -1;  // read end
 };
 
-// Starts argv in a new process group with pipes on 0, 1, 2. Returns nullopt and sets `error` on failure.
-std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& argv, std::string& error);
+// Starts argv in a new process group with pipes on 0, 1, 2, in `environment` ("NAME=value" entries).
+// Returns nullopt and sets `error` on failure.
+std::optional<SpawnedChild> spawn_with_pipes(const std::vector<std::string>& argv, std::string& error,
+                                             const std::vector<std::string>& environment = driver_environment());
 
 // SIGKILL to the child's whole process group, then reap it.
 void kill_and_reap(pid_t pid);

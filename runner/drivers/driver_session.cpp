@@ -32,8 +32,8 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
-DriverSession::DriverSession(DriverDescriptor descriptor, int interrupt_fd)
-    : descriptor_(std::move(descriptor)), interrupt_fd_(interrupt_fd) {}
+DriverSession::DriverSession(DriverDescriptor descriptor, int interrupt_fd, std::vector<std::string> environment)
+    : descriptor_(std::move(descriptor)), interrupt_fd_(interrupt_fd), environment_(std::move(environment)) {}
 
 DriverSession::~DriverSession() { stop(); }
 
@@ -119,7 +119,7 @@ std::string DriverSession::failure(const std::string& what) {
 
 bool DriverSession::start(std::chrono::milliseconds hello_timeout) {
   std::string error;
-  auto child = spawn_with_pipes(descriptor_.argv, error);
+  auto child = spawn_with_pipes(descriptor_.argv, error, environment_);
   if (!child) {
     last_error_ = fmt::format("driver {}: {}", descriptor_.id, error);
     return false;

@@ -28,7 +28,9 @@ struct Exchange {
 class DriverSession {
  public:
   // `interrupt_fd`: a descriptor that becomes readable when the run must stop (-1: none).
-  DriverSession(DriverDescriptor descriptor, int interrupt_fd);
+  // `environment`: what the driver process starts with (docs/PROTOCOL.md "Transport").
+  DriverSession(DriverDescriptor descriptor, int interrupt_fd,
+                std::vector<std::string> environment = driver_environment());
   ~DriverSession();
   DriverSession(const DriverSession&) = delete;
   DriverSession& operator=(const DriverSession&) = delete;
@@ -55,6 +57,7 @@ class DriverSession {
 
   DriverDescriptor descriptor_;
   int interrupt_fd_;
+  std::vector<std::string> environment_;
   SpawnedChild child_;
   DriverHello hello_;
   std::string stdout_buffer_;

@@ -65,6 +65,26 @@ RuntimeOwned runtime_owned(const Scenario& scenario) {
   return RuntimeOwned{env.is_object() && env.value("startup", std::string("clean")) == "keep"};
 }
 
+// parent.env.startup as a mapping: the environment the driver process must start with (the base
+// one, changed so), or nullopt when the column's warm driver serves the scenario.
+std::optional<std::vector<std::string>> startup_environment(const Scenario& scenario) {
+  const auto& env = scenario.json.value("parent", nlohmann::json::object()).value("env", nlohmann::json::object());
+  const auto changes = env.is_object() ? env.find("startup_env") : env.end();
+  if (!env.is_object() || changes == env.end() || !changes->is_object()) return std::nullopt;
+  std::vector<std::string> out;
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  auto changed = [&](const std::string& name) {
+    for (const auto& unset : changes->value("unset", nlohmann::json::array()))
+      if (unset == name) return true;
+    return changes->value("set", nlohmann::json::object()).contains(name);
+  };
+  for (const auto& entry : driver_environment())
+    if (!changed(name_of(entry))) out.push_back(entry);
+  const auto set = changes->value("set", nlohmann::json::object());
+  for (auto it = set.begin(); it != set.end(); ++it) out.push_back(it.key() + "=" + it.value().get<std::string>());
+  return out;
+}
+
 // A probe that ran and exited left a report, or something went wrong that no column can show: the probe
 // exits 3 when it cannot write its report (docs/PROBE.md: a full or read-only TMPDIR, a file size limit),
 // and every column then agrees on "no child fields" and passes. Decided here, once for every driver.
@@ -128,7 +148,20 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
   if (auto reason = skip_reason(scenario.requires_, column.hello, settings.host))
     return with_status(Status::skip, *reason);
 
-  if (!session || !session->alive()) {
+  // A scenario that chooses the driver's start-up environment gets a driver of its own, started
+  // in it and stopped after the cell; the column's warm driver stays as it is.
+  std::unique_ptr<DriverSession> own_session;
+  const auto environment = startup_environment(scenario);
+  if (environment) {
+    own_session = std::make_unique<DriverSession>(column.descriptor, settings.interrupt_fd, *environment);
+    if (!own_session->start(settings.hello_timeout)) {
+      auto cell = with_status(Status::error, own_session->last_error());
+      cell.cut_short = interrupt_requested() || interrupt_pipe_readable();
+      return cell;
+    }
+  }
+  std::unique_ptr<DriverSession>& serving = own_session ? own_session : session;
+  if (!serving || !serving->alive()) {
     session = std::make_unique<DriverSession>(column.descriptor, settings.interrupt_fd);
     if (!session->start(settings.hello_timeout)) {
       auto cell = with_status(Status::error, session->last_error());
@@ -148,7 +181,7 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
                             {"probe", settings.probe},
                             {"timeout_ms", timeout.count()},
                             {"variant", column.descriptor.variant}};
-  auto exchange = session->exchange(std::move(request), timeout + settings.driver_grace);
+  auto exchange = serving->exchange(std::move(request), timeout + settings.driver_grace);
   CellObservation cell;
   if (!exchange.ok) {
     cell = with_status(Status::error, exchange.error);

@@ -1,6 +1,7 @@
 // The `parent:` section: the scenario parent's state right before the spawn, and its resources.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -268,6 +269,52 @@ class ResourceValidator {
 
 }  // namespace
 
+// The locale variables a scenario may start a driver with. Nothing else: the driver is a
+// process of the machine, and a variable such as LD_PRELOAD would run code of the scenario's in it.
+bool is_locale_variable(const std::string& name) {
+  if (name == "LANG" || name == "LANGUAGE") return true;
+  return name.size() > 3 && name.size() <= 32 && name.starts_with("LC_") &&
+         std::all_of(name.begin() + 3, name.end(), [](char c) { return (c >= 'A' && c <= 'Z') || c == '_'; });
+}
+
+bool is_locale_value(const std::string& value) {
+  return value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-' || c == '@' || c == ':';
+         });
+}
+
+// parent.env.startup as a mapping: {set: {NAME: value}, unset: [NAME]} over the base environment.
+nlohmann::json startup_environment(YamlChecker& check, const YAML::Node& node) {
+  nlohmann::json out = {{"set", nlohmann::json::object()}, {"unset", nlohmann::json::array()}};
+  auto view = check.map(node, "parent.env.startup", {"set", "unset"});
+  if (!view) return out;
+  const std::string expected = "LANG, LANGUAGE or LC_* (a driver starts with locale variables only)";
+  if (auto set = view->find("set"); set && !YamlChecker::is_null(*set))
+    if (auto vars = check.string_map(*set, "parent.env.startup.set"))
+      for (const auto& [key, value] : *vars) {
+        if (!is_locale_variable(key))
+          check.error(*set, fmt::format("parent.env.startup.set: '{}' is not a locale variable: expected {}", shown(key),
+                                        expected));
+        else if (!is_locale_value(value))
+          check.error(*set, fmt::format("parent.env.startup.set.{}: '{}' is not a locale name: expected letters, "
+                                        "digits and . _ - @ :, at most 64",
+                                        key, shown(value)));
+        else
+          out["set"][key] = value;
+      }
+  if (auto unset = view->find("unset"); unset && !YamlChecker::is_null(*unset))
+    if (auto names = check.string_list(*unset, "parent.env.startup.unset"))
+      for (const auto& name : *names) {
+        if (!is_locale_variable(name))
+          check.error(*unset, fmt::format("parent.env.startup.unset: '{}' is not a locale variable: expected {}",
+                                          shown(name), expected));
+        else
+          out["unset"].push_back(name);
+      }
+  return out;
+}
+
 nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
   nlohmann::json out = {
       {"umask", "022"},
@@ -299,8 +346,16 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
     if (auto e = check.map(*env, "parent.env", {"startup", "set", "unset", "putenv", "unsetenv"})) {
       // clean: the base environment only; keep: what the driver process had once
       // its runtime started (a CPython 3.7+ adds LC_CTYPE=C.UTF-8 under LANG=C).
-      if (auto st = e->find("startup"); st && !YamlChecker::is_null(*st))
-        out["env"]["startup"] = check.choice(*st, "parent.env.startup", {"clean", "keep"}).value_or("clean");
+      // A mapping: keep, with the driver started in the base environment changed
+      // so (locale variables only), as `startup_env` the runner starts it with.
+      if (auto st = e->find("startup"); st && !YamlChecker::is_null(*st)) {
+        if (st->IsMap()) {
+          out["env"]["startup"] = "keep";
+          out["env"]["startup_env"] = startup_environment(check, *st);
+        } else {
+          out["env"]["startup"] = check.choice(*st, "parent.env.startup", {"clean", "keep"}).value_or("clean");
+        }
+      }
       // set/unset go through the runtime's environment mapping (os.environ), which
       // writes the C environ too; putenv/unsetenv change the C environ alone.
       for (const char* key : {"set", "putenv"}) {
