@@ -1033,6 +1033,7 @@ class Child(object):
         self.pid = None       # None: not started (the spawn raised, or never ran)
         self.code = None      # returncode of a posix_spawn or fork_exec child, once reaped
         self.parent = None    # a steps spawn: the parent snapshot taken right before it
+        self.outer = None     # a spawn inside a fork_exec child: that spawn's Child (its parent is that child)
         self.outcome = Outcome()
 
     def returncode(self):
@@ -1353,7 +1354,9 @@ def file_actions(actions, resources, placeholders, confined, where="spawn"):
     return converted
 
 
-def start_posix_spawn(child, spec, search, resources, placeholders, report_argument, confined, where):
+def posix_spawn_call(spec, search, resources, placeholders, report_argument, confined, where):
+    """(function, path, argv, env, kwargs) of an os.posix_spawn(p) call, or
+    Skip, Malformed, Refused: everything short of calling it."""
     if not hasattr(os, "posix_spawn"):
         raise Skip("os.posix_spawn needs CPython 3.8+")
     function = os.posix_spawnp if search else os.posix_spawn
@@ -1373,15 +1376,33 @@ def start_posix_spawn(child, spec, search, resources, placeholders, report_argum
     for key in ("setsigmask", "setsigdef"):
         if spec.get(key) is not None:
             kwargs[key] = [signal_number(name) for name in spec[key]]
+    return function, path, argv, env, kwargs
+
+
+def start_posix_spawn(child, spec, search, resources, placeholders, report_argument, confined, where):
+    function, path, argv, env, kwargs = posix_spawn_call(spec, search, resources, placeholders, report_argument,
+                                                         confined, where)
     try:
         child.pid = function(path, argv, env, **kwargs)
     except Exception as error:
         child.outcome.value = exception_outcome(error)
 
 
-def start_fork_exec(child, spec, resources, placeholders, report_argument, where):
+def is_spawn_step(step):
+    """A fork_exec child step that is a spawn of its own (docs/SCENARIO_FORMAT.md,
+    "A spawn from inside the child")."""
+    return isinstance(step, dict) and "spawn" in step
+
+
+def start_fork_exec(child, spec, resources, placeholders, report_argument, where, nested=None):
+    """`nested`, when given, runs a spawn step in the forked child (a steps
+    scenario's fork_exec spawn step outside a together); without it such a
+    step is malformed, refused before the fork."""
     argv = argv_from(spec, placeholders, "scenario.%s.fork_exec" % where) + [report_argument]
     steps = spec.get("steps") or []
+    if nested is None and any(is_spawn_step(step) for step in steps):
+        raise Malformed("%s.fork_exec.steps: a spawn inside the child is only for a fork_exec spawn step of a "
+                        "steps scenario, not in a together, nor in a spawn inside another child" % where)
     try:
         pid = os.fork()
     except OSError as error:  # what os.fork() raises is the observation, as for Popen
@@ -1389,7 +1410,11 @@ def start_fork_exec(child, spec, resources, placeholders, report_argument, where
         return
     if pid == 0:
         try:
-            run_child_steps(steps, resources)
+            for step in steps:
+                if nested is not None and is_spawn_step(step):
+                    nested(step["spawn"])  # raises only when it could not write what it saw
+                else:
+                    run_child_steps([step], resources)
         except BaseException:
             os._exit(STEP_FAILED_STATUS)
         try:
@@ -1399,10 +1424,10 @@ def start_fork_exec(child, spec, resources, placeholders, report_argument, where
     child.pid = pid
 
 
-def start_spawn(child, spawn, resources, placeholders, report_argument, confined, where):
+def start_spawn(child, spawn, resources, placeholders, report_argument, confined, where, nested=None):
     """Starts the spawn `spawn` (one of popen, posix_spawn, posix_spawnp,
     fork_exec) without waiting for it: sets child.pid (and child.process), or
-    child.outcome.value to the exception the spawn raised."""
+    child.outcome.value to the exception the spawn raised. `nested`: see start_fork_exec."""
     if not isinstance(spawn, dict):
         raise Malformed("%s: expected popen, posix_spawn, posix_spawnp or fork_exec" % where)
     if "popen" in spawn:
@@ -1412,7 +1437,31 @@ def start_spawn(child, spawn, resources, placeholders, report_argument, confined
         start_posix_spawn(child, spawn["posix_spawnp" if search else "posix_spawn"], search, resources,
                           placeholders, report_argument, confined, where)
     elif "fork_exec" in spawn:
-        start_fork_exec(child, spawn["fork_exec"], resources, placeholders, report_argument, where)
+        start_fork_exec(child, spawn["fork_exec"], resources, placeholders, report_argument, where, nested)
+    else:
+        raise Malformed("%s: expected popen, posix_spawn, posix_spawnp or fork_exec" % where)
+
+
+def check_spawn_arguments(spawn, resources, placeholders, confined, where):
+    """Builds the call start_spawn would make and drops it: what it would raise
+    before the call (Skip, Malformed, Refused), raised here and now. A spawn
+    inside a fork_exec child is checked so in the scenario parent, before the
+    outer fork: a skip or a malformed step is then the cell's, as in the parent."""
+    report_argument = "--report=" + os.path.join(native(placeholders["workdir"]), "probe.json")
+    if "popen" in spawn:
+        popen_kwargs(spawn["popen"], resources, placeholders, report_argument, confined, where)
+    elif "posix_spawn" in spawn or "posix_spawnp" in spawn:
+        search = "posix_spawnp" in spawn
+        posix_spawn_call(spawn["posix_spawnp" if search else "posix_spawn"], search, resources, placeholders,
+                         report_argument, confined, where)
+    elif "fork_exec" in spawn:
+        spec = spawn["fork_exec"]
+        argv_from(spec, placeholders, "scenario.%s.fork_exec" % where)
+        steps = spec.get("steps") or []
+        if not isinstance(steps, list):
+            raise Malformed("%s.fork_exec.steps: expected a list" % where)
+        if any(is_spawn_step(step) for step in steps):
+            raise Malformed("%s.fork_exec.steps: a spawn inside the child cannot hold a spawn of its own" % where)
     else:
         raise Malformed("%s: expected popen, posix_spawn, posix_spawnp or fork_exec" % where)
 
@@ -1702,6 +1751,7 @@ POPEN_METHODS = ("poll", "wait", "communicate", "send_signal", "terminate", "kil
 SPAWN_RAISED = {"skipped": "the spawn raised"}
 REPORT_POLL_SECONDS = 0.001
 STEP_KINDS = ("spawn", "call", "wait", "parent", "together")
+SPAWN_KINDS = ("popen", "posix_spawn", "posix_spawnp", "fork_exec")
 TOGETHER_KINDS = ("spawn", "call", "wait", "parent")
 TOGETHER_SIZES = (2, 8)
 CHURN_MOST = 10000
@@ -1762,6 +1812,38 @@ def is_count(value):
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= CHURN_MOST
 
 
+def write_whole(path, value):
+    """`value` as one JSON line at `path`, complete when it appears: written
+    under another name (never through a symlink), then renamed into place."""
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            os.fchmod(fd, 0o644)  # readable by the scenario parent whatever the scenario's umask
+            write_all(fd, (json_line(value) + "\n").encode("ascii"))
+        finally:
+            os.close(fd)
+        os.rename(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def nested_spawn_steps(spec):
+    """The spawn steps in the child steps of a spawn step's fork_exec block,
+    as (index, step's spawn mapping); [] for any other spawn."""
+    if not isinstance(spec, dict) or any(kind in spec for kind in SPAWN_KINDS[:3]):
+        return []
+    block = spec.get("fork_exec")
+    steps = block.get("steps") if isinstance(block, dict) else None
+    if not isinstance(steps, list):
+        return []
+    return [(index, step["spawn"]) for index, step in enumerate(steps) if is_spawn_step(step)]
+
+
 def kill_everything_below():
     """SIGKILL to every process below the scenario parent (a together step
     whose thread did not end: what it started may be unknown yet)."""
@@ -1787,8 +1869,9 @@ class StepsReplay(object):
         self.timeout = timeout
         self.exclude = exclude
         self.deadline = time.monotonic() + timeout
-        self.children = []     # Child per spawn step, in order
+        self.children = []     # Child per spawn step, in order (a spawn inside a child right after its outer one)
         self.by_name = {}
+        self.nested = {}       # name: Child of each spawn inside a fork_exec child (no call or wait may name one)
         self.pipe_ends = []    # (resource name, file object): popen children's parent-side pipe ends
         self.errors = []       # what makes the cell an error, one reason per child
         self.stopped = None    # why the remaining steps do not run (the deadline passed)
@@ -1840,11 +1923,97 @@ class StepsReplay(object):
 
     def spawn(self, spec, where):
         child = self.reserve(spec, where, self.by_name)
+        nested = self.reserve_nested(child, spec, where)
         if self.stopped:
             return
+        runner = None
+        if nested:
+            # The forked child's placeholders are the scenario parent's as they are now.
+            placeholders = dict(self.placeholders)
+            for inner, inner_spec, inner_where in nested:
+                check_spawn_arguments(inner_spec, self.resources, placeholders, self.confined, inner_where)
+            runner = self.nested_runner(nested, placeholders)
         child.parent = self.parent_snapshot()
-        self.start(child, spec, self.placeholders, where)
+        for inner, _, _ in nested:
+            inner.parent = child.parent
+        self.start(child, spec, self.placeholders, where, runner)
         self.publish(child)
+
+    # -------- a spawn inside a fork_exec child
+
+    def reserve_nested(self, child, spec, where):
+        """The spawns in the child steps of a fork_exec spawn step, each given
+        its Child and its place in `spawns`, right after its outer spawn's:
+        [(Child, its spawn mapping, where)], [] when there are none."""
+        nested = []
+        for index, inner_spec in nested_spawn_steps(spec):
+            inner_where = "%s.fork_exec.steps[%d].spawn" % (where, index)
+            block = spec["fork_exec"]["steps"][index]
+            if len(block) != 1:
+                raise Malformed("%s: a child step has exactly one key" % inner_where[:-len(".spawn")])
+            if not isinstance(inner_spec, dict):
+                raise Malformed("%s: expected a mapping" % inner_where)
+            kinds = [key for key in inner_spec if key != "name"]
+            if len(kinds) != 1 or kinds[0] not in SPAWN_KINDS:
+                raise Malformed("%s: expected name and exactly one of %s" % (inner_where, ", ".join(SPAWN_KINDS)))
+            inner = self.reserve(inner_spec, inner_where, self.nested)
+            inner.outer = child
+            nested.append((inner, inner_spec, inner_where))
+        return nested
+
+    def nested_path(self, child):
+        return os.path.join(self.workdir, "nested-%s.json" % child.name)
+
+    def nested_runner(self, nested, placeholders):
+        """What the forked child calls at each of its spawn steps (start_fork_exec's `nested`)."""
+        plan = dict((id(inner_spec), (inner, inner_where)) for inner, inner_spec, inner_where in nested)
+
+        def run(inner_spec):
+            inner, inner_where = plan[id(inner_spec)]
+            self.run_nested(inner, inner_spec, placeholders, inner_where)
+        return run
+
+    def run_nested(self, child, spec, placeholders, where):
+        """In the forked child of a fork_exec spawn: the spawn, started as any
+        other and waited for as the single form does (within what is left of
+        the deadline; on expiry its tree is killed), then what it did written
+        whole to workdir/nested-NAME.json. What the spawn raised is its outcome;
+        only a file that cannot be written raises (the child's step failed)."""
+        seen = {"pid": None, "outcome": None, "error": None}
+        try:
+            start_spawn(child, spec, self.resources, placeholders, "--report=" + child.report_path,
+                        self.confined, where)
+            seen["pid"] = child.pid
+            if child.pid is not None and not finish_child(child, self.remaining()):
+                seen["error"] = TIMEOUT_REASON % (self.timeout * 1000)
+            else:
+                seen["outcome"] = child.outcome.value
+        except BaseException as error:  # Skip, Malformed, Refused found only now; anything else
+            if isinstance(error, (Skip, Malformed, Refused, Failed)):
+                seen["error"] = one_line("%s: %s" % (type(error).__name__.lower(), error))
+            else:
+                seen["error"] = one_line("the spawn failed: %s" % failure_text(error))
+        write_whole(self.nested_path(child), seen)
+
+    def read_nested(self, child):
+        """The scenario parent's side, once the outer child was waited for: pid
+        and outcome from nested-NAME.json; both stay null when there is none
+        (the outer child never got that far)."""
+        path = self.nested_path(child)
+        present, seen = read_report(path)
+        if not present:
+            return
+        if not isinstance(seen, dict) or set(seen) != set(("pid", "outcome", "error")) \
+                or not (seen["pid"] is None or isinstance(seen["pid"], int)) \
+                or not (seen["outcome"] is None or isinstance(seen["outcome"], dict)):
+            child.outcome.error = "%s holds no spawn's result" % path
+        else:
+            child.pid = seen["pid"]
+            child.outcome.value = seen["outcome"]
+            if seen["error"]:
+                child.outcome.error = one_line(str(seen["error"]))
+        if child.outcome.error:
+            self.errors.append("child %s: %s" % (child.name, child.outcome.error))
 
     def reserve(self, spec, where, names):
         """The spawn's Child, its place in `spawns` taken (in the order written);
@@ -1855,19 +2024,19 @@ class StepsReplay(object):
         if not isinstance(name, str) or not SPAWN_NAME.match(name) or name in RESERVED_NAMES:
             raise Malformed("%s.name: expected [a-z][a-z0-9_]*, at most 32 characters, not a reserved word; got %r"
                             % (where, name))
-        if name in self.by_name or name in names:
+        if name in self.by_name or name in names or name in self.nested:
             raise Malformed("%s.name: a second spawn named %r" % (where, name))
         child = Child(name, os.path.join(self.workdir, "probe-%s.json" % name))
         self.children.append(child)
         names[name] = child
         return child
 
-    def start(self, child, spec, placeholders, where):
+    def start(self, child, spec, placeholders, where, nested=None):
         """Starts the child and waits until it has settled. Touches nothing
         shared but `errors` and `stopped` (through time_out), so a together
-        step runs several at once."""
+        step runs several at once. `nested`: see start_fork_exec."""
         start_spawn(child, spec, self.resources, placeholders, "--report=" + child.report_path,
-                    self.confined, where)
+                    self.confined, where, nested)
         if child.pid is None:
             return
         # Done once it has exited (seen without reaping it), or, for a child that
@@ -1909,6 +2078,9 @@ class StepsReplay(object):
         for index, entry in enumerate(entries):
             inner = "%s[%d]" % (where, index)
             kind, spec = step_kind(entry, inner, TOGETHER_KINDS)
+            if kind == "spawn" and nested_spawn_steps(spec):
+                raise Malformed("%s.spawn.fork_exec.steps: a spawn inside the child is not for a spawn of a "
+                                "together step" % inner)
             child = self.reserve(spec, inner + ".spawn", own_names) if kind == "spawn" else None
             plan.append((kind, spec, inner, child))
         shared = None
@@ -1996,6 +2168,9 @@ class StepsReplay(object):
     # -------- call, wait
 
     def earlier_child(self, name, where):
+        if isinstance(name, str) and name in self.nested:
+            raise Malformed("%s: %r is a spawn inside the child %r, which is its parent: the scenario parent can "
+                            "neither call nor wait on it" % (where, name, self.nested[name].outer.name))
         if not isinstance(name, str) or name not in self.by_name:
             raise Malformed("%s: %r names no earlier spawn" % (where, name))
         return self.by_name[name]
@@ -2140,20 +2315,23 @@ class StepsReplay(object):
         """Every child not yet reaped is waited for as the single form does,
         within what is left of the deadline; one still running then is killed."""
         for child in self.children:
-            if child.pid is None or child.outcome.error:
+            if child.outer is not None or child.pid is None or child.outcome.error:
                 continue
             if not child.running():
                 child.outcome.value = returncode_outcome(child.returncode())
             elif not finish_child(child, self.remaining()):
                 child.outcome.error = TIMEOUT_REASON % (self.timeout * 1000)
                 self.errors.append("child %s: %s" % (child.name, child.outcome.error))
+        for child in self.children:  # every outer child has been waited for by now
+            if child.outer is not None:
+                self.read_nested(child)
         if self.errors:
             reap_adopted_orphans()  # every child it knows is reaped: what is left is a killed child's
 
     def abandon(self):
         """An exception ends the replay (a malformed step, a skip): no child outlives the scenario parent."""
         for child in self.children:
-            if child.running():
+            if child.outer is None and child.running():  # not a grandchild: its parent was the outer child
                 try:
                     kill_and_reap(child)
                 except Exception:
