@@ -16,6 +16,26 @@
 namespace fdconform {
 namespace {
 
+constexpr std::size_t max_peer_length = 200;
+
+// A peer-suite test: SUITE/FILE::TEST, SUITE [a-z0-9_-]+, FILE [A-Za-z0-9_./-]+, TEST [A-Za-z0-9_.]+.
+bool is_peer_test(std::string_view v) {
+  const auto is_lower = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
+  const auto is_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  const std::size_t slash = v.find('/');
+  const std::size_t colons = v.find("::");
+  if (slash == std::string_view::npos || colons == std::string_view::npos || slash == 0 || colons < slash + 2 ||
+      colons + 2 >= v.size())
+    return false;
+  for (std::size_t i = 0; i < slash; ++i)
+    if (!is_lower(v[i])) return false;
+  for (std::size_t i = slash + 1; i < colons; ++i)
+    if (!is_alnum(v[i]) && v[i] != '_' && v[i] != '.' && v[i] != '/' && v[i] != '-') return false;
+  for (std::size_t i = colons + 2; i < v.size(); ++i)
+    if (!is_alnum(v[i]) && v[i] != '_' && v[i] != '.') return false;
+  return true;
+}
+
 void validate_metadata(YamlChecker& check, const MapView& top, std::string_view expected_id, Scenario& s) {
   if (auto f = top.find("format")) {
     if (!YamlChecker::is_plain_scalar(*f) || f->Scalar() != "1")
@@ -45,6 +65,20 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
       s.covers = *items;
     }
   }
+  if (auto p = top.find("peer"); p && !YamlChecker::is_null(*p)) {
+    if (auto items = check.string_list(*p, "peer")) {
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        const std::string& v = (*items)[i];
+        if (v.size() > max_peer_length)
+          check.error((*p)[i], fmt::format("peer[{}]: {} characters: expected at most {}", i, v.size(), max_peer_length));
+        else if (!is_peer_test(v))
+          check.error((*p)[i], fmt::format("peer[{}]: expected a peer-suite test as SUITE/FILE::TEST such as "
+                                           "cpython/test_subprocess.py::POSIXProcessTestCase.test_pass_fds, got '{}'",
+                                           i, shown(v)));
+      }
+      s.peer = *items;
+    }
+  }
   if (auto t = top.find("tags"); t && !YamlChecker::is_null(*t)) s.tags = check.string_list(*t, "tags").value_or(std::vector<std::string>{});
   if (auto t = top.find("timeout"); t && !YamlChecker::is_null(*t)) s.timeout_seconds = check.seconds(*t, "timeout", min_timeout_seconds, max_timeout_seconds);
   if (auto u = top.find("unconfined")) {
@@ -54,8 +88,8 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
 
 void validate_document(YamlChecker& check, const YAML::Node& root, std::string_view expected_id, Scenario& s) {
   auto top = check.map(root, "the scenario",
-                       {"format", "id", "title", "description", "covers", "source", "tags", "requires", "parent",
-                        "spawn", "steps", "timeout", "expect", "unconfined"});
+                       {"format", "id", "title", "description", "covers", "source", "peer", "tags", "requires",
+                        "parent", "spawn", "steps", "timeout", "expect", "unconfined"});
   if (!top) return;
   check.require(*top, "the scenario", {"format", "id", "title", "description", "covers", "source"});
   const YAML::Node* spawn_node = top->find("spawn");
@@ -90,7 +124,7 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
 
   s.json = {
       {"format", 1},          {"id", s.id},           {"title", s.title},   {"description", s.description},
-      {"covers", s.covers},   {"source", s.source},   {"tags", s.tags},     {"requires", requires_json},
+      {"covers", s.covers},   {"source", s.source},   {"peer", s.peer},     {"tags", s.tags},     {"requires", requires_json},
       {"parent", parent},     {"spawn", spawn},       {"steps", steps},     {"timeout", nullptr},
       {"expect", s.expect},
   };

@@ -33,6 +33,7 @@ struct Scenario {
   std::string yaml;  // the file's text, for reports
   std::vector<std::string> covers;
   std::vector<std::string> tags;
+  std::vector<std::string> peer;  // peer-suite tests this scenario re-expresses (SUITE/FILE::TEST)
   std::string source;
   Requirements requires_;
   std::optional<double> timeout_seconds;
