@@ -128,7 +128,7 @@ def render(inventories, covering):
                         n_cov += 1
                         status = "covered"
                     else:
-                        status = "**not covered**"
+                        status = "**not covered**" + (" ({})".format(e["why"]) if e["why"] else "")
                 elif e["about"] == "not-expressible":
                     status = "not expressible: " + e["why"]
                     not_expr.append((e["test"], e["why"]))
