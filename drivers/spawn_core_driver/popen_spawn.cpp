@@ -136,7 +136,21 @@ int run_preexec_steps(void* context) {
   return run_child_steps(*static_cast<const std::vector<ChildStep>*>(context)) ? 0 : 1;
 }
 
+// A forced spawn path that cannot run this command (an option it has no way to honour).
+std::optional<std::string> path_skip_reason(const spawn_core::Command& command) {
+  if (command.path == spawn_core::SpawnPath::automatic) return std::nullopt;
+  std::string why = spawn_core::path_ineligibility(command, command.path);
+  if (why.empty()) return std::nullopt;
+  return fmt::format("spawn path {} cannot run this scenario: {}", path_name(command.path), why);
+}
+
 }  // namespace
+
+std::optional<std::string> popen_skip_reason(const Json& spec, const SpawnContext& context) {
+  spawn_core::Command command = command_from(spec, context);
+  if (member(spec, "preexec", "scenario.spawn.popen")) command.pre_exec = {run_preexec_steps, nullptr};
+  return path_skip_reason(command);
+}
 
 StartedChild start_popen(const Json& spec, const SpawnContext& context) {
   StartedChild child;
@@ -148,13 +162,7 @@ StartedChild start_popen(const Json& spec, const SpawnContext& context) {
         child_steps_from(*list, where + ".preexec", context.resources, true, context.placeholders, context.confined);
     command.pre_exec = {run_preexec_steps, &preexec_steps};
   }
-  if (command.path != spawn_core::SpawnPath::automatic) {
-    std::string why = spawn_core::path_ineligibility(command, command.path);
-    if (!why.empty()) {
-      child.skip = fmt::format("spawn path {} cannot run this scenario: {}", path_name(command.path), why);
-      return child;
-    }
-  }
+  if ((child.skip = path_skip_reason(command))) return child;
   try {
     child.process = spawn_core::spawn(command);
   } catch (const spawn_core::SpawnError& error) {

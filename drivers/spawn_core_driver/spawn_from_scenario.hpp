@@ -44,9 +44,22 @@ struct StartedChild {
   std::optional<std::string> skip;             // the request's path cannot run this spawn
 };
 
+// A spawn a fork_exec child makes of its own before exec (a steps scenario's
+// nested spawn): its name and its block without the name.
+struct NestedSpawn {
+  std::string name;
+  Json block;
+};
+// The nested spawns in a steps scenario's spawn block (its fork_exec steps), in order.
+std::vector<NestedSpawn> nested_spawns_of(const Json& spawn_block);
+// Where the forked child leaves what became of nested spawn `name`: {"pid", "outcome", "error"}.
+std::string nested_record_path(const std::string& workdir, const std::string& name);
+
 // Throws RequestError when the spawn block is malformed.
 StartedChild start_spawn(const Json& spawn_block, const SpawnContext& context);
 StartedChild start_popen(const Json& popen, const SpawnContext& context);
+// Why the request's forced spawn path cannot run this popen block, decided without spawning.
+std::optional<std::string> popen_skip_reason(const Json& popen, const SpawnContext& context);
 StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context);
 StartedChild start_fork_exec(const Json& spec, const SpawnContext& context);
 

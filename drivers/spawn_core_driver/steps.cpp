@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <exception>
+#include <fstream>
+#include <sstream>
 #include <latch>
 #include <mutex>
 #include <thread>
@@ -34,6 +36,7 @@ struct NamedChild {
   std::optional<int> reaped_returncode;  // set once a wait step reaped a child without a Popen handle
   Json block;                            // the spawn step without its name
   std::string report_path;
+  std::vector<NestedSpawn> nested;       // spawns its fork_exec child makes before exec
 };
 
 std::chrono::milliseconds time_left(Clock::time_point deadline) {
@@ -159,8 +162,9 @@ class StepRunner {
     Json block = object_at(spec, where);
     const std::string name = string_at(block.at("name"), where + ".name");
     block.erase("name");
+    std::vector<NestedSpawn> nested = nested_spawns_of(block);
     children_.push_back(NamedChild{name, {}, asks_to_hold(block), std::nullopt, std::move(block),
-                                   fmt::format("{}/probe-{}.json", workdir_, name)});
+                                   fmt::format("{}/probe-{}.json", workdir_, name), std::move(nested)});
     out_.spawns.push_back(Json{{"name", name}, {"pid", nullptr}, {"outcome", nullptr}, {"parent", std::move(parent)}});
     out_.report_paths.push_back(children_.back().report_path);
     return children_.size() - 1;
@@ -173,6 +177,10 @@ class StepRunner {
     context.placeholders = placeholders;
     context.report_argument = "--report=" + child.report_path;
     context.timeout = time_left(deadline_);
+    // A spawn the forked child will make that this path cannot run skips the cell before any fork.
+    for (const auto& nested : child.nested)
+      if (nested.block.contains("popen"))
+        if (auto why = popen_skip_reason(nested.block["popen"], context)) return fail_with_skip(*why);
     child.started = start_spawn(child.block, context);
     if (child.started.skip) return fail_with_skip(*child.started.skip);
     if (child.started.pid > 0 && !wait_until_settled(child, child.report_path, deadline_))
@@ -370,6 +378,34 @@ class StepRunner {
     return returned(count);
   }
 
+  // The spawns listed in order, each outer spawn followed by the spawns its
+  // fork_exec child made, read from the records that child left.
+  void list_nested_spawns() {
+    Json spawns = Json::array();
+    std::vector<std::string> report_paths;
+    for (size_t i = 0; i < children_.size(); ++i) {
+      spawns.push_back(out_.spawns[i]);
+      report_paths.push_back(out_.report_paths[i]);
+      for (const auto& nested : children_[i].nested) {
+        Json entry{{"name", nested.name}, {"pid", nullptr}, {"outcome", nullptr}, {"parent", out_.spawns[i]["parent"]}};
+        std::ifstream file(nested_record_path(workdir_, nested.name));
+        std::stringstream text;
+        text << file.rdbuf();
+        const Json record = file ? Json::parse(text.str(), nullptr, false) : Json();
+        if (record.is_object()) {
+          entry["pid"] = record.value("pid", Json());
+          entry["outcome"] = record.value("outcome", Json());
+          if (record.value("error", Json()).is_string())
+            fail(fmt::format("child {}: {}", nested.name, record["error"].get<std::string>()));
+        }
+        spawns.push_back(std::move(entry));
+        report_paths.push_back(fmt::format("{}/probe-{}.json", workdir_, nested.name));
+      }
+    }
+    out_.spawns = std::move(spawns);
+    out_.report_paths = std::move(report_paths);
+  }
+
   // Every child not reaped yet is waited for as the single-spawn form would,
   // then each spawn's outcome is set.
   void finish_all() {
@@ -392,6 +428,7 @@ class StepRunner {
       }
       entry["outcome"] = run.outcome;
     }
+    list_nested_spawns();
   }
 
   // After a skip or a timeout: no child may outlive the scenario parent.

@@ -117,11 +117,18 @@ std::optional<std::string> missing_report(const nlohmann::json& result, const Sc
   if (steps == scenario.json.end() || !steps->is_array())
     return missing_report(result.value("probe", none), result.value("outcome", none),
                           scenario.json.value("spawn", none), result);
-  // Spawn steps in written order, a together step's spawns in place: the order of result.spawns.
+  // Spawn steps in written order, a together step's spawns in place, and after a fork_exec spawn the
+  // spawns its child made: the order of result.spawns.
   std::vector<const nlohmann::json*> spawn_blocks;
   for (const auto& step : *steps) {
     if (!step.is_object()) continue;
-    if (step.contains("spawn")) spawn_blocks.push_back(&step["spawn"]);
+    if (step.contains("spawn")) {
+      spawn_blocks.push_back(&step["spawn"]);
+      const auto& fork_exec = step["spawn"].value("fork_exec", nlohmann::json::object());
+      if (fork_exec.is_object() && fork_exec.contains("steps") && fork_exec["steps"].is_array())
+        for (const auto& child_step : fork_exec["steps"])
+          if (child_step.is_object() && child_step.contains("spawn")) spawn_blocks.push_back(&child_step["spawn"]);
+    }
     if (step.contains("together") && step["together"].is_array())
       for (const auto& entry : step["together"])
         if (entry.is_object() && entry.contains("spawn")) spawn_blocks.push_back(&entry["spawn"]);

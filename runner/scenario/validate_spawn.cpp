@@ -294,9 +294,12 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
 // One step a Python program takes in a fork child: os.set_inheritable, os.dup2,
 // os.close; as a preexec_fn (`hook_steps`) also signal.signal and raising.
 nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool hook_steps) {
-  const std::string kinds =
-      hook_steps ? "set_inheritable, dup2, close, signal, raise, open" : "set_inheritable, dup2, close";
+  const bool nested = !hook_steps && ctx.nested_spawn;
+  const std::string kinds = hook_steps ? "set_inheritable, dup2, close, signal, raise, open"
+                            : nested   ? "set_inheritable, dup2, close, spawn"
+                                       : "set_inheritable, dup2, close";
   auto view = hook_steps ? ctx.check.map(node, path, {"set_inheritable", "dup2", "close", "signal", "raise", "open"})
+              : nested   ? ctx.check.map(node, path, {"set_inheritable", "dup2", "close", "spawn"})
                          : ctx.check.map(node, path, {"set_inheritable", "dup2", "close"});
   if (!view) return nullptr;
   if (view->entries.size() != 1) {
@@ -306,6 +309,11 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
   }
   const auto& e = view->entries.front();
   const std::string step_path = path + "." + e.key;
+  if (e.key == "spawn") {
+    auto spawn = ctx.nested_spawn(e.value, step_path);
+    if (spawn.is_null()) return nullptr;
+    return {{"spawn", spawn}};
+  }
   if (e.key == "open") {
     // A preexec_fn's os.open (close-on-exec, PEP 446), moved onto `fd` by os.dup2 when one is given.
     auto out = open_arguments(ctx, e.value, step_path, false);

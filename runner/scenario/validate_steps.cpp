@@ -38,13 +38,19 @@ std::optional<YAML::Node> peek(const YAML::Node& map, std::string_view key) {
 }
 
 void collect_spawn_name(ValidationContext& ctx, const YAML::Node& item, std::size_t k,
-                        std::optional<std::size_t> entry) {
+                        std::optional<std::size_t> entry, bool nested = false) {
   auto spawn = peek(item, "spawn");
   if (!spawn) return;
   auto name = peek(*spawn, "name");
   if (!name || !name->IsScalar()) return;
   const std::string text = name->Scalar();
-  if (usable_name(text) && !ctx.find_spawn(text)) ctx.spawn_steps.push_back({text, k, entry, {}, {}});
+  if (usable_name(text) && !ctx.find_spawn(text)) ctx.spawn_steps.push_back({text, k, entry, {}, {}, nested});
+  // The spawns inside its fork_exec child, listed right after it.
+  auto fork_exec = peek(*spawn, "fork_exec");
+  auto child_steps = fork_exec ? peek(*fork_exec, "steps") : std::nullopt;
+  if (nested || entry || !child_steps || !child_steps->IsSequence()) return;
+  const YAML::Node steps = *child_steps;
+  for (std::size_t i = 0; i < steps.size() && i < max_steps; ++i) collect_spawn_name(ctx, steps[i], k, entry, true);
 }
 
 // Before the steps are read: the names of all spawn steps and of the spawns inside together steps (the
@@ -68,6 +74,45 @@ std::string earlier_spawns(const ValidationContext& ctx, std::size_t step, bool 
     if (s.step < step && (!popen_only || s.kind == "popen")) names.push_back(s.name);
   if (names.empty()) return popen_only ? "(no popen spawn comes before this step)" : "(no spawn comes before this step)";
   return join(names, ", ");
+}
+
+// A spawn inside the fork_exec child of spawn step k: a name and one block, which holds no spawn of its own.
+nlohmann::json nested_spawn(ValidationContext& ctx, const YAML::Node& node, std::size_t k, const std::string& path) {
+  auto view = ctx.check.map(node, path, {"name", "popen", "posix_spawn", "posix_spawnp", "fork_exec"});
+  if (!view) return nullptr;
+  ctx.check.require(*view, path, {"name"});
+  nlohmann::json out = {{"name", nullptr}};
+  SpawnStep* self = nullptr;
+  if (auto n = view->find("name"))
+    if (auto name = ctx.check.short_string(*n, path + ".name", max_spawn_name_length)) {
+      const SpawnStep* first = ctx.find_spawn(*name);
+      if (!usable_name(*name))
+        ctx.check.error(*n, fmt::format("{}.name: expected a name matching [a-z][a-z0-9_]*, not one of {}, got '{}'",
+                                        path, reserved_list, shown(*name)));
+      else if (first && !(first->nested && first->step == k))
+        ctx.check.error(*n, fmt::format("{}.name: duplicate spawn name '{}' ({} has it): each spawn needs its own "
+                                        "name",
+                                        path, *name, first->place()));
+      else {
+        out["name"] = *name;
+        for (auto& s : ctx.spawn_steps)
+          if (s.name == *name) self = &s;
+      }
+    }
+  std::vector<const MapEntry*> kinds;
+  for (const auto& e : view->entries)
+    if (e.key != "name") kinds.push_back(&e);
+  if (kinds.size() > 1 || (kinds.empty() && node.size() == view->entries.size()))
+    ctx.check.error(node, fmt::format("{}: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec, got {}",
+                                      path, kinds.size()));
+  if (kinds.empty()) return out;
+  const MapEntry& e = *kinds.front();
+  auto handler = std::move(ctx.nested_spawn);  // one level: the block below cannot hold a spawn
+  ctx.nested_spawn = nullptr;
+  out[e.key] = validate_spawn_kind(ctx, e.key, e.value, path + "." + e.key);
+  ctx.nested_spawn = std::move(handler);
+  if (self) self->kind = e.key;
+  return out;
 }
 
 // `entry`: its index inside the together step k, if it is in one. The parent-side ends of its pipes go to
@@ -110,7 +155,11 @@ nlohmann::json spawn_step(ValidationContext& ctx, const YAML::Node& node, std::s
                                       path, kinds.size()));
   if (kinds.empty()) return {{"spawn", out}};
   const MapEntry& e = *kinds.front();
+  if (e.key == "fork_exec" && !entry) ctx.nested_spawn = [&ctx, k](const YAML::Node& inner, const std::string& at) {
+    return nested_spawn(ctx, inner, k, at);
+  };
   out[e.key] = validate_spawn_kind(ctx, e.key, e.value, path + "." + e.key);
+  ctx.nested_spawn = nullptr;
   if (self) {
     self->kind = e.key;
     // The parent-side ends of its pipes: resources for the steps after this one.
@@ -122,6 +171,13 @@ nlohmann::json spawn_step(ValidationContext& ctx, const YAML::Node& node, std::s
         }
   }
   return {{"spawn", out}};
+}
+
+// A spawn inside a fork_exec child is that child's: the scenario parent cannot call or wait on it.
+std::string nested_refusal(const SpawnStep& spawn) {
+  return fmt::format("'{}' is spawned inside the fork_exec child of {}: the scenario parent is not its parent, so "
+                     "no call or wait can name it",
+                     spawn.name, spawn.place());
 }
 
 // In a together step (`in_together`), a spawn of that same step is refused: its thread may not have spawned yet.
@@ -144,6 +200,8 @@ nlohmann::json call_step(ValidationContext& ctx, const YAML::Node& node, std::si
       if (!spawn)
         ctx.check.error(*c, fmt::format("{}.child: '{}' names no spawn step: expected an earlier popen spawn: {}", path,
                                         shown(*name), earlier_spawns(ctx, k, true)));
+      else if (spawn->nested)
+        ctx.check.error(*c, fmt::format("{}.child: {}", path, nested_refusal(*spawn)));
       else if (spawn->step == k && in_together)
         ctx.check.error(*c, fmt::format("{}.child: {}", path, same_together(*spawn, "popen ", ctx, k, true)));
       else if (spawn->step >= k)
@@ -192,6 +250,10 @@ nlohmann::json wait_step(ValidationContext& ctx, const YAML::Node& node, std::si
   if (!spawn) {
     ctx.check.error(node, fmt::format("{}: '{}' names no spawn step: expected an earlier spawn: {}", path, shown(*name),
                                       earlier_spawns(ctx, k, false)));
+    return nullptr;
+  }
+  if (spawn->nested) {
+    ctx.check.error(node, fmt::format("{}: {}", path, nested_refusal(*spawn)));
     return nullptr;
   }
   if (spawn->step == k && in_together) {
@@ -403,6 +465,9 @@ nlohmann::json validate_steps(ValidationContext& ctx, const YAML::Node& node) {
     ctx.check.error(node, fmt::format("steps: {} steps, each entry of a together step counted once: expected at "
                                       "most {}",
                                       counted, max_steps));
+  // The spawns inside fork_exec children count too: each is a child to observe.
+  spawns += static_cast<std::size_t>(
+      std::count_if(ctx.spawn_steps.begin(), ctx.spawn_steps.end(), [](const SpawnStep& s) { return s.nested; }));
   if (spawns > max_spawn_steps)
     ctx.check.error(node, fmt::format("steps: {} spawn steps: expected at most {}", spawns, max_spawn_steps));
   return out;

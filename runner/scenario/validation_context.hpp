@@ -1,6 +1,7 @@
 #pragma once
 // What the section validators share: the checker, and the resource table that later
 // sections (spawn, expect) resolve names against.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@ struct SpawnStep {
   std::optional<std::size_t> entry;   // inside a `together` step: its index among the entries (0-based)
   std::string kind;                   // popen, posix_spawn, posix_spawnp, fork_exec; empty until it was validated
   std::vector<std::string> pipes;     // of a popen spawn: which of stdin, stdout, stderr are `pipe`
+  bool nested = false;                // a spawn inside the fork_exec child of the spawn step `step`
 
   // Where it is written, for messages: "steps[3]" or "steps[3].together[1]".
   std::string place() const;
@@ -64,6 +66,9 @@ struct ValidationContext {
   // Per step: for a together step, its entries' kinds as step_kinds has them (the entries read); else empty.
   std::vector<std::vector<std::string>> entry_kinds;
   std::size_t current_step = 0;         // the step being validated
+  // Set while a steps scenario's fork_exec spawn step is read: validates a `spawn` among its child
+  // steps (docs/SCENARIO_FORMAT.md "A spawn from inside the child"); unset, such a step is unknown.
+  std::function<nlohmann::json(const YAML::Node& node, const std::string& path)> nested_spawn;
 
   const ResourceEnd* find_end(std::string_view name) const;
   std::string end_names() const;  // for "expected one of ..." messages
