@@ -76,6 +76,19 @@ std::string earlier_spawns(const ValidationContext& ctx, std::size_t step, bool 
   return join(names, ", ");
 }
 
+// The one block of a spawn besides its name (popen, posix_spawn, posix_spawnp or fork_exec), or nullptr
+// after saying what is wrong. With no known kind because of an unknown key, that key was already reported.
+const MapEntry* spawn_kind(ValidationContext& ctx, const YAML::Node& node, const MapView& view,
+                           const std::string& path) {
+  std::vector<const MapEntry*> kinds;
+  for (const auto& e : view.entries)
+    if (e.key != "name") kinds.push_back(&e);
+  if (kinds.size() > 1 || (kinds.empty() && node.size() == view.entries.size()))
+    ctx.check.error(node, fmt::format("{}: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec, got {}",
+                                      path, kinds.size()));
+  return kinds.empty() ? nullptr : kinds.front();
+}
+
 // A spawn inside the fork_exec child of spawn step k: a name and one block, which holds no spawn of its own.
 nlohmann::json nested_spawn(ValidationContext& ctx, const YAML::Node& node, std::size_t k, const std::string& path) {
   auto view = ctx.check.map(node, path, {"name", "popen", "posix_spawn", "posix_spawnp", "fork_exec"});
@@ -99,14 +112,9 @@ nlohmann::json nested_spawn(ValidationContext& ctx, const YAML::Node& node, std:
           if (s.name == *name) self = &s;
       }
     }
-  std::vector<const MapEntry*> kinds;
-  for (const auto& e : view->entries)
-    if (e.key != "name") kinds.push_back(&e);
-  if (kinds.size() > 1 || (kinds.empty() && node.size() == view->entries.size()))
-    ctx.check.error(node, fmt::format("{}: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec, got {}",
-                                      path, kinds.size()));
-  if (kinds.empty()) return out;
-  const MapEntry& e = *kinds.front();
+  const MapEntry* kind = spawn_kind(ctx, node, *view, path);
+  if (!kind) return out;
+  const MapEntry& e = *kind;
   auto handler = std::move(ctx.nested_spawn);  // one level: the block below cannot hold a spawn
   ctx.nested_spawn = nullptr;
   out[e.key] = validate_spawn_kind(ctx, e.key, e.value, path + "." + e.key);
@@ -146,15 +154,9 @@ nlohmann::json spawn_step(ValidationContext& ctx, const YAML::Node& node, std::s
       }
     }
   }
-  std::vector<const MapEntry*> kinds;
-  for (const auto& e : view->entries)
-    if (e.key != "name") kinds.push_back(&e);
-  // With no known kind because of an unknown key, that key was already reported.
-  if (kinds.size() > 1 || (kinds.empty() && node.size() == view->entries.size()))
-    ctx.check.error(node, fmt::format("{}: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec, got {}",
-                                      path, kinds.size()));
-  if (kinds.empty()) return {{"spawn", out}};
-  const MapEntry& e = *kinds.front();
+  const MapEntry* kind = spawn_kind(ctx, node, *view, path);
+  if (!kind) return {{"spawn", out}};
+  const MapEntry& e = *kind;
   if (e.key == "fork_exec" && !entry) ctx.nested_spawn = [&ctx, k](const YAML::Node& inner, const std::string& at) {
     return nested_spawn(ctx, inner, k, at);
   };
