@@ -41,12 +41,14 @@ Stdio stdio_from(const Json* spec, const std::string& where, const ResourceTable
   throw RequestError(fmt::format("{}: expected {{fd: N}} or {{resource: NAME}}", where));
 }
 
-template <typename Id>
-std::variant<Id, std::string> id_or_name(const Json& value, const std::string& where) {
+// A user or group as the scenario wrote it: a number (negative ones on purpose: spawn_core answers as
+// CPython's Popen does) or a name.
+std::variant<long long, std::string> id_or_name(const Json& value, const std::string& where) {
   if (value.is_string()) return value.get<std::string>();
   long long n = integer_at(value, where);
-  if (n < 0 || n > 0xFFFFFFFFLL) throw RequestError(fmt::format("{}: expected 0..4294967295 or a name, got {}", where, n));
-  return static_cast<Id>(n);
+  if (n < INT32_MIN || n > 0xFFFFFFFFLL)
+    throw RequestError(fmt::format("{}: expected -2147483648..4294967295 or a name, got {}", where, n));
+  return n;
 }
 
 int umask_from(const Json& value, const std::string& where) {
@@ -103,11 +105,11 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
     if (group < INT32_MIN || group > INT32_MAX) throw RequestError(fmt::format("{}.process_group: {} is out of range", where, group));
     command.process_group = static_cast<int>(group);
   }
-  if (const Json* v = member(spec, "user", where)) command.user = id_or_name<uid_t>(*v, where + ".user");
-  if (const Json* v = member(spec, "group", where)) command.group = id_or_name<gid_t>(*v, where + ".group");
+  if (const Json* v = member(spec, "user", where)) command.user = id_or_name(*v, where + ".user");
+  if (const Json* v = member(spec, "group", where)) command.group = id_or_name(*v, where + ".group");
   if (const Json* v = member(spec, "extra_groups", where)) {
     std::vector<spawn_core::GroupSpec> groups;
-    for (const Json& item : array_at(*v, where + ".extra_groups")) groups.push_back(id_or_name<gid_t>(item, where + ".extra_groups[]"));
+    for (const Json& item : array_at(*v, where + ".extra_groups")) groups.push_back(id_or_name(item, where + ".extra_groups[]"));
     command.extra_groups = std::move(groups);
   }
   if (const Json* v = member(spec, "umask", where)) command.umask = umask_from(*v, where + ".umask");

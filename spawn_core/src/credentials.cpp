@@ -31,8 +31,18 @@ bool lookup_entry(const std::string& name, Entry& entry, std::vector<char>& buff
   }
 }
 
+// A number as CPython's Popen takes it: negative is the caller's mistake (a ValueError raised before
+// anything else happens), and one above the type's range the converter's OverflowError.
+template <typename Id>
+Id checked_id(long long id, const char* what, const char* short_name) {
+  if (id < 0) throw SpawnError::invalid_argument("ValueError", fmt::format("{} ID cannot be negative, got {}", what, id));
+  if (static_cast<unsigned long long>(id) > static_cast<unsigned long long>(static_cast<Id>(-1)))
+    throw SpawnError::invalid_argument("OverflowError", fmt::format("{} is less than minimum", short_name));
+  return static_cast<Id>(id);
+}
+
 gid_t resolve_group(const GroupSpec& spec) {
-  if (const gid_t* id = std::get_if<gid_t>(&spec)) return *id;
+  if (const long long* id = std::get_if<long long>(&spec)) return checked_id<gid_t>(*id, "Group", "gid");
   const auto& name = std::get<std::string>(spec);
   struct group entry {};
   std::vector<char> buffer;
@@ -43,7 +53,7 @@ gid_t resolve_group(const GroupSpec& spec) {
 }
 
 uid_t resolve_user(const UserSpec& spec) {
-  if (const uid_t* id = std::get_if<uid_t>(&spec)) return *id;
+  if (const long long* id = std::get_if<long long>(&spec)) return checked_id<uid_t>(*id, "User", "uid");
   const auto& name = std::get<std::string>(spec);
   struct passwd entry {};
   std::vector<char> buffer;

@@ -31,12 +31,12 @@ int planned_fd(const Stdio& stdio) {
 bool names_credentials(const Command& command) {
   // (uid_t)-1 / (gid_t)-1 count as "not given" (CPython 3.12.1+).
   const auto is_minus_one_user = [](const UserSpec& spec) {
-    const uid_t* id = std::get_if<uid_t>(&spec);
-    return id && *id == static_cast<uid_t>(-1);
+    const long long* id = std::get_if<long long>(&spec);
+    return id && *id == static_cast<long long>(static_cast<uid_t>(-1));
   };
   const auto is_minus_one_group = [](const GroupSpec& spec) {
-    const gid_t* id = std::get_if<gid_t>(&spec);
-    return id && *id == static_cast<gid_t>(-1);
+    const long long* id = std::get_if<long long>(&spec);
+    return id && *id == static_cast<long long>(static_cast<gid_t>(-1));
   };
   return (command.user && !is_minus_one_user(*command.user)) ||
          (command.group && !is_minus_one_group(*command.group)) || command.extra_groups.has_value();

@@ -97,3 +97,34 @@ TEST_F(Credentials, ExecPermissionIsCheckedWithTheNewIds) {
     EXPECT_EQ(error.filename(), script);
   }
 }
+
+// Negative ids are the caller's mistake, refused as CPython's Popen refuses them: before any fork,
+// the group first, then the extra groups, then the user. No root needed: nothing is changed.
+TEST(CredentialArguments, NegativeIdsAreValueErrorsInCPythonsOrder) {
+  TempDir dir;
+  struct Case {
+    std::optional<spawn_core::UserSpec> user;
+    std::optional<spawn_core::GroupSpec> group;
+    std::optional<std::vector<spawn_core::GroupSpec>> extra_groups;
+    std::string message;
+  };
+  const Case cases[] = {
+      {-3LL, std::nullopt, std::nullopt, "User ID cannot be negative, got -3"},
+      {-3LL, -1LL, std::nullopt, "Group ID cannot be negative, got -1"},
+      {-3LL, std::nullopt, std::vector<spawn_core::GroupSpec>{5LL, -4LL}, "Group ID cannot be negative, got -4"},
+  };
+  for (const auto& c : cases) {
+    Command command = probe_command(dir);
+    command.user = c.user;
+    command.group = c.group;
+    command.extra_groups = c.extra_groups;
+    try {
+      spawn_core::spawn(command);
+      ADD_FAILURE() << "spawned with " << c.message;
+    } catch (const SpawnError& error) {
+      EXPECT_EQ(error.python_type(), "ValueError");
+      EXPECT_EQ(std::string(error.what()), c.message);
+      EXPECT_EQ(error.step(), spawn_core::FailedStep::parent) << c.message;  // raised before any fork
+    }
+  }
+}

@@ -43,9 +43,11 @@ enum class SpawnPath { automatic, fork, vfork, posix_spawn };
 // brute force up to the fd limit.
 enum class CloseStrategy { automatic, close_range, proc_self_fd, brute_force };
 
-// A user or group given by number or by name (names are resolved in the parent).
-using UserSpec = std::variant<uid_t, std::string>;
-using GroupSpec = std::variant<gid_t, std::string>;
+// A user or group given by number or by name (names are resolved in the parent). The number is
+// what a Python caller passes: a negative one is refused with CPython's ValueError, and
+// (uid_t)-1 / (gid_t)-1 mean "no change".
+using UserSpec = std::variant<long long, std::string>;
+using GroupSpec = std::variant<long long, std::string>;
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;  // kept in the given order
 
