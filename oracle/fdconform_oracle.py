@@ -208,6 +208,7 @@ def hello():
             "implementation": {"id": IMPLEMENTATION_ID, "name": "CPython", "version": VERSION_TEXT,
                                "language": "python",
                                "detail": "%s; %s" % (sys.executable or "?", libc_text())},
+            "semantics": {"python": VERSION_TEXT},
             "features": features()}
 
 
@@ -1570,11 +1571,7 @@ def run_child_steps(steps, resources):
             raise Malformed("unknown child step %r" % (sorted(step),))
 
 
-# ---------------------------------------------------------------- gates
-
-def version_tuple(text):
-    return tuple(int(part) for part in text.split("."))
-
+# ---------------------------------------------------------------- kernel
 
 def numeric_prefix(release):
     """(6, 1, 0) of a kernel release such as "6.1.0-18-amd64"."""
@@ -1595,40 +1592,6 @@ def numeric_prefix(release):
 
 def kernel_release():
     return os.uname().release
-
-
-def gate_allows(gate):
-    for clause in gate.split(","):
-        clause = clause.strip()
-        for operator in (">=", "<=", "==", "!=", ">", "<"):
-            if clause.startswith(operator):
-                bound = version_tuple(clause[len(operator):].strip())
-                mine = tuple(VERSION[:len(bound)])
-                ok = {">=": mine >= bound, "<=": mine <= bound, "==": mine == bound, "!=": mine != bound,
-                      ">": mine > bound, "<": mine < bound}[operator]
-                if not ok:
-                    return False
-                break
-        else:
-            raise Malformed("bad version gate %r" % gate)
-    return True
-
-
-def check_requirements(scenario):
-    requires = scenario.get("requires") or {}
-    if requires.get("python") and not gate_allows(requires["python"]):
-        raise Skip("needs CPython %s" % requires["python"])
-    if requires.get("kernel"):
-        running = kernel_release()
-        if numeric_prefix(running) < version_tuple(requires["kernel"]):
-            raise Skip("requires Linux %s (running %s)" % (requires["kernel"], running))
-    if requires.get("root") and os.geteuid() != 0:
-        raise Skip("needs root")
-    if requires.get("non_root") and os.geteuid() == 0:
-        raise Skip("needs a non-root user")
-    missing = [f for f in requires.get("features") or [] if f not in features()]
-    if missing:
-        raise Skip("this interpreter lacks: " + ", ".join(missing))
 
 
 # ---------------------------------------------------------------- one request
@@ -1707,7 +1670,6 @@ def replay(request):
                     "parent_pid": str(os.getpid()), "parent_pgid": str(os.getpgid(0)),
                     "parent_sid": str(os.getsid(0)), "uid": str(os.getuid()), "gid": str(os.getgid())}
     confined = is_confined(scenario)
-    check_requirements(scenario)
     resources, closed = prepare_parent(scenario, workdir, placeholders)
     exclude = (RESULT_CHANNEL_FD,)
     result = base_result(scenario["id"], "ran")
@@ -2585,6 +2547,7 @@ def safe_hello():
         return {"fdconform_driver": 1,
                 "implementation": {"id": IMPLEMENTATION_ID, "name": "CPython", "version": VERSION_TEXT,
                                    "language": "python", "detail": "?"},
+                "semantics": {"python": VERSION_TEXT},
                 "features": []}
 
 

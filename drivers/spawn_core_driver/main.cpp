@@ -17,7 +17,7 @@
 
 #include "protocol_io.hpp"
 #include "request.hpp"
-#include "requirements.hpp"
+#include "capabilities.hpp"
 #include "scenario_parent.hpp"
 
 namespace {
@@ -104,8 +104,6 @@ Json answer(const std::string& line, spawn_core::SpawnPath default_path) {
   const std::string scenario_id = driver::scenario_id_of(message);
   try {
     driver::Request request = driver::parse_request(message, default_path);
-    if (auto reason = driver::skip_reason(request.scenario))
-      return driver::skip_result(request.scenario_id, driver::implementation_id(request.path), *reason);
     return replay_in_scenario_parent(request);
   } catch (const driver::RequestError& error) {
     return driver::error_result(scenario_id, default_id, fmt::format("malformed request: {}", error.what()));

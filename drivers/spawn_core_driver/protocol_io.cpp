@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "requirements.hpp"
+#include "capabilities.hpp"
 #include "spawn_core/spawn.hpp"
 
 namespace driver {
@@ -27,6 +27,7 @@ Json hello_message(spawn_core::SpawnPath path) {
                 {"language", "c++"},
                 {"detail", std::string("spawn_core (CPython ") + implemented_python_version + " semantics), path " +
                                path_name(path) + "; glibc " + gnu_get_libc_version()}}},
+              {"semantics", {{"python", implemented_python_version}}},
               {"features", features}};
 }
 

@@ -73,8 +73,11 @@ std::optional<DriverHello> parse_hello_line(std::string_view line, std::string& 
   }
   const auto& impl = j["implementation"];
   DriverHello hello{string_member(impl, "id"),       string_member(impl, "name"),   string_member(impl, "version"),
-                    string_member(impl, "language"), string_member(impl, "detail"), {},
+                    string_member(impl, "language"), string_member(impl, "detail"), {}, {},
                     j};
+  if (auto s = j.find("semantics"); s != j.end() && s->is_object())
+    for (const auto& [standard, version] : s->items())
+      if (version.is_string()) hello.semantics[standard] = version.get<std::string>();
   if (auto f = j.find("features"); f != j.end() && f->is_array())
     for (const auto& feature : *f)
       if (feature.is_string()) hello.features.push_back(feature.get<std::string>());

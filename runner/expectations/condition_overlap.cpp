@@ -1,5 +1,6 @@
 #include "expectations/condition_overlap.hpp"
 
+#include <algorithm>
 #include <bitset>
 #include <cctype>
 #include <string>
@@ -98,11 +99,6 @@ std::vector<GlobStep> parse_glob(std::string_view p) {
   return steps;
 }
 
-struct Bound {
-  std::string version;  // empty: none
-  bool strict = false;
-};
-
 }  // namespace
 
 bool globs_overlap(std::string_view a, std::string_view b) {
@@ -128,35 +124,36 @@ bool globs_overlap(std::string_view a, std::string_view b) {
 
 bool gates_overlap(const std::optional<VersionGate>& a, const std::optional<VersionGate>& b) {
   if (!a || !b) return true;
-  // Versions are dense (between 3.11 and 3.12 lies 3.11.1, and so on), so the conjunction holds for
-  // some version unless its bounds cross, or meet at one excluded point. The least version is 0.
-  Bound low{"0", false}, high;
-  std::vector<std::string> excluded;
-  auto raise = [&](const std::string& v, bool strict) {
-    int c = compare_versions(v, low.version);
-    if (c > 0 || (c == 0 && strict)) low = {v, strict};
+  // Each clause is a half-open range of versions at its own precision (compare_versions_at):
+  // "<=3.12" is [0, 3.13), "==3.12" is [3.12, 3.13), "!=3.12" removes [3.12, 3.13). Versions are dense
+  // (3.11.1 lies between 3.11 and 3.12), so the conjunction holds for some version unless the
+  // lowest upper bound is not above the highest lower bound, or the removed ranges cover the rest.
+  std::string low = "0", high;  // high empty: no upper bound
+  std::vector<std::pair<std::string, std::string>> removed;
+  auto raise = [&](const std::string& v) {
+    if (compare_versions(v, low) > 0) low = v;
   };
-  auto lower = [&](const std::string& v, bool strict) {
-    int c = high.version.empty() ? -1 : compare_versions(v, high.version);
-    if (c < 0 || (c == 0 && strict)) high = {v, strict};
+  auto lower = [&](const std::string& v) {
+    if (high.empty() || compare_versions(v, high) < 0) high = v;
   };
   for (const auto* gate : {&*a, &*b}) {
     for (const auto& clause : gate->clauses) {
-      if (clause.op == ">=") raise(clause.version, false);
-      else if (clause.op == ">") raise(clause.version, true);
-      else if (clause.op == "<=") lower(clause.version, false);
-      else if (clause.op == "<") lower(clause.version, true);
-      else if (clause.op == "==") raise(clause.version, false), lower(clause.version, false);
-      else excluded.push_back(clause.version);
+      const std::string& v = clause.version;
+      if (clause.op == ">=") raise(v);
+      else if (clause.op == ">") raise(next_version(v));
+      else if (clause.op == "<") lower(v);
+      else if (clause.op == "<=") lower(next_version(v));
+      else if (clause.op == "==") raise(v), lower(next_version(v));
+      else removed.emplace_back(v, next_version(v));
     }
   }
-  if (high.version.empty()) return true;
-  int c = compare_versions(low.version, high.version);
-  if (c < 0) return true;
-  if (c > 0 || low.strict || high.strict) return false;
-  for (const auto& v : excluded)
-    if (compare_versions(v, low.version) == 0) return false;
-  return true;
+  std::sort(removed.begin(), removed.end(),
+            [](const auto& x, const auto& y) { return compare_versions(x.first, y.first) < 0; });
+  for (const auto& [from, to] : removed) {  // sweep `low` past every removed range that starts at or below it
+    if (!high.empty() && compare_versions(low, high) >= 0) break;
+    if (compare_versions(from, low) <= 0 && compare_versions(to, low) > 0) low = to;
+  }
+  return high.empty() || compare_versions(low, high) < 0;
 }
 
 }  // namespace fdconform

@@ -61,7 +61,7 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
       for (std::size_t i = 0; i < items->size(); ++i)
         if (std::find(checklist_ids.begin(), checklist_ids.end(), (*items)[i]) == checklist_ids.end())
           check.error((*c)[i], fmt::format("covers: unknown checklist item '{}': every id must be an item of {}",
-                                           shown((*items)[i]), checklist_document));
+                                           shown((*items)[i]), checklist_ids_document));
       s.covers = *items;
     }
   }

@@ -1,6 +1,8 @@
 // The `requires:` section: when a scenario applies at all.
 #include <fmt/format.h>
 
+#include "feature_names.hpp"  // generated from docs/FEATURES.md (runner/CMakeLists.txt)
+
 #include "scenario/validation_context.hpp"
 
 namespace fdconform {
@@ -33,8 +35,7 @@ nlohmann::json validate_requires(ValidationContext& ctx, const YAML::Node* node,
     if (auto items = check.sequence(*f, "requires.features"))
       for (std::size_t i = 0; i < items->size(); ++i)
         if (auto name = check.choice((*items)[i], fmt::format("requires.features[{}]", i),
-                                     {"posix_spawn", "posix_spawn_closefrom", "process_group", "umask", "user_group",
-                                      "pipesize", "vfork", "close_range"}))
+                                     feature_names))
           out.features.push_back(*name);
   }
   json["root"] = out.root;

@@ -61,13 +61,29 @@ bool is_dotted_version(std::string_view text) {
   return !need_digit;
 }
 
+int compare_versions_at(std::string_view version, std::string_view bound) {
+  auto x = numeric_components(version), y = numeric_components(bound);
+  x.resize(y.size(), 0);  // "3.12.5" compared with "3.12" is compared as "3.12"
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+bool VersionClause::admits(std::string_view candidate) const {
+  int r = compare_versions_at(candidate, version);
+  return op == ">=" ? r >= 0 : op == "<=" ? r <= 0 : op == ">" ? r > 0 : op == "<" ? r < 0 : op == "==" ? r == 0 : r != 0;
+}
+
+std::string next_version(std::string_view version) {
+  auto parts = numeric_components(version);
+  if (parts.empty()) parts.push_back(0);
+  ++parts.back();
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "." : "") + std::to_string(parts[i]);
+  return out;
+}
+
 bool VersionGate::admits(std::string_view version) const {
-  for (const auto& c : clauses) {
-    int r = compare_versions(version, c.version);
-    bool ok = c.op == ">=" ? r >= 0 : c.op == "<=" ? r <= 0 : c.op == ">" ? r > 0 : c.op == "<" ? r < 0
-            : c.op == "==" ? r == 0 : r != 0;
-    if (!ok) return false;
-  }
+  for (const auto& c : clauses)
+    if (!c.admits(version)) return false;
   return true;
 }
 

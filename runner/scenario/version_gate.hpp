@@ -11,9 +11,19 @@ namespace fdconform {
 // Trailing non-numeric suffixes of a component ("0rc1", "6.1.0-18-amd64") are ignored.
 int compare_versions(std::string_view a, std::string_view b);
 
+// Compares `version` with `bound` at the bound's precision: "3.12.5" against "3.12" compares equal,
+// so "<=3.12" and "==3.12" take every 3.12.x and ">3.12" starts at 3.13. This one rule is what every
+// column is gated by (requires.python, requires.kernel, an expectation file's version).
+int compare_versions_at(std::string_view version, std::string_view bound);
+
+// The first version after every version that starts with `version`: "3.12" -> "3.13", "3.11.2" -> "3.11.3".
+std::string next_version(std::string_view version);
+
 struct VersionClause {
   std::string op;       // >= <= > < == !=
   std::string version;  // dotted numbers
+
+  bool admits(std::string_view candidate) const;
 };
 
 struct VersionGate {

@@ -233,6 +233,11 @@ std::optional<bool> YamlChecker::boolean(const YAML::Node& node, std::string_vie
 
 std::optional<std::string> YamlChecker::choice(const YAML::Node& node, std::string_view path,
                                                std::initializer_list<std::string_view> choices) {
+  return choice(node, path, std::span<const std::string_view>(choices.begin(), choices.size()));
+}
+
+std::optional<std::string> YamlChecker::choice(const YAML::Node& node, std::string_view path,
+                                               std::span<const std::string_view> choices) {
   std::vector<std::string> names(choices.begin(), choices.end());
   if (node.IsScalar() && !(is_plain_scalar(node) && node.IsNull())) {
     if (std::find(names.begin(), names.end(), node.Scalar()) != names.end()) return node.Scalar();

@@ -5,6 +5,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,8 @@ class YamlChecker {
   std::optional<bool> boolean(const YAML::Node& node, std::string_view path);
   std::optional<std::string> choice(const YAML::Node& node, std::string_view path,
                                     std::initializer_list<std::string_view> choices);
+  std::optional<std::string> choice(const YAML::Node& node, std::string_view path,
+                                    std::span<const std::string_view> choices);
   // A quoted octal string such as "022", value at most `max`.
   std::optional<std::string> octal(const YAML::Node& node, std::string_view path, unsigned max);
   std::optional<std::vector<YAML::Node>> sequence(const YAML::Node& node, std::string_view path);

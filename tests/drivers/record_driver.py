@@ -2,16 +2,22 @@
 
 Usage (as a driver descriptor's argv): python3 record_driver.py OUT.jsonl
 
-It says hello with every feature, so the runner sends it every scenario, then
+It says hello with every feature of docs/FEATURES.md and follows no Python version,
+so the runner's gate sends it every scenario; it
 appends each request line to OUT.jsonl and answers it with a skip. The protocol
 tests use it to get scenarios as the runner turns them into JSON, rather than
 converting YAML themselves.
 """
 import json
+import os
+import re
 import sys
 
-FEATURES = ["posix_spawn", "posix_spawn_closefrom", "process_group", "umask", "user_group", "pipesize", "vfork",
-            "close_range"]
+
+def feature_names():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "FEATURES.md")
+    with open(path, encoding="utf-8") as f:
+        return re.findall(r"^[-*] `([a-z][a-z0-9_]*)`:", f.read(), re.M)
 
 
 def main():
@@ -19,7 +25,7 @@ def main():
     sys.stdout.write(json.dumps({"fdconform_driver": 1,
                                  "implementation": {"id": "recorder", "name": "Recorder", "version": "1",
                                                     "language": "python", "detail": "records requests"},
-                                 "features": FEATURES}) + "\n")
+                                 "features": feature_names()}) + "\n")
     sys.stdout.flush()
     with open(out_path, "a") as out:
         for line in sys.stdin:

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -69,6 +70,7 @@ entries:
 )",
                                                           field, name, name));
     ASSERT_TRUE(loaded.diagnostics.empty()) << messages(loaded)[0];
+    ASSERT_EQ(loaded.files.size(), 1u) << "the expectation text for " << field << " loaded no file";
     set.files.push_back(loaded.files[0]);
   }
   auto found = set.lookup("s", "spawn_core-fork", "0.1.0", "cpython-3.13.0");
@@ -150,11 +152,15 @@ TEST(ExpectationFiles, StaleEntriesNameTheirLine) {
 
 TEST(ExpectationFiles, RenderedFileLoadsBackToTheSameEntries) {
   auto set = load_expectation_text("e.yaml", good);
+  ASSERT_EQ(set.files.size(), 1u) << ::testing::PrintToString(messages(set));
+  ASSERT_EQ(set.files[0].entries.size(), 1u) << "the good file loaded without its entry";
   auto again = load_expectation_text("again.yaml", render_expectation_file(set.files[0]));
   ASSERT_TRUE(again.diagnostics.empty()) << ::testing::PrintToString(messages(again));
+  ASSERT_EQ(again.files.size(), 1u) << "the rendered file loaded back as no file";
   ASSERT_EQ(again.files[0].entries.size(), 1u);
   EXPECT_EQ(again.files[0].entries[0].fields, set.files[0].entries[0].fields);
   EXPECT_EQ(again.files[0].entries[0].reason, set.files[0].entries[0].reason);
+  ASSERT_TRUE(again.files[0].applies_to.version) << "the rendered file lost its version gate";
   EXPECT_EQ(again.files[0].applies_to.version->text, ">=3.6,<3.8");
 }
 
@@ -250,12 +256,14 @@ TEST(ExpectationFiles, EntriesOfFilesThatNeverMeetMayDiffer) {
     auto a = load_expectation_text("a.yaml", file_with(x, "exited 0"));
     auto b = load_expectation_text("b.yaml", file_with(y, "exited 1"));
     ASSERT_TRUE(a.diagnostics.empty() && b.diagnostics.empty()) << x << y;
+    ASSERT_TRUE(a.files.size() == 1 && b.files.size() == 1) << "each text must load as one file: " << x << y;
     auto got = contradicting_entries({a.files[0], b.files[0]});
     EXPECT_TRUE(got.empty()) << x << y << got[0].to_string();
   }
   // The same pairs with one side widened do meet.
   auto a = load_expectation_text("a.yaml", file_with("  implementation: \"*\"\n", "exited 0"));
   auto b = load_expectation_text("b.yaml", file_with("  implementation: \"*fork\"\n  root: true\n", "exited 1"));
+  ASSERT_TRUE(a.files.size() == 1 && b.files.size() == 1) << "each text must load as one file";
   EXPECT_EQ(contradicting_entries({a.files[0], b.files[0]}).size(), 1u);
 }
 
@@ -290,8 +298,12 @@ entries:
     link: l
 )");
   ASSERT_TRUE(set.diagnostics.empty()) << ::testing::PrintToString(messages(set));
+  ASSERT_EQ(set.files.size(), 1u) << "the file loaded as no file";
+  ASSERT_EQ(set.files[0].entries.size(), 1u) << "the file loaded without its entry";
   auto again = load_expectation_text("again.yaml", render_expectation_file(set.files[0]));
   ASSERT_TRUE(again.diagnostics.empty()) << ::testing::PrintToString(messages(again));
+  ASSERT_EQ(again.files.size(), 1u) << "the rendered file loaded back as no file";
+  ASSERT_EQ(again.files[0].entries.size(), 1u) << "the rendered file lost its entry";
   EXPECT_EQ(again.files[0].entries[0].scenario, "null");
   EXPECT_EQ(again.files[0].entries[0].fields, set.files[0].entries[0].fields);
 }
@@ -333,11 +345,42 @@ TEST(ConditionOverlap, VersionGates) {
   EXPECT_TRUE(gates_overlap(gate(">=3.6,<3.10"), gate(">=3.8")));
   EXPECT_TRUE(gates_overlap(std::nullopt, gate("==3.8")));
   EXPECT_TRUE(gates_overlap(gate("<=3.8"), gate(">=3.8")));
-  EXPECT_TRUE(gates_overlap(gate(">3.8"), gate("<3.8.0.1")));
   EXPECT_FALSE(gates_overlap(gate(">=3.6,<3.8"), gate(">=3.8")));
   EXPECT_FALSE(gates_overlap(gate("<3.8"), gate(">3.8")));
-  EXPECT_FALSE(gates_overlap(gate("==3.8"), gate("!=3.8.0")));
   EXPECT_FALSE(gates_overlap(gate("<0"), gate(">=0")));
+  // Each clause at its own precision: ">3.8" starts at 3.9, "==3.8" is every 3.8.x.
+  EXPECT_FALSE(gates_overlap(gate(">3.8"), gate("<3.9")));
+  EXPECT_TRUE(gates_overlap(gate(">3.8"), gate("<3.9.0.1")));
+  EXPECT_TRUE(gates_overlap(gate("<=3.12"), gate(">=3.12.5")));
+  EXPECT_TRUE(gates_overlap(gate("==3.8"), gate("!=3.8.0")));  // 3.8.1 is in both
+  EXPECT_FALSE(gates_overlap(gate("==3.8.0"), gate("!=3.8")));
+  EXPECT_FALSE(gates_overlap(gate(">=3.8,<3.10"), gate("!=3.8,!=3.9")));  // removed ranges cover it all
+  EXPECT_TRUE(gates_overlap(gate(">=3.8,<3.11"), gate("!=3.8,!=3.9")));
+}
+
+// The overlap check and the gate itself must agree: for every pair of gates below, some version of a
+// dense sample is admitted by both exactly when gates_overlap says so.
+TEST(ConditionOverlap, AgreesWithTheGatesOnSampledVersions) {
+  auto gate = [](const char* text) {
+    std::string error;
+    auto parsed = parse_version_gate(text, error);
+    EXPECT_TRUE(parsed) << text << ": " << error;
+    return parsed;
+  };
+  const char* gates[] = {">=3.8", "<3.8",  "<=3.12", ">3.12",   "==3.13",        "!=3.13",   "==3.11.2",
+                         ">3.11.2", "<=3.11.2", ">=3.6,<3.11.7", "!=3.8,!=3.9", ">=3.8,<3.10", "<=3", ">=3.12.5"};
+  std::vector<std::string> sample;
+  for (int minor = 5; minor <= 14; ++minor)
+    for (int patch = 0; patch <= 9; ++patch) sample.push_back(fmt::format("3.{}.{}", minor, patch));
+  sample.push_back("4.0.0");
+  for (const char* a : gates) {
+    for (const char* b : gates) {
+      auto x = gate(a), y = gate(b);
+      bool both = std::any_of(sample.begin(), sample.end(),
+                              [&](const std::string& v) { return x->admits(v) && y->admits(v); });
+      EXPECT_EQ(gates_overlap(x, y), both) << a << " and " << b;
+    }
+  }
 }
 
 }  // namespace
