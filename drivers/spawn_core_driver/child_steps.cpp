@@ -17,10 +17,6 @@ namespace {
 
 // os.dup2: inheritable=True is a plain dup2 (dup2(fd, fd) leaves the flag as it
 // was); inheritable=False is dup3 with O_CLOEXEC, which refuses fd == to (EINVAL).
-bool python_dup2(int fd, int to, bool inheritable) noexcept {
-  return (inheritable ? dup2(fd, to) : dup3(fd, to, O_CLOEXEC)) >= 0;
-}
-
 bool set_disposition(int signo, bool ignore) noexcept {
   struct sigaction action;
   std::memset(&action, 0, sizeof action);
@@ -43,6 +39,10 @@ bool python_open(const ChildStep& step) noexcept {
 }
 
 }  // namespace
+
+int python_dup2(int fd, int to, bool inheritable) noexcept {
+  return inheritable ? dup2(fd, to) : dup3(fd, to, O_CLOEXEC);
+}
 
 bool set_fd_inheritable(int fd, bool inheritable) noexcept {
   int flags = fcntl(fd, F_GETFD);
@@ -115,7 +115,7 @@ bool run_child_steps(const std::vector<ChildStep>& steps) noexcept {
     bool ok = true;
     switch (step.kind) {
       case ChildStep::Kind::set_inheritable: ok = set_fd_inheritable(step.fd, step.value); break;
-      case ChildStep::Kind::dup2: ok = python_dup2(step.fd, step.to, step.value); break;
+      case ChildStep::Kind::dup2: ok = python_dup2(step.fd, step.to, step.value) >= 0; break;
       case ChildStep::Kind::close: ok = close(step.fd) == 0 || errno == EINTR; break;
       case ChildStep::Kind::signal: ok = set_disposition(step.fd, step.value); break;
       case ChildStep::Kind::raise: ok = false; break;

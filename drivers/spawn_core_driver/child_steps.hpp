@@ -37,5 +37,9 @@ bool run_child_steps(const std::vector<ChildStep>& steps) noexcept;
 
 // set_inheritable on an fd: fcntl only.
 bool set_fd_inheritable(int fd, bool inheritable) noexcept;
+// os.dup2(fd, to, inheritable): the new fd, or -1 with errno. As CPython, a non-inheritable copy comes
+// from dup3(O_CLOEXEC), which refuses fd == to with EINVAL; an inheritable one from dup2, which
+// leaves an fd duplicated onto itself as it was. Async-signal-safe, like every step here.
+int python_dup2(int fd, int to, bool inheritable) noexcept;
 
 }  // namespace driver

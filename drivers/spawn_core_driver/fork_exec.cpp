@@ -48,11 +48,7 @@ ChildPlan plan_from(const Json& list, const std::string& where, const SpawnConte
     plan.segments.push_back(
         child_steps_from(segment, where, context.resources, false, context.placeholders, context.confined));
     segment = Json::array();
-    Json block = object_at(*spawn, at + ".spawn");
-    NestedSpawn nested{string_at(block.at("name"), at + ".spawn.name"), {}};
-    block.erase("name");
-    nested.block = std::move(block);
-    plan.nested.push_back(std::move(nested));
+    plan.nested.push_back(named_spawn(*spawn, at + ".spawn"));
   }
   plan.segments.push_back(
       child_steps_from(segment, where, context.resources, false, context.placeholders, context.confined));
@@ -123,6 +119,15 @@ StartedChild start_fork_exec(const Json& spec, const SpawnContext& context) {
   return child;
 }
 
+NestedSpawn named_spawn(const Json& block, const std::string& where) {
+  NestedSpawn named{"", object_at(block, where)};
+  const Json* name = member(named.block, "name", where);
+  if (!name) throw RequestError(where + ": expected a name");
+  named.name = string_at(*name, where + ".name");
+  named.block.erase("name");
+  return named;
+}
+
 std::vector<NestedSpawn> nested_spawns_of(const Json& spawn_block) {
   std::vector<NestedSpawn> found;
   const Json* fork_exec = spawn_block.is_object() && spawn_block.contains("fork_exec") ? &spawn_block["fork_exec"] : nullptr;
@@ -130,10 +135,7 @@ std::vector<NestedSpawn> nested_spawns_of(const Json& spawn_block) {
     return found;
   for (const Json& step : (*fork_exec)["steps"]) {
     if (!step.is_object() || !step.contains("spawn") || !step["spawn"].is_object()) continue;
-    Json block = step["spawn"];
-    const std::string name = string_at(block.at("name"), "scenario.steps[].spawn.fork_exec.steps[].spawn.name");
-    block.erase("name");
-    found.push_back({name, std::move(block)});
+    found.push_back(named_spawn(step["spawn"], "scenario.steps[].spawn.fork_exec.steps[].spawn"));
   }
   return found;
 }

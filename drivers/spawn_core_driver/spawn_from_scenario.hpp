@@ -50,6 +50,9 @@ struct NestedSpawn {
   std::string name;
   Json block;
 };
+// A named spawn block as a scenario writes it ({"name": ..., "popen": ...}) taken apart; `where` names
+// the block in errors (RequestError when it is not an object with a string name).
+NestedSpawn named_spawn(const Json& block, const std::string& where);
 // The nested spawns in a steps scenario's spawn block (its fork_exec steps), in order.
 std::vector<NestedSpawn> nested_spawns_of(const Json& spawn_block);
 // Where the forked child leaves what became of nested spawn `name`: {"pid", "outcome", "error"}.

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "child_steps.hpp"
 #include "child_wait.hpp"
 #include "errno_names.hpp"
 #include "fdconform_common/signal_names.hpp"
@@ -159,9 +160,7 @@ class StepRunner {
   // The child's entry, in the order the spawns are written (a together
   // step reserves all of its spawns before any thread starts).
   size_t reserve_spawn(const Json& spec, const std::string& where, Json parent) {
-    Json block = object_at(spec, where);
-    const std::string name = string_at(block.at("name"), where + ".name");
-    block.erase("name");
+    auto [name, block] = named_spawn(spec, where);
     std::vector<NestedSpawn> nested = nested_spawns_of(block);
     children_.push_back(NamedChild{name, {}, asks_to_hold(block), std::nullopt, std::move(block),
                                    fmt::format("{}/probe-{}.json", workdir_, name), std::move(nested)});
@@ -343,20 +342,14 @@ class StepRunner {
     if (kind == "set_inheritable") {
       const int fd = resources.resolve_fd(args.at("fd"), where + ".set_inheritable.fd");
       const bool value = boolean_at(args.at("value"), where + ".set_inheritable.value");
-      const int flags = fcntl(fd, F_GETFD);
-      if (flags < 0) return raised(errno);
-      return fcntl(fd, F_SETFD, value ? flags & ~FD_CLOEXEC : flags | FD_CLOEXEC) == 0 ? returned(nullptr)
-                                                                                       : raised(errno);
+      return set_fd_inheritable(fd, value) ? returned(nullptr) : raised(errno);
     }
     if (kind == "dup2") {
       const int fd = resources.resolve_fd(args.at("fd"), where + ".dup2.fd");
       const int to = static_cast<int>(integer_at(args.at("to"), where + ".dup2.to"));
       const Json* inheritable = member(args, "inheritable", where + ".dup2");
       const bool keep = !inheritable || boolean_at(*inheritable, where + ".dup2.inheritable");
-      // As CPython: a non-inheritable copy comes from dup3(O_CLOEXEC), which
-      // refuses fd == to with EINVAL; an inheritable one from dup2, which
-      // leaves an fd duplicated onto itself as it was.
-      const int rc = keep ? dup2(fd, to) : dup3(fd, to, O_CLOEXEC);
+      const int rc = python_dup2(fd, to, keep);
       if (rc < 0) return raised(errno);
       if (fd != to) forget_fd_later(to);
       return returned(rc);

@@ -348,31 +348,9 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
       if (auto action = ctx.check.choice(*a, step_path + ".action", {"ignore", "default"})) out["action"] = *action;
     return {{"signal", out}};
   }
-  if (e.key == "close") {
-    if (auto ref = ctx.fd_reference(e.value, step_path)) return {{"close", *ref}};
-    return nullptr;
-  }
-  if (e.key == "set_inheritable") {
-    auto args = ctx.check.map(e.value, step_path, {"fd", "value"});
-    if (!args) return nullptr;
-    ctx.check.require(*args, step_path, {"fd", "value"});
-    nlohmann::json out = nlohmann::json::object();
-    if (auto fd = args->find("fd"))
-      if (auto ref = ctx.fd_reference(*fd, step_path + ".fd")) out["fd"] = *ref;
-    if (auto v = args->find("value"))
-      if (auto b = ctx.check.boolean(*v, step_path + ".value")) out["value"] = *b;
-    return {{"set_inheritable", out}};
-  }
-  auto args = ctx.check.map(e.value, step_path, {"fd", "to", "inheritable"});
-  if (!args) return nullptr;
-  ctx.check.require(*args, step_path, {"fd", "to"});
-  nlohmann::json out = {{"inheritable", true}};
-  if (auto fd = args->find("fd"))
-    if (auto ref = ctx.fd_reference(*fd, step_path + ".fd")) out["fd"] = *ref;
-  if (auto to = args->find("to"))
-    if (auto n = ctx.fd_number(*to, step_path + ".to")) out["to"] = *n;
-  if (auto i = args->find("inheritable")) out["inheritable"] = flag(ctx, i, step_path + ".inheritable", true);
-  return {{"dup2", out}};
+  auto args = fd_call_arguments(ctx, e.key, e.value, step_path);
+  if (args.is_null()) return nullptr;
+  return {{e.key, args}};
 }
 
 nlohmann::json fork_exec(ValidationContext& ctx, const YAML::Node& node, const std::string& p) {
@@ -412,6 +390,35 @@ nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node) {
   if (view->entries.empty()) return nlohmann::json::object();
   const auto& e = view->entries.front();
   return {{e.key, validate_spawn_kind(ctx, e.key, e.value, "spawn." + e.key)}};
+}
+
+nlohmann::json fd_call_arguments(ValidationContext& ctx, const std::string& call, const YAML::Node& node,
+                                 const std::string& path) {
+  if (call == "close" || call == "get_inheritable") {
+    if (auto ref = ctx.fd_reference(node, path)) return *ref;
+    return nullptr;
+  }
+  if (call == "set_inheritable") {
+    auto args = ctx.check.map(node, path, {"fd", "value"});
+    if (!args) return nullptr;
+    ctx.check.require(*args, path, {"fd", "value"});
+    nlohmann::json out = {{"fd", nullptr}, {"value", nullptr}};
+    if (auto fd = args->find("fd"))
+      if (auto ref = ctx.fd_reference(*fd, path + ".fd")) out["fd"] = *ref;
+    if (auto v = args->find("value"))
+      if (auto b = ctx.check.boolean(*v, path + ".value")) out["value"] = *b;
+    return out;
+  }
+  auto args = ctx.check.map(node, path, {"fd", "to", "inheritable"});
+  if (!args) return nullptr;
+  ctx.check.require(*args, path, {"fd", "to"});
+  nlohmann::json out = {{"fd", nullptr}, {"to", nullptr}, {"inheritable", true}};
+  if (auto fd = args->find("fd"))
+    if (auto ref = ctx.fd_reference(*fd, path + ".fd")) out["fd"] = *ref;
+  if (auto to = args->find("to"))
+    if (auto n = ctx.fd_number(*to, path + ".to")) out["to"] = *n;
+  if (auto i = args->find("inheritable")) out["inheritable"] = flag(ctx, i, path + ".inheritable", true);
+  return out;
 }
 
 }  // namespace fdconform

@@ -284,21 +284,6 @@ nlohmann::json parent_step(ValidationContext& ctx, const YAML::Node& node, const
   }
   const auto& e = view->entries.front();
   const std::string call_path = path + "." + e.key;
-  if (e.key == "close" || e.key == "get_inheritable") {
-    if (auto ref = ctx.fd_reference(e.value, call_path)) return {{"parent", {{e.key, *ref}}}};
-    return nullptr;
-  }
-  if (e.key == "set_inheritable") {
-    auto args = ctx.check.map(e.value, call_path, {"fd", "value"});
-    if (!args) return nullptr;
-    ctx.check.require(*args, call_path, {"fd", "value"});
-    nlohmann::json out = {{"fd", nullptr}, {"value", nullptr}};
-    if (auto fd = args->find("fd"))
-      if (auto ref = ctx.fd_reference(*fd, call_path + ".fd")) out["fd"] = *ref;
-    if (auto v = args->find("value"))
-      if (auto b = ctx.check.boolean(*v, call_path + ".value")) out["value"] = *b;
-    return {{"parent", {{"set_inheritable", out}}}};
-  }
   if (e.key == "churn") {
     auto args = ctx.check.map(e.value, call_path, {"count", "inheritable"});
     if (!args) return nullptr;
@@ -310,17 +295,9 @@ nlohmann::json parent_step(ValidationContext& ctx, const YAML::Node& node, const
       if (auto b = ctx.check.boolean(*i, call_path + ".inheritable")) out["inheritable"] = *b;
     return {{"parent", {{"churn", out}}}};
   }
-  auto args = ctx.check.map(e.value, call_path, {"fd", "to", "inheritable"});
-  if (!args) return nullptr;
-  ctx.check.require(*args, call_path, {"fd", "to"});
-  nlohmann::json out = {{"fd", nullptr}, {"to", nullptr}, {"inheritable", true}};
-  if (auto fd = args->find("fd"))
-    if (auto ref = ctx.fd_reference(*fd, call_path + ".fd")) out["fd"] = *ref;
-  if (auto to = args->find("to"))
-    if (auto n = ctx.fd_number(*to, call_path + ".to")) out["to"] = *n;
-  if (auto i = args->find("inheritable"))
-    if (auto b = ctx.check.boolean(*i, call_path + ".inheritable")) out["inheritable"] = *b;
-  return {{"parent", {{"dup2", out}}}};
+  auto args = fd_call_arguments(ctx, e.key, e.value, call_path);
+  if (args.is_null()) return nullptr;
+  return {{"parent", {{e.key, args}}}};
 }
 
 // The child a call or wait step names (the validated one), and where that name is written; nullopt for

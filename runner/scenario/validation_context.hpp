@@ -117,6 +117,12 @@ void check_program_path(ValidationContext& ctx, const YAML::Node& node, std::str
 void check_shell_command(ValidationContext& ctx, const YAML::Node& node, std::string_view where,
                          const std::vector<std::string>& words);
 
+// The arguments of an os call on an fd, the one vocabulary of the parent's `parent` steps and a fork
+// child's steps: `call` is close or get_inheritable (an fd reference), set_inheritable ({fd, value})
+// or dup2 ({fd, to, inheritable}, inheritable defaulting to true as os.dup2's does). Null when invalid.
+nlohmann::json fd_call_arguments(ValidationContext& ctx, const std::string& call, const YAML::Node& node,
+                                 const std::string& path);
+
 // A list of signal names; `forbid_uncatchable` rejects SIGKILL and SIGSTOP.
 nlohmann::json validate_signal_list(ValidationContext& ctx, const YAML::Node& node, std::string_view path,
                                     bool forbid_uncatchable);
