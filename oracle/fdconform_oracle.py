@@ -1253,23 +1253,20 @@ def popen_kwargs(spec, resources, placeholders, report_argument, confined, where
         kwargs["cwd"] = resources.dirs.get(spec["cwd"], substitute(spec["cwd"], placeholders))
     if spec.get("env") is not None:
         kwargs["env"] = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
-    gated = (("process_group", (3, 11)), ("user", (3, 9)), ("group", (3, 9)), ("extra_groups", (3, 9)))
-    for key, since in gated:
+    # An argument this interpreter's Popen lacks (process_group before 3.11, user, group,
+    # extra_groups and umask before 3.9, pipesize before 3.10) is passed all the same: the TypeError
+    # a caller meets is the observation. Scenarios that want the argument's effect gate on
+    # requires.python or requires.features, so the runner never sends them here.
+    for key in ("process_group", "user", "group", "extra_groups"):
         if spec.get(key) is not None:
-            if VERSION < since:
-                raise Skip("%s needs CPython %d.%d+" % ((key,) + since))
             kwargs[key] = spec[key]
     umask = octal_or_int(spec.get("umask", -1))
     if umask != -1:
-        if VERSION < (3, 9):
-            raise Skip("umask needs CPython 3.9+")
         kwargs["umask"] = umask
     if spec.get("preexec") is not None:
         steps = with_open_paths_resolved(spec["preexec"], placeholders, confined, where + ".popen.preexec")
         kwargs["preexec_fn"] = lambda: run_child_steps(steps, resources)
     if spec.get("pipesize", -1) != -1:
-        if VERSION < (3, 10):
-            raise Skip("pipesize needs CPython 3.10+")
         kwargs["pipesize"] = spec["pipesize"]
     # spec["close_strategy"] is for implementations that let the caller choose how
     # close_fds closes; CPython always takes its own (close_range, then /proc/self/fd),
@@ -1347,27 +1344,47 @@ def file_actions(actions, resources, placeholders, confined, where="spawn"):
             source, target = action["dup2"]
             converted.append((os.POSIX_SPAWN_DUP2, resources.resolve(source), resources.resolve(target)))
         elif "closefrom" in action:
-            if not hasattr(os, "POSIX_SPAWN_CLOSEFROM"):
-                raise Skip("the closefrom file action needs os.POSIX_SPAWN_CLOSEFROM (CPython 3.13+)")
-            converted.append((os.POSIX_SPAWN_CLOSEFROM, action["closefrom"]))
+            converted.append((os_attribute("POSIX_SPAWN_CLOSEFROM"), action["closefrom"]))
         else:
             raise Malformed("unknown file action %r" % action)
     return converted
 
 
+def os_attribute(name):
+    """os.NAME as a caller's code reads it: AttributeError when this interpreter lacks it."""
+    return getattr(os, name)
+
+
+def raising(error):
+    """A stand-in for a call whose arguments already raised `error` as the caller built them."""
+    def call(*args, **kwargs):
+        raise error
+    call.raises = error
+    return call
+
+
 def posix_spawn_call(spec, search, resources, placeholders, report_argument, confined, where):
     """(function, path, argv, env, kwargs) of an os.posix_spawn(p) call, or
     Skip, Malformed, Refused: everything short of calling it."""
-    if not hasattr(os, "posix_spawn"):
-        raise Skip("os.posix_spawn needs CPython 3.8+")
-    function = os.posix_spawnp if search else os.posix_spawn
+    # A caller's os.posix_spawn(...) looks the function up before it builds the arguments.
+    try:
+        function = os_attribute("posix_spawnp" if search else "posix_spawn")
+    except AttributeError as error:  # before 3.8
+        function = raising(error)
+    unavailable = hasattr(function, "raises")
     path = substitute(spec.get("path") or "{probe}", placeholders)
     argv = argv_from(spec, placeholders, "scenario.%s.posix_spawn" % where) + [report_argument]
     if spec.get("env") is not None:
         env = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
     else:
         env = None if VERSION >= (3, 13) else os.environ
-    kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders, confined, where)}
+    try:
+        kwargs = {"file_actions": file_actions(spec.get("file_actions") or [], resources, placeholders, confined,
+                                               where)}
+    except AttributeError as error:  # a file action constant this os module lacks (POSIX_SPAWN_CLOSEFROM before 3.13)
+        kwargs = {"file_actions": []}
+        if not unavailable:
+            function = raising(error)
     if spec.get("setpgroup") is not None:
         kwargs["setpgroup"] = spec["setpgroup"]
     if spec.get("resetids"):
