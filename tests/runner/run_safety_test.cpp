@@ -213,6 +213,7 @@ entries:
     link: "https://example.org/3"
 )");
   ASSERT_TRUE(set.diagnostics.empty()) << set.diagnostics.front().to_string();
+  ASSERT_EQ(set.files.size(), 1u) << "the expectation text loaded as no file";
   set.files.front().path = "x.yaml";
   auto other = load_expectation_text("y.yaml", R"(applies_to:
   implementation: "not-in-this-run"
@@ -222,6 +223,7 @@ entries:
     reason: applies to no column here
     link: "https://example.org/4"
 )");
+  ASSERT_EQ(other.files.size(), 1u) << "the second expectation text loaded as no file";
   set.files.push_back(other.files.front());
   std::vector<Scenario> scenarios = {scenario_named("used"), scenario_named("skipped")};
   std::vector<Column> columns = {column_named("a"), column_named("b")};

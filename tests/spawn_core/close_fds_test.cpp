@@ -159,7 +159,7 @@ TEST_P(CloseFdsOnPath, RedirectSourceInPassFdsStaysOpenToo) {
   auto report = run_probe(command, dir);
   ASSERT_TRUE(report);
   EXPECT_EQ(high_fds(*report), std::vector<int>{45});
-  EXPECT_EQ(report->fd(0)->at("ino"), report->fd(45)->at("ino"));
+  EXPECT_EQ(report->fd_field(0, "ino"), report->fd_field(45, "ino"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, CloseFdsOnPath, testing::ValuesIn(kAllPaths), path_name);

@@ -39,12 +39,12 @@ TEST_F(Credentials, UserGroupAndExtraGroupsByName) {
   ASSERT_TRUE(report);
   const uid_t nobody = getpwnam("nobody")->pw_uid;
   const gid_t nogroup = *group_id("nogroup");
-  EXPECT_EQ(report->json.at("uid").get<uid_t>(), nobody);
-  EXPECT_EQ(report->json.at("euid").get<uid_t>(), nobody);
-  EXPECT_EQ(report->json.at("suid").get<uid_t>(), nobody);
-  EXPECT_EQ(report->json.at("gid").get<gid_t>(), nogroup);
-  EXPECT_EQ(report->json.at("egid").get<gid_t>(), nogroup);
-  EXPECT_EQ(report->json.at("groups").get<std::vector<gid_t>>(), std::vector<gid_t>{nogroup});
+  EXPECT_EQ(report->field("/uid"), nobody);
+  EXPECT_EQ(report->field("/euid"), nobody);
+  EXPECT_EQ(report->field("/suid"), nobody);
+  EXPECT_EQ(report->field("/gid"), nogroup);
+  EXPECT_EQ(report->field("/egid"), nogroup);
+  EXPECT_EQ(report->field("/groups"), nlohmann::json(std::vector<gid_t>{nogroup}));
 }
 
 TEST_F(Credentials, EmptyExtraGroupsClearsSupplementaryGroups) {
@@ -53,8 +53,8 @@ TEST_F(Credentials, EmptyExtraGroupsClearsSupplementaryGroups) {
   command.extra_groups = std::vector<spawn_core::GroupSpec>{};
   auto report = run_probe(command, dir);
   ASSERT_TRUE(report);
-  EXPECT_TRUE(report->json.at("groups").empty());
-  EXPECT_EQ(report->json.at("uid").get<uid_t>(), 0u);
+  EXPECT_EQ(report->field("/groups"), nlohmann::json::array());
+  EXPECT_EQ(report->field("/uid"), 0u);
 }
 
 TEST_F(Credentials, UserByNumberKeepsSupplementaryGroups) {
@@ -65,7 +65,7 @@ TEST_F(Credentials, UserByNumberKeepsSupplementaryGroups) {
   ASSERT_TRUE(report);
   std::vector<gid_t> ours(static_cast<size_t>(getgroups(0, nullptr)));
   getgroups(static_cast<int>(ours.size()), ours.data());
-  EXPECT_EQ(report->json.at("groups").get<std::vector<gid_t>>(), ours);  // no initgroups()
+  EXPECT_EQ(report->field("/groups"), nlohmann::json(ours));  // no initgroups()
 }
 
 TEST_F(Credentials, AutomaticChoiceIsForkAndForcedVforkIsRefused) {

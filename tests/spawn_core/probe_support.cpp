@@ -41,25 +41,97 @@ std::string TempDir::write(const std::string& name, const std::string& content, 
   return full;
 }
 
-std::vector<int> Report::fds() const {
+namespace {
+
+std::string fd_list(const nlohmann::json& json) {
+  std::string list;
+  const auto fds = json.find("fds");
+  if (fds == json.end() || !fds->is_array()) return "no fd list at all";
+  for (const auto& entry : *fds) {
+    const auto number = entry.find("fd");
+    if (!list.empty()) list += ",";
+    list += number != entry.end() ? number->dump() : "?";
+  }
+  return "it has fds " + (list.empty() ? std::string("none") : list);
+}
+
+}  // namespace
+
+std::vector<int> Report::fds(std::source_location where) const {
   std::vector<int> numbers;
-  for (const auto& entry : json.at("fds")) numbers.push_back(entry.at("fd").get<int>());
+  const auto list = json.find("fds");
+  if (list == json.end() || !list->is_array()) {
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << "the child's report has no \"fds\" list";
+    return numbers;
+  }
+  for (const auto& entry : *list) {
+    const auto number = entry.find("fd");
+    if (number == entry.end() || !number->is_number_integer()) {
+      ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+          << "an entry of the child's fd list has no fd number: " << entry.dump();
+      continue;
+    }
+    numbers.push_back(number->get<int>());
+  }
   return numbers;
 }
 
 const nlohmann::json* Report::fd(int number) const {
-  for (const auto& entry : json.at("fds")) {
-    if (entry.at("fd").get<int>() == number) return &entry;
+  const auto list = json.find("fds");
+  if (list == json.end() || !list->is_array()) return nullptr;
+  for (const auto& entry : *list) {
+    const auto fd = entry.find("fd");
+    if (fd != entry.end() && fd->is_number_integer() && fd->get<int>() == number) return &entry;
   }
   return nullptr;
 }
 
-std::vector<std::string> Report::names(const char* signal_list) const {
-  return json.at("signals").at(signal_list).get<std::vector<std::string>>();
+nlohmann::json Report::fd_field(int number, const std::string& key, std::source_location where) const {
+  const nlohmann::json* entry = fd(number);
+  if (!entry) {
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+        << "fd " << number << " is not in the child's report (" << fd_list(json) << "), so it has no \"" << key
+        << "\"";
+    return nullptr;
+  }
+  const auto value = entry->find(key);
+  if (value == entry->end()) {
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+        << "fd " << number << " of the child's report has no \"" << key << "\": " << entry->dump();
+    return nullptr;
+  }
+  return *value;
 }
 
-bool Report::signal_in(const char* signal_list, const std::string& name) const {
-  for (const auto& n : names(signal_list)) {
+nlohmann::json Report::field(const std::string& pointer, std::source_location where) const {
+  try {
+    const nlohmann::json::json_pointer path(pointer);
+    if (json.contains(path)) return json.at(path);
+  } catch (const nlohmann::json::exception& error) {
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+        << "cannot look up " << pointer << " in the child's report: " << error.what();
+    return nullptr;
+  }
+  ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+      << pointer << " is not in the child's report";
+  return nullptr;
+}
+
+std::vector<std::string> Report::names(const char* signal_list, std::source_location where) const {
+  const nlohmann::json list = field(std::string("/signals/") + signal_list, where);
+  std::vector<std::string> names;
+  if (list.is_null()) return names;
+  if (!list.is_array()) {
+    ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+        << "/signals/" << signal_list << " of the child's report is not a list: " << list.dump();
+    return names;
+  }
+  for (const auto& name : list) names.push_back(name.is_string() ? name.get<std::string>() : name.dump());
+  return names;
+}
+
+bool Report::signal_in(const char* signal_list, const std::string& name, std::source_location where) const {
+  for (const auto& n : names(signal_list, where)) {
     if (n == name) return true;
   }
   return false;

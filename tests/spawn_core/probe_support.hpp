@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -34,14 +35,29 @@ class TempDir {
   std::string path_;
 };
 
-// The probe's report, read back.
+// The probe's report, read back. A test reads it through the accessors
+// below, never by dereferencing: a missing fd or field is then an ordinary
+// (non-fatal) gtest failure at the caller's line that names what was
+// missing and what the report held, and the accessor returns null JSON,
+// which compares unequal to any expected value, instead of crashing the
+// test binary or throwing out of the test body.
 struct Report {
   nlohmann::json json;
-  std::vector<int> fds() const;
-  const nlohmann::json* fd(int number) const;  // nullptr when not open
+  // The fd numbers the child reported (a failure naming it when the report has no "fds" list).
+  std::vector<int> fds(std::source_location where = std::source_location::current()) const;
+  const nlohmann::json* fd(int number) const;  // nullptr when not open; for has_fd and the accessors
   bool has_fd(int number) const { return fd(number) != nullptr; }
-  std::vector<std::string> names(const char* signal_list) const;  // "ignored", "caught", "blocked"
-  bool signal_in(const char* signal_list, const std::string& name) const;
+  // The member `key` ("kind", "path", "ino", ...) of fd `number`'s entry; null, and a failure
+  // "fd N is not in the child's report (it has fds 0,1,2)" or naming the member, when absent.
+  nlohmann::json fd_field(int number, const std::string& key,
+                          std::source_location where = std::source_location::current()) const;
+  // Any value of the report by JSON pointer ("/uid", "/argv/0", "/signals/blocked"); null, and a
+  // failure naming the pointer, when absent.
+  nlohmann::json field(const std::string& pointer, std::source_location where = std::source_location::current()) const;
+  std::vector<std::string> names(const char* signal_list,  // "ignored", "caught", "blocked"
+                                 std::source_location where = std::source_location::current()) const;
+  bool signal_in(const char* signal_list, const std::string& name,
+                 std::source_location where = std::source_location::current()) const;
 };
 
 // `command` with the probe as program (argv[0] is the probe unless the test

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include "probe_support.hpp"
@@ -35,10 +36,10 @@ TEST_P(StdioOnPath, PipesConnectTheParentEnds) {
   ASSERT_TRUE(report);
   for (int fd : {0, 1, 2}) {
     ASSERT_TRUE(report->has_fd(fd)) << fd;
-    EXPECT_EQ(report->fd(fd)->at("kind"), "pipe") << fd;
+    EXPECT_EQ(report->fd_field(fd, "kind"), "pipe") << fd;
   }
-  EXPECT_EQ(report->fd(0)->at("access"), "rdonly");
-  EXPECT_EQ(report->fd(1)->at("access"), "wronly");
+  EXPECT_EQ(report->fd_field(0, "access"), "rdonly");
+  EXPECT_EQ(report->fd_field(1, "access"), "wronly");
   EXPECT_EQ(report->fds(), (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(count_open_fds(), fds_before);
 }
@@ -53,8 +54,8 @@ TEST_P(StdioOnPath, DevnullIsOneReadWriteOpenForEveryStream) {
   auto report = run_probe(command, dir);
   ASSERT_TRUE(report);
   for (int fd : {0, 1}) {
-    EXPECT_EQ(report->fd(fd)->at("path"), "/dev/null");
-    EXPECT_EQ(report->fd(fd)->at("access"), "rdwr");
+    EXPECT_EQ(report->fd_field(fd, "path"), "/dev/null");
+    EXPECT_EQ(report->fd_field(fd, "access"), "rdwr");
   }
   EXPECT_EQ(count_open_fds(), fds_before);
 }
@@ -71,9 +72,9 @@ TEST_P(StdioOnPath, GivenFdIsUsedAndLeftOpenInTheParent) {
   EXPECT_GE(fcntl(fd, F_GETFD), 0) << "spawn_core closed the caller's fd";
   close(fd);
   ASSERT_TRUE(report);
-  EXPECT_EQ(report->fd(1)->at("path"), log);
-  EXPECT_EQ(report->fd(1)->at("flags"), nlohmann::json::array({"append"}));
-  EXPECT_EQ(report->fd(2)->at("ino"), report->fd(1)->at("ino"));
+  EXPECT_EQ(report->fd_field(1, "path"), log);
+  EXPECT_EQ(report->fd_field(1, "flags"), nlohmann::json::array({"append"}));
+  EXPECT_EQ(report->fd_field(2, "ino"), report->fd_field(1, "ino"));
   EXPECT_FALSE(report->has_fd(fd)) << "the source fd was close-on-exec";
 }
 
@@ -89,8 +90,8 @@ TEST_P(StdioOnPath, StderrToStdoutWithPipeSharesThePipe) {
   process.communicate();
   auto report = read_report(dir.file("probe.json"));
   ASSERT_TRUE(report);
-  EXPECT_EQ(report->fd(1)->at("kind"), "pipe");
-  EXPECT_EQ(report->fd(2)->at("ino"), report->fd(1)->at("ino"));
+  EXPECT_EQ(report->fd_field(1, "kind"), "pipe");
+  EXPECT_EQ(report->fd_field(2, "ino"), report->fd_field(1, "ino"));
 }
 
 TEST_P(StdioOnPath, InheritLeavesTheParentsStandardFds) {
@@ -107,7 +108,7 @@ TEST_P(StdioOnPath, InheritLeavesTheParentsStandardFds) {
     ASSERT_TRUE(report->has_fd(fd));
     struct stat st {};
     fstat(fd, &st);
-    EXPECT_EQ(report->fd(fd)->at("ino").get<ino_t>(), st.st_ino);
+    EXPECT_EQ(report->fd_field(fd, "ino"), st.st_ino);
   }
 }
 
@@ -126,7 +127,7 @@ TEST_P(StdioOnPath, PipesizeResizesEveryPipeItCreates) {
   process.communicate();
   auto report = read_report(dir.file("probe.json"));
   ASSERT_TRUE(report);
-  for (int fd : {0, 1, 2}) EXPECT_EQ(report->fd(fd)->at("pipe_size"), 262144) << fd;
+  for (int fd : {0, 1, 2}) EXPECT_EQ(report->fd_field(fd, "pipe_size"), 262144) << fd;
 }
 
 TEST_P(StdioOnPath, RefusedPipesizeClosesThePipesItMade) {
@@ -149,3 +150,37 @@ TEST_P(StdioOnPath, RefusedPipesizeClosesThePipesItMade) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, StdioOnPath, testing::ValuesIn(kAllPaths), path_name);
+
+// The report accessors turn a missing fd or field into an ordinary failure
+// that names it, where a dereference would have crashed the whole binary.
+namespace {
+
+Report report_with_std_fds_only() {
+  return Report{nlohmann::json::parse(R"({"uid": 0, "signals": {"blocked": []},
+      "fds": [{"fd": 0, "kind": "file"}, {"fd": 1, "kind": "pipe"}, {"fd": 2, "kind": "pipe"}]})")};
+}
+
+void read_fd_3() { EXPECT_TRUE(report_with_std_fds_only().fd_field(3, "kind").is_null()); }
+void read_fd_1_inode() { EXPECT_TRUE(report_with_std_fds_only().fd_field(1, "ino").is_null()); }
+void read_argv() { EXPECT_TRUE(report_with_std_fds_only().field("/argv/0").is_null()); }
+void read_fds_of_empty_report() { EXPECT_TRUE(Report{nlohmann::json::object()}.fds().empty()); }
+void read_ignored_signals() { EXPECT_TRUE(report_with_std_fds_only().names("ignored").empty()); }
+
+}  // namespace
+
+TEST(ProbeReport, MissingEntriesAreFailuresNamingThem) {
+  EXPECT_NONFATAL_FAILURE(read_fd_3(), "fd 3 is not in the child's report (it has fds 0,1,2)");
+  EXPECT_NONFATAL_FAILURE(read_fd_1_inode(), "fd 1 of the child's report has no \"ino\"");
+  EXPECT_NONFATAL_FAILURE(read_argv(), "/argv/0 is not in the child's report");
+  EXPECT_NONFATAL_FAILURE(read_fds_of_empty_report(), "the child's report has no \"fds\" list");
+  EXPECT_NONFATAL_FAILURE(read_ignored_signals(), "/signals/ignored is not in the child's report");
+}
+
+TEST(ProbeReport, PresentEntriesReadWithoutFailures) {
+  const Report report = report_with_std_fds_only();
+  EXPECT_EQ(report.fd_field(1, "kind"), "pipe");
+  EXPECT_EQ(report.field("/uid"), 0);
+  EXPECT_EQ(report.fds(), (std::vector<int>{0, 1, 2}));
+  EXPECT_TRUE(report.names("blocked").empty());
+  EXPECT_FALSE(report.has_fd(3));
+}
