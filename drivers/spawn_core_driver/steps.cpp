@@ -38,6 +38,7 @@ struct NamedChild {
   Json block;                            // the spawn step without its name
   std::string report_path;
   std::vector<NestedSpawn> nested;       // spawns its fork_exec child makes before exec
+  Json communicated;                     // what the first communicate() returned; null before it
 };
 
 std::chrono::milliseconds time_left(Clock::time_point deadline) {
@@ -296,13 +297,17 @@ class StepRunner {
   static Json optional_code(std::optional<int> code) { return code ? Json(*code) : Json(nullptr); }
 
   Json communicate(NamedChild& child) {
+    // A later call finds the streams the first one read to their end closed: Popen skips them and
+    // returns what it collected before, again (CPython 3.7+, bpo-35182).
+    if (!child.communicated.is_null()) return returned(child.communicated);
     spawn_core::Process& process = *child.started.process;
     const bool has_stdout = process.stdout_fd() >= 0, has_stderr = process.stderr_fd() >= 0;
     try {
       spawn_core::Communicated output = process.communicate({}, time_left(deadline_));
       add_diagnostics(output.stdout_data + output.stderr_data);
-      return returned(Json{{"stdout", has_stdout ? Json(output.stdout_data.size()) : Json(nullptr)},
-                           {"stderr", has_stderr ? Json(output.stderr_data.size()) : Json(nullptr)}});
+      child.communicated = Json{{"stdout", has_stdout ? Json(output.stdout_data.size()) : Json(nullptr)},
+                                {"stderr", has_stderr ? Json(output.stderr_data.size()) : Json(nullptr)}};
+      return returned(child.communicated);
     } catch (const spawn_core::TimeoutExpired&) {
       fail(fmt::format("child {}: {}", child.name, timeout_reason(base_.timeout)));
       return nullptr;
