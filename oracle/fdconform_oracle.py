@@ -51,8 +51,19 @@ CLASSIC_SIGNALS = [None, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SI
                    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"]
 SIGRTMIN = 34
 SIGRTMAX = 64
-SYS_RT_SIGACTION = 13
-SYS_KCMP = 312
+# The two raw system calls the parent side needs, by machine (`uname -m`): rt_sigaction, because
+# glibc's sigaction refuses its own signals 32 and 33, and kcmp, the only way to tell two fds share an
+# open file description. Numbers from each architecture's syscall table; a machine not listed makes
+# both None, and the callers fall back (signal.signal; no shared-description classes).
+RAW_SYSCALLS = {
+    "x86_64": (13, 312),
+    "aarch64": (134, 272), "riscv64": (134, 272), "loongarch64": (134, 272),  # the generic table
+    "i386": (174, 349), "i486": (174, 349), "i586": (174, 349), "i686": (174, 349),
+    "armv7l": (174, 378), "armv6l": (174, 378),
+    "ppc64le": (173, 354), "ppc64": (173, 354),
+    "s390x": (174, 343),
+}
+SYS_RT_SIGACTION, SYS_KCMP = RAW_SYSCALLS.get(os.uname().machine, (None, None))
 F_GETPIPE_SZ = 1032  # Linux, every architecture; fcntl.F_GETPIPE_SZ only exists from 3.10
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -315,7 +326,7 @@ def fdinfo_position(fd):
 
 
 def same_open_file(a, b):
-    if LIBC is None:
+    if LIBC is None or SYS_KCMP is None:
         return False  # no ofd classes: the first entry's self-comparison says so
     pid = os.getpid()
     return LIBC.syscall(SYS_KCMP, pid, pid, KCMP_FILE, a, b) == 0
@@ -458,7 +469,7 @@ def snapshot_with_room(exclude, limits):
 
 def reset_signal_raw(number):
     """SIG_DFL through the kernel call: glibc refuses its internal signals 32 and 33."""
-    if LIBC is None:
+    if LIBC is None or SYS_RT_SIGACTION is None:
         try:
             signal.signal(number, signal.SIG_DFL)
         except (OSError, ValueError, RuntimeError):
