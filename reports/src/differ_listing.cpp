@@ -46,10 +46,6 @@ std::string shell_word(std::string_view word) {
   return out + "'";
 }
 
-bool is_cpython_column(const Implementation& impl) {
-  return impl.id.rfind("cpython-", 0) == 0 && !impl.argv.empty();
-}
-
 // What one group of columns shows: the lines under "<verdict> on <columns>:". Each field once; the cell's
 // reason only where it says something the field lines do not.
 std::vector<std::string> group_lines(const Cell& cell, const Palette& palette) {
@@ -144,15 +140,17 @@ std::string rerun_command(const Results& results, const Scenario& scenario, cons
   std::map<std::string, const Implementation*> by_id;
   for (const auto& impl : results.implementations) by_id.emplace(impl.id, &impl);
   std::string command = "fdconform run " + shell_word(scenario.file.empty() ? scenario.id : scenario.file);
-  // A CPython column exists only for an interpreter named with --oracle: name the reference's and every
-  // rerun column's, and the reference itself, so the rerun compares against what this run did.
-  std::set<std::string> oracles;
+  // Each column says which run arguments bring it in (its descriptor's `rerun`, such as --oracle PY or
+  // --driver FILE): name the reference's and every rerun column's, so the rerun compares against what
+  // this run did.
+  std::set<std::vector<std::string>> brought_in;
   std::vector<std::string> columns = impl_ids;
   if (!results.reference.empty()) columns.push_back(results.reference);
   for (const auto& id : columns) {
     auto found = by_id.find(id);
-    if (found == by_id.end() || !is_cpython_column(*found->second)) continue;
-    if (oracles.insert(found->second->argv.front()).second) command += " --oracle " + shell_word(found->second->argv.front());
+    if (found == by_id.end() || found->second->rerun.empty()) continue;
+    if (!brought_in.insert(found->second->rerun).second) continue;
+    for (const auto& word : found->second->rerun) command += " " + shell_word(word);
   }
   if (!results.reference.empty()) command += " --reference " + shell_word(results.reference);
   std::set<std::string> named;

@@ -118,6 +118,7 @@ Implementation parse_implementation(const json& entry, const std::string& where)
   impl.host = optional_text(entry, "host");
   impl.features = string_list(entry, "features", where);
   impl.argv = string_list(entry, "argv", where);
+  impl.rerun = string_list(entry, "rerun", where);
   return impl;
 }
 

@@ -1,6 +1,8 @@
 #include "commands/columns.hpp"
 
 #include <fnmatch.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -62,13 +64,10 @@ std::string ids(const std::vector<DriverDescriptor>& descriptors) {
 }  // namespace
 
 std::string default_reference(const std::vector<DriverDescriptor>& descriptors) {
-  const DriverDescriptor* newest = nullptr;
+  const DriverDescriptor* best = nullptr;
   for (const auto& d : descriptors)
-    if (d.id.starts_with("cpython-") && (!newest || compare_versions(d.id.substr(8), newest->id.substr(8)) > 0))
-      newest = &d;
-  if (newest) return newest->id;
-  for (const auto& d : descriptors)
-    if (d.id == "spawn_core-auto") return d.id;
+    if (!d.reference_rank.empty() && (!best || compare_versions(d.reference_rank, best->reference_rank) > 0)) best = &d;
+  if (best) return best->id;
   return descriptors.empty() ? std::string() : descriptors.front().id;
 }
 
@@ -128,10 +127,12 @@ std::vector<Column> start_columns(const std::vector<DriverDescriptor>& descripto
   for (const auto& d : descriptors) {
     Column column{d, {}, false, {}};
     auto session = std::make_unique<DriverSession>(d, interrupt_fd);
+    auto missing_file = std::find_if(d.files.begin(), d.files.end(),
+                                     [](const std::string& f) { return ::access(f.c_str(), R_OK) != 0; });
     if (::access(d.argv.front().c_str(), F_OK) != 0 && d.argv.front().find('/') != std::string::npos) {
       column.unavailable = fmt::format("driver {}: executable not found: {}", d.id, d.argv.front());
-    } else if (d.argv.size() > 1 && d.id.starts_with("cpython-") && ::access(d.argv.back().c_str(), R_OK) != 0) {
-      column.unavailable = fmt::format("driver {}: oracle script not found: {}", d.id, d.argv.back());
+    } else if (missing_file != d.files.end()) {
+      column.unavailable = fmt::format("driver {}: file not found: {}", d.id, *missing_file);
     } else if (session->start(std::chrono::seconds(30))) {
       column.available = true;
       column.hello = session->hello();

@@ -10,6 +10,15 @@ struct DriverDescriptor {
   std::string id;
   std::vector<std::string> argv;
   nlohmann::json variant = nlohmann::json::object();
+  // How strongly this column is the default reference: a dotted number, compared as versions, the
+  // highest wins; empty: never the default reference (docs/DRIVERS.md "The descriptor").
+  std::string reference_rank;
+  // The `fdconform run` arguments that bring this column into a run, for printed rerun commands;
+  // empty for a column every run has.
+  std::vector<std::string> rerun;
+  // Files the driver needs besides argv[0] (a script it runs): a missing one makes the column
+  // unavailable with the path named, before anything is started.
+  std::vector<std::string> files;
 };
 
 // Reads `--driver FILE.json`: one descriptor object, or a list of them. Throws std::runtime_error

@@ -91,15 +91,18 @@ std::optional<Interpreter> query_interpreter(const std::string& path, std::strin
 }
 
 DriverDescriptor oracle_descriptor(const Interpreter& interpreter, const Installation& installation) {
-  return DriverDescriptor{"cpython-" + interpreter.version,
-                          {interpreter.path, "-I", "-S", installation.oracle_script},
-                          nlohmann::json::object()};
+  DriverDescriptor d{"cpython-" + interpreter.version, {interpreter.path, "-I", "-S", installation.oracle_script}};
+  d.reference_rank = "1." + interpreter.version;  // the newest CPython is the default reference
+  d.rerun = {"--oracle", interpreter.path};
+  d.files = {installation.oracle_script};
+  return d;
 }
 
 std::vector<DriverDescriptor> spawn_core_descriptors(const Installation& installation) {
   std::vector<DriverDescriptor> out;
   for (const char* path : {"auto", "fork", "vfork", "posix_spawn"})
     out.push_back({fmt::format("spawn_core-{}", path), {installation.spawn_core_driver}, {{"path", path}}});
+  out.front().reference_rank = "0.1";  // spawn_core-auto: the reference only when no CPython runs
   return out;
 }
 

@@ -21,7 +21,8 @@ nlohmann::json implementation(const Column& c) {
   const auto& h = c.hello;
   nlohmann::json j = {{"id", c.descriptor.id},  {"name", h.name},     {"version", h.version},
                       {"detail", h.detail},     {"features", h.features}, {"argv", c.descriptor.argv},
-                      {"language", h.language}, {"variant", c.descriptor.variant}};
+                      {"language", h.language}, {"variant", c.descriptor.variant},
+                      {"rerun", c.descriptor.rerun}};
   if (h.raw.is_object() && h.raw.contains("implementation") && h.raw["implementation"].contains("host"))
     j["host"] = h.raw["implementation"]["host"];
   if (!c.available) j["unavailable"] = c.unavailable;

@@ -125,15 +125,26 @@ TEST(DifferListing, ListsInvalidScenarioFiles) {
       << text;
 }
 
-TEST(DifferListing, RerunNamesTheInterpretersOfCPythonColumnsAndQuotesPaths) {
+TEST(DifferListing, RerunBringsInEachColumnByItsOwnRunArgumentsAndQuotesPaths) {
   auto document = reports_test::sample_results();
-  document["implementations"][0]["argv"] = {"/opt/python 3.13/bin/python3", "oracle.py"};
-  document["implementations"][2]["argv"] = {"/usr/bin/python3.6", "oracle.py"};
+  document["implementations"][0]["rerun"] = {"--oracle", "/opt/python 3.13/bin/python3"};
+  document["implementations"][2]["rerun"] = {"--oracle", "/usr/bin/python3.6"};
   document["scenarios"][2]["file"] = "my scenarios/session-setsid.yaml";
   auto results = reports::parse_results(document);
   EXPECT_EQ(reports::rerun_command(results, results.scenarios[2], {"cpython-3.6.15"}),
             "fdconform run 'my scenarios/session-setsid.yaml' --oracle /usr/bin/python3.6 "
             "--oracle '/opt/python 3.13/bin/python3' --reference cpython-3.13.0 --impl cpython-3.6.15");
+  // A column given by --driver is brought back by it; one every run has needs nothing.
+  document["implementations"][2]["rerun"] = {"--driver", "node 20.json"};
+  results = reports::parse_results(document);
+  EXPECT_EQ(reports::rerun_command(results, results.scenarios[2], {"cpython-3.6.15"}),
+            "fdconform run 'my scenarios/session-setsid.yaml' --driver 'node 20.json' "
+            "--oracle '/opt/python 3.13/bin/python3' --reference cpython-3.13.0 --impl cpython-3.6.15");
+  document["implementations"][2]["rerun"] = nlohmann::json::array();
+  results = reports::parse_results(document);
+  EXPECT_EQ(reports::rerun_command(results, results.scenarios[2], {"cpython-3.6.15"}),
+            "fdconform run 'my scenarios/session-setsid.yaml' --oracle '/opt/python 3.13/bin/python3' "
+            "--reference cpython-3.13.0 --impl cpython-3.6.15");
 }
 
 TEST(DifferListing, ColourOnlyWhenAsked) {

@@ -30,7 +30,8 @@ struct FieldMismatch {
 struct Implementation {
   std::string id, name, version, detail, host;
   std::vector<std::string> features;
-  std::vector<std::string> argv;  // how the runner started its driver (a CPython column: the interpreter first)
+  std::vector<std::string> argv;   // how the runner started its driver
+  std::vector<std::string> rerun;  // the `fdconform run` arguments that bring this column into a run
 };
 
 struct Scenario {
