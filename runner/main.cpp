@@ -157,20 +157,6 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0));
   show->add_flag("--allow-unconfined", show_options.allow_unconfined, "run it even if it is marked `unconfined`");
 
-  fdconform::CpythonTestsOptions cpython_tests_options;
-  auto* cpython_tests = app.add_subcommand(
-      "cpython-tests", "run an interpreter's own test_subprocess unmodified and on spawn_core, side by side");
-  cpython_tests->add_option("--python", cpython_tests_options.python, "the CPython interpreter (3.11 or newer)")
-      ->required();
-  cpython_tests->add_option("--module-dir", cpython_tests_options.module_dir,
-                            "where _fdconform_posixsubprocess for it is (default: found in the build)");
-  cpython_tests->add_option("--json", cpython_tests_options.json_file, "write the comparison here");
-  cpython_tests->add_option("-j,--jobs", cpython_tests_options.jobs, "test processes at once")
-      ->check(CLI::Range(1, 64));
-  cpython_tests->add_option("--timeout", cpython_tests_options.timeout_seconds,
-                            "seconds before a hung test process is killed")
-      ->check(CLI::Range(1.0, 86400.0));
-
   // `--version` anywhere (`fdconform run --version`) answers the same, before any other check.
   for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
     if (std::string_view(argv[i]) == "--version") {
@@ -189,8 +175,6 @@ int main(int argc, char** argv) {
     }
     return usage_error;
   }
-
-  if (cpython_tests->parsed()) return fdconform::cpython_tests_command(cpython_tests_options, std::cerr);
 
   if (validate->parsed()) return fdconform::validate_command(paths, validate_expectations, std::cout, std::cerr);
   if (list->parsed()) return fdconform::list_command(paths, std::cout, std::cerr);

@@ -70,16 +70,4 @@ std::string version_text();
 // Where scenarios are when none are named: ./scenarios when it exists, else the installed corpus.
 std::string default_scenarios_dir();
 
-struct CpythonTestsOptions {
-  std::string python;        // the interpreter whose own test_subprocess runs
-  std::string module_dir;    // empty: <build>/cpython_ext/<its version>
-  std::string json_file;
-  int jobs = 0;              // 0: the script's default
-  double timeout_seconds = 0;  // 0: the script's default
-};
-
-// Runs cpython_ext/run-cpython-tests: the interpreter's test_subprocess unmodified and on spawn_core,
-// side by side. Replaces this process; returns only when it cannot start it.
-int cpython_tests_command(const CpythonTestsOptions& options, std::ostream& err);
-
 }  // namespace fdconform

@@ -36,20 +36,16 @@ Installation find_installation(std::string binary_dir) {
     inst.spawn_core_driver = libexec_dir + "/fdconform-driver-spawn-core";
     inst.probe = libexec_dir + "/fdconform-probe";
     inst.data_dir = lexically_joined(binary_dir, FDCONFORM_INSTALL_DATA_RELATIVE);
-    inst.cpython_ext_dir = libexec_dir + "/cpython_ext";
   } else {
     inst.spawn_core_driver = built_driver;
     inst.probe = lexically_joined(binary_dir, FDCONFORM_PROBE_RELATIVE);
     inst.data_dir = FDCONFORM_SOURCE_DIR_DEFAULT;
-    inst.cpython_ext_dir = lexically_joined(binary_dir, FDCONFORM_CPYTHON_EXT_RELATIVE);
   }
   if (auto dir = env_or_empty("FDCONFORM_DRIVER_DIR"); !dir.empty())
     inst.spawn_core_driver = lexically_joined(dir, "fdconform-driver-spawn-core");
   if (auto probe = env_or_empty("FDCONFORM_PROBE"); !probe.empty()) inst.probe = probe;
   if (auto source = env_or_empty("FDCONFORM_SOURCE_DIR"); !source.empty()) inst.data_dir = source;
   inst.oracle_script = lexically_joined(inst.data_dir, "oracle/fdconform_oracle.py");
-  inst.cpython_tests_script = lexically_joined(inst.data_dir, "cpython_ext/run-cpython-tests");
-  inst.cpython_tests_expectations = lexically_joined(inst.data_dir, "expectations/cpython-tests/test_subprocess.yaml");
   inst.scenarios_dir = lexically_joined(inst.data_dir, "scenarios");
   inst.expectations_dir = lexically_joined(inst.data_dir, "expectations");
   return inst;

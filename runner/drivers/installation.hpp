@@ -18,9 +18,6 @@ struct Installation {
   std::string spawn_core_driver;  // executable
   std::string probe;              // executable
   std::string oracle_script;      // oracle/fdconform_oracle.py
-  std::string cpython_ext_dir;    // <build>/cpython_ext: one _fdconform_posixsubprocess per CPython version
-  std::string cpython_tests_script;        // cpython_ext/run-cpython-tests
-  std::string cpython_tests_expectations;  // expectations/cpython-tests/test_subprocess.yaml
   std::string scenarios_dir;      // <data>/scenarios
   std::string expectations_dir;   // <data>/expectations
 };
