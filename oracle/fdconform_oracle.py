@@ -1240,10 +1240,42 @@ def shell_quoted(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+def flag_argument(value):
+    """A flag as the scenario wrote it: a bool, or wrong on purpose {"str": TEXT} (that str)
+    or {"none": true} (None), passed as is: how the call takes it is the observation."""
+    if isinstance(value, dict):
+        if "str" in value:
+            return native(value["str"])
+        if value.get("none") is True:
+            return None
+        raise Malformed("a flag must be a bool, {str: TEXT} or {none: true}, got %r" % (sorted(value),))
+    return value
+
+
+SCHED_POLICIES = ("SCHED_OTHER", "SCHED_BATCH", "SCHED_IDLE", "SCHED_FIFO", "SCHED_RR")
+
+
+def scheduler_argument(spec):
+    """os.posix_spawn's scheduler: (policy or None, os.sched_param(priority)); a
+    tuple_length of 1 or 3 is wrong on purpose: (policy,) or (policy, param, None)."""
+    name = spec.get("policy")
+    if name is not None and name not in SCHED_POLICIES:
+        raise Malformed("scheduler.policy: unknown policy %r" % (name,))
+    policy = None if name is None else getattr(os, name)
+    items = (policy, os.sched_param(spec.get("priority", 0)))
+    length = spec.get("tuple_length", 2)
+    if length == 1:
+        return items[:1]
+    if length == 3:
+        return items + (None,)
+    return items
+
+
 def popen_kwargs(spec, resources, placeholders, report_argument, confined, where="spawn"):
     argv = argv_from(spec, placeholders, "scenario.%s.popen" % where)
-    kwargs = {"close_fds": spec.get("close_fds", True), "restore_signals": spec.get("restore_signals", True),
-              "start_new_session": spec.get("start_new_session", False)}
+    kwargs = {"close_fds": spec.get("close_fds", True),
+              "restore_signals": flag_argument(spec.get("restore_signals", True)),
+              "start_new_session": flag_argument(spec.get("start_new_session", False))}
     # The report argument goes last; with a shell it belongs to the command
     # string, argv[0] (the rest are the shell's $0, $1, ...).
     if spec.get("shell") and argv:
@@ -1398,10 +1430,14 @@ def posix_spawn_call(spec, search, resources, placeholders, report_argument, con
             function = raising(error)
     if spec.get("setpgroup") is not None:
         kwargs["setpgroup"] = spec["setpgroup"]
-    if spec.get("resetids"):
-        kwargs["resetids"] = True
-    if spec.get("setsid"):
-        kwargs["setsid"] = True
+    for key in ("resetids", "setsid"):
+        value = spec.get(key, False)
+        if isinstance(value, dict):  # a str or None, wrong on purpose (checklist A21)
+            kwargs[key] = flag_argument(value)
+        elif value:
+            kwargs[key] = True
+    if spec.get("scheduler") is not None:
+        kwargs["scheduler"] = scheduler_argument(spec["scheduler"])
     for key in ("setsigmask", "setsigdef"):
         if spec.get(key) is not None:
             kwargs[key] = [signal_number(name) for name in spec[key]]
@@ -1567,8 +1603,9 @@ def with_open_paths_resolved(steps, placeholders, confined, where):
 def run_child_steps(steps, resources):
     """What a Python program does in a fork child before exec, in order:
     os.set_inheritable, os.dup2, os.close, and as a preexec_fn also
-    signal.signal (ignore or default), raising, and os.open (moved onto `fd`
-    with os.dup2 when one is given, or made inheritable if it landed there)."""
+    signal.signal (ignore or default), raising, os.open (moved onto `fd`
+    with os.dup2 when one is given, or made inheritable if it landed there)
+    and os._exit."""
     for step in steps:
         if "set_inheritable" in step:
             os.set_inheritable(resources.resolve(step["set_inheritable"]["fd"]), step["set_inheritable"]["value"])
@@ -1583,6 +1620,8 @@ def run_child_steps(steps, resources):
             signal.signal(signal_number(step["signal"]["name"]), action)
         elif "raise" in step:
             raise PreexecStepRaised("preexec step")
+        elif "exit" in step:
+            os._exit(step["exit"])  # before exec, with no error record written (checklist E12)
         elif "open" in step:
             args = step["open"]
             flags = 0

@@ -1,6 +1,7 @@
-// Identity and environment of the probe process: pids, umask, cwd, env, credentials.
+// Identity and environment of the probe process: pids, umask, cwd, env, credentials, limits, scheduling.
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,9 @@ ProcessState read_process_state() {
     state.nofile_soft = nofile.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(nofile.rlim_cur);
     state.nofile_hard = nofile.rlim_max == RLIM_INFINITY ? -1 : static_cast<long long>(nofile.rlim_max);
   }
+  state.sched_policy = sched_getscheduler(0);
+  struct sched_param param {};
+  if (sched_getparam(0, &param) == 0) state.sched_priority = param.sched_priority;
   return state;
 }
 

@@ -1,4 +1,5 @@
 // The report's JSON text, written by hand: the probe links nothing but libc.
+#include <sched.h>
 #include <cstdio>
 #include <string>
 
@@ -129,6 +130,22 @@ char octal_digit(unsigned value) { return static_cast<char>('0' + (value & 7u));
 // JSON null for "unlimited".
 void append_limit(std::string& out, long long value) { out += value < 0 ? "null" : std::to_string(value); }
 
+// The policy's name; SCHED_RESET_ON_FORK, when set, as "|SCHED_RESET_ON_FORK" after it.
+std::string sched_policy_name(int policy) {
+  if (policy < 0) return "unknown";
+  std::string name;
+  switch (policy & ~SCHED_RESET_ON_FORK) {
+    case SCHED_OTHER: name = "SCHED_OTHER"; break;
+    case SCHED_FIFO: name = "SCHED_FIFO"; break;
+    case SCHED_RR: name = "SCHED_RR"; break;
+    case SCHED_BATCH: name = "SCHED_BATCH"; break;
+    case SCHED_IDLE: name = "SCHED_IDLE"; break;
+    default: name = std::to_string(policy & ~SCHED_RESET_ON_FORK); break;
+  }
+  if (policy & SCHED_RESET_ON_FORK) name += "|SCHED_RESET_ON_FORK";
+  return name;
+}
+
 std::string octal_umask(mode_t mask) {
   return {octal_digit(mask >> 6), octal_digit(mask >> 3), octal_digit(mask)};
 }
@@ -164,6 +181,12 @@ std::string to_json(const Snapshot& s) {
   append_limit(out, p.nofile_soft);
   out += ", \"hard\": ";
   append_limit(out, p.nofile_hard);
+  out += "}, ";
+  append_key(out, "sched");
+  out += "{\"policy\": ";
+  append_string(out, sched_policy_name(p.sched_policy));
+  out += ", \"priority\": ";
+  out += p.sched_priority < 0 ? "null" : std::to_string(p.sched_priority);
   out += "}, ";
   append_key(out, "signals");
   out += "{\"ignored\": ";

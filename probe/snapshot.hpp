@@ -37,6 +37,10 @@ struct ProcessState {
   // RLIMIT_NOFILE; -1 stands for RLIM_INFINITY. Some runtimes raise their own
   // soft limit at start-up, and whether a child gets it back is inheritance too.
   long long nofile_soft = -1, nofile_hard = -1;
+  // sched_getscheduler (the policy, with SCHED_RESET_ON_FORK as it came) and
+  // sched_getparam's priority: what posix_spawn's scheduler attribute sets. -1 when unreadable.
+  int sched_policy = -1;
+  int sched_priority = -1;
 };
 
 struct Snapshot {

@@ -55,7 +55,7 @@ std::vector<ChildStep> child_steps_from(const Json& list, const std::string& whe
                                         bool hook_steps, const PlaceholderValues& placeholders, bool confined) {
   std::vector<ChildStep> steps;
   const char* kinds =
-      hook_steps ? "set_inheritable, dup2, close, signal, raise, open" : "set_inheritable, dup2, close";
+      hook_steps ? "set_inheritable, dup2, close, signal, raise, open, exit" : "set_inheritable, dup2, close";
   size_t index = 0;
   for (const Json& item : array_at(list, where)) {
     const std::string at = fmt::format("{}[{}]", where, index++);
@@ -89,6 +89,10 @@ std::vector<ChildStep> child_steps_from(const Json& list, const std::string& whe
       if (what != "ignore" && what != "default")
         throw RequestError(fmt::format("{}.action: expected ignore or default, got \"{}\"", here, what));
       step = {ChildStep::Kind::signal, *signo, -1, what == "ignore"};
+    } else if (hook_steps && kind == "exit") {
+      const long long status = integer_at(body, here);
+      if (status < 0 || status > 255) throw RequestError(fmt::format("{}: expected 0 to 255, got {}", here, status));
+      step = {ChildStep::Kind::exit, static_cast<int>(status), -1, true};
     } else if (hook_steps && kind == "raise") {
       step = {ChildStep::Kind::raise, -1, -1, true};
     } else if (hook_steps && kind == "open") {
@@ -120,6 +124,7 @@ bool run_child_steps(const std::vector<ChildStep>& steps) noexcept {
       case ChildStep::Kind::signal: ok = set_disposition(step.fd, step.value); break;
       case ChildStep::Kind::raise: ok = false; break;
       case ChildStep::Kind::open: ok = python_open(step); break;
+      case ChildStep::Kind::exit: _exit(step.fd);  // os._exit: no error record, no exec
     }
     if (!ok) return false;
   }

@@ -1,5 +1,5 @@
 // What a Python program does in a fork child before exec: os.set_inheritable,
-// os.dup2, os.close, and, as a preexec_fn, signal.signal, raising, or os.open. The
+// os.dup2, os.close, and, as a preexec_fn, signal.signal, raising, os.open or os._exit. The
 // fork_exec spawn kind runs them after os.fork; popen runs them as its
 // pre-exec hook. Everything is resolved before fork, so running a step makes
 // only async-signal-safe calls.
@@ -18,8 +18,8 @@
 namespace driver {
 
 struct ChildStep {
-  enum class Kind { set_inheritable, dup2, close, signal, raise, open } kind;
-  int fd = -1;
+  enum class Kind { set_inheritable, dup2, close, signal, raise, open, exit } kind;
+  int fd = -1;        // exit: the status
   int to = -1;        // dup2's target; open's fd to move onto, or -1 to stay where os.open put it
   bool value = true;  // set_inheritable's value, dup2's inheritable, signal: true = SIG_IGN, false = SIG_DFL
   std::string path;   // open: absolute, confined before fork
@@ -27,12 +27,13 @@ struct ChildStep {
   mode_t mode = 0644;
 };
 
-// `list` is the scenario's step list at `where`; `hook_steps` allows signal, raise and open
+// `list` is the scenario's step list at `where`; `hook_steps` allows signal, raise, open and exit
 // (preexec only); an open step's path gets `placeholders` and, when `confined`, must stay in the workdir.
 std::vector<ChildStep> child_steps_from(const Json& list, const std::string& where, const ResourceTable& resources,
                                         bool hook_steps, const PlaceholderValues& placeholders, bool confined);
 
-// Runs the steps in order; false at the first that fails (a raise always fails).
+// Runs the steps in order; false at the first that fails (a raise always fails). An exit step
+// ends the process there with _exit, writing nothing.
 bool run_child_steps(const std::vector<ChildStep>& steps) noexcept;
 
 // set_inheritable on an fd: fcntl only.

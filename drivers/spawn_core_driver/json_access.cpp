@@ -45,6 +45,15 @@ bool boolean_at(const Json& value, std::string_view where) {
   return value.get<bool>();
 }
 
+bool truth_value_at(const Json& value, std::string_view where) {
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_object() && value.size() == 1) {
+    if (value.contains("str") && value["str"].is_string()) return !value["str"].get<std::string>().empty();
+    if (value.contains("none") && value["none"] == true) return false;
+  }
+  throw expected(where, "a boolean, {\"str\": TEXT} or {\"none\": true}", value);
+}
+
 const Json& object_at(const Json& value, std::string_view where) {
   if (!value.is_object()) throw expected(where, "a mapping", value);
   return value;

@@ -25,6 +25,9 @@ const Json* member(const Json& object, std::string_view key, std::string_view wh
 std::string string_at(const Json& value, std::string_view where);
 long long integer_at(const Json& value, std::string_view where);
 bool boolean_at(const Json& value, std::string_view where);
+// A flag CPython 3.12+ reads by truth value (gh-60203): a boolean, or a scenario's wrong-on-purpose
+// {"str": TEXT} (true unless empty) or {"none": true} (false), as CPython 3.13 would take them.
+bool truth_value_at(const Json& value, std::string_view where);
 const Json& object_at(const Json& value, std::string_view where);
 const Json& array_at(const Json& value, std::string_view where);
 

@@ -98,8 +98,8 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
       list.emplace_back(key, substitute_placeholders(string_at(value, where + ".env." + key), values));
     command.env = std::move(list);
   }
-  if (const Json* v = member(spec, "restore_signals", where)) command.restore_signals = boolean_at(*v, where + ".restore_signals");
-  if (const Json* v = member(spec, "start_new_session", where)) command.start_new_session = boolean_at(*v, where + ".start_new_session");
+  if (const Json* v = member(spec, "restore_signals", where)) command.restore_signals = truth_value_at(*v, where + ".restore_signals");
+  if (const Json* v = member(spec, "start_new_session", where)) command.start_new_session = truth_value_at(*v, where + ".start_new_session");
   if (const Json* v = member(spec, "process_group", where)) {
     long long group = integer_at(*v, where + ".process_group");
     if (group < INT32_MIN || group > INT32_MAX) throw RequestError(fmt::format("{}.process_group: {} is out of range", where, group));

@@ -1,6 +1,7 @@
 // spawn.posix_spawn / spawn.posix_spawnp: spawn_core's os.posix_spawn
 // equivalent with the scenario's file actions and attributes.
 #include <fcntl.h>
+#include <sched.h>
 
 #include <fmt/format.h>
 
@@ -52,6 +53,17 @@ std::vector<int> signals_from(const Json& list, const std::string& where) {
   return numbers;
 }
 
+int scheduler_policy(const Json& value, const std::string& where) {
+  const std::string name = string_at(value, where);
+  if (name == "SCHED_OTHER") return SCHED_OTHER;
+  if (name == "SCHED_BATCH") return SCHED_BATCH;
+  if (name == "SCHED_IDLE") return SCHED_IDLE;
+  if (name == "SCHED_FIFO") return SCHED_FIFO;
+  if (name == "SCHED_RR") return SCHED_RR;
+  throw RequestError(fmt::format("{}: expected SCHED_OTHER, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO or SCHED_RR, got \"{}\"",
+                                 where, name));
+}
+
 }  // namespace
 
 StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context) {
@@ -78,10 +90,23 @@ StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnCo
       options.file_actions.push_back(file_action_from(action, fmt::format("{}.file_actions[{}]", where, index++), context));
   }
   if (const Json* v = member(spec, "setpgroup", where)) options.setpgroup = static_cast<pid_t>(integer_at(*v, where + ".setpgroup"));
-  if (const Json* v = member(spec, "resetids", where)) options.resetids = boolean_at(*v, where + ".resetids");
-  if (const Json* v = member(spec, "setsid", where)) options.setsid = boolean_at(*v, where + ".setsid");
+  if (const Json* v = member(spec, "resetids", where)) options.resetids = truth_value_at(*v, where + ".resetids");
+  if (const Json* v = member(spec, "setsid", where)) options.setsid = truth_value_at(*v, where + ".setsid");
   if (const Json* v = member(spec, "setsigmask", where)) options.setsigmask = signals_from(*v, where + ".setsigmask");
   if (const Json* v = member(spec, "setsigdef", where)) options.setsigdef = signals_from(*v, where + ".setsigdef");
+  if (const Json* v = member(spec, "scheduler", where)) {
+    const std::string here = where + ".scheduler";
+    object_at(*v, here);
+    // spawn_core takes a policy and a priority: a tuple of another length cannot be written.
+    if (const Json* length = member(*v, "tuple_length", here); length && integer_at(*length, here + ".tuple_length") != 2)
+      return StartedChild{.skip = "spawn_core's scheduler option is a policy and a priority: a scheduler tuple of "
+                                  "another length cannot be passed to it"};
+    spawn_core::SchedulerSpec scheduler;
+    if (const Json* policy = member(*v, "policy", here)) scheduler.policy = scheduler_policy(*policy, here + ".policy");
+    if (const Json* priority = member(*v, "priority", here))
+      scheduler.priority = static_cast<int>(integer_at(*priority, here + ".priority"));
+    options.scheduler = scheduler;
+  }
 
   StartedChild child;
   try {

@@ -23,7 +23,7 @@ bool is_fd_field(std::string_view field, std::string_view fd_prefix) {
 }
 
 bool is_observation_field(std::string_view field) {
-  static constexpr std::array<std::string_view, 43> fixed = {
+  static constexpr std::array<std::string_view, 45> fixed = {
       "outcome",       "outcome.errno",         "outcome.filename",      "child.fds",
       "outcome.filename2", "outcome.strerror",    "outcome.message",       "child.argv",
       "child.session", "child.pgroup",          "child.umask",           "child.signals.ignored",
@@ -32,7 +32,7 @@ bool is_observation_field(std::string_view field) {
       "child.groups",  "parent_after.fds",
       "child.signals.libc_internal_ignored", "child.signals.libc_internal_caught",
       "child.signals.libc_internal_blocked",
-      "child.rlimit_nofile.soft", "child.rlimit_nofile.hard",
+      "child.rlimit_nofile.soft", "child.rlimit_nofile.hard", "child.sched.policy", "child.sched.priority",
       "parent_after.umask", "parent_after.cwd", "parent_after.env",
       "parent_after.signals.ignored", "parent_after.signals.caught", "parent_after.signals.blocked",
       "parent_after.uid", "parent_after.euid", "parent_after.gid", "parent_after.egid", "parent_after.groups",

@@ -289,6 +289,19 @@ void add_child(Observation& out, const std::string& prefix, const nlohmann::json
     std::string limit = nofile_limit(probe, which);
     out[fmt::format("{}.rlimit_nofile.{}", prefix, which)] = limit == nofile_limit(parent, which) ? "parent" : limit;
   }
+  // The scheduling policy (its name) and priority the child runs with, what posix_spawn's
+  // scheduler attribute sets: only when they are not the SCHED_OTHER, priority 0 every process
+  // has unless something changed it (as the libc_internal signal fields, so the many
+  // observations of children nobody rescheduled, and comparisons with a spawn that made no
+  // child, carry no field about it). Absent from a report older than the fields.
+  if (const auto& sched = member(probe, "sched"); sched.is_object()) {
+    const std::string policy = text(member(sched, "policy"));
+    const auto& priority = member(sched, "priority");
+    if (policy != "SCHED_OTHER" || priority != 0) {
+      out[prefix + ".sched.policy"] = policy;
+      out[prefix + ".sched.priority"] = priority.is_null() ? "unknown" : text(priority);
+    }
+  }
 }
 
 // What a call, wait or parent step did: `returned VALUE` or `raised CLASS ERRNO`.

@@ -43,6 +43,55 @@ bool flag(ValidationContext& ctx, const YAML::Node* node, const std::string& pat
   return ctx.check.boolean(*node, path).value_or(fallback);
 }
 
+// A flag CPython reads by truth value from 3.12 (gh-60203) and as an int before: true/false, or,
+// wrong on purpose, a value of another type: {str: TEXT} (a Python str) or {none: true} (None).
+// The drivers get the boolean, or the typed mapping as written.
+nlohmann::json truth_flag(ValidationContext& ctx, const YAML::Node* node, const std::string& path, bool fallback) {
+  if (!node) return fallback;
+  if (!node->IsMap()) {
+    if (YamlChecker::is_plain_scalar(*node) && (node->Scalar() == "true" || node->Scalar() == "false"))
+      return flag(ctx, node, path, fallback);
+    ctx.check.error(*node, fmt::format("{}: expected true, false, {{str: TEXT}} or {{none: true}}, got {}", path,
+                                       YamlChecker::describe(*node)));
+    return fallback;
+  }
+  auto view = ctx.check.map(*node, path, {"str", "none"});
+  if (!view) return fallback;
+  if (view->entries.size() != 1) {
+    if (view->entries.size() > 1 || node->size() == 0)
+      ctx.check.error(*node, fmt::format("{}: expected true, false, {{str: TEXT}} or {{none: true}}", path));
+    return fallback;
+  }
+  const auto& e = view->entries.front();
+  if (e.key == "str") {
+    if (auto text = ctx.check.short_string(e.value, path + ".str", 100)) return {{"str", *text}};
+    return fallback;
+  }
+  if (auto b = ctx.check.boolean(e.value, path + ".none"); b && !*b) {
+    ctx.check.error(e.value, fmt::format("{}.none: expected true (the value None), or write false", path));
+    return fallback;
+  }
+  return {{"none", true}};
+}
+
+// os.posix_spawn's scheduler=(policy or None, os.sched_param(priority)); `tuple_length` other than 2
+// is wrong on purpose: 1 passes (policy,), 3 passes (policy, sched_param, None).
+nlohmann::json scheduler(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  auto view = ctx.check.map(node, path, {"policy", "priority", "tuple_length"});
+  if (!view) return nullptr;
+  ctx.check.require(*view, path, {"policy", "priority"});
+  nlohmann::json out = {{"policy", nullptr}, {"priority", 0}, {"tuple_length", 2}};
+  if (auto p = view->find("policy"); p && !YamlChecker::is_null(*p))
+    if (auto policy = ctx.check.choice(*p, path + ".policy",
+                                       {"SCHED_OTHER", "SCHED_BATCH", "SCHED_IDLE", "SCHED_FIFO", "SCHED_RR"}))
+      out["policy"] = *policy;
+  if (auto p = view->find("priority"))
+    if (auto v = ctx.check.integer(*p, path + ".priority", 0, 99)) out["priority"] = *v;
+  if (auto t = view->find("tuple_length"))
+    if (auto v = ctx.check.integer(*t, path + ".tuple_length", 1, 3)) out["tuple_length"] = *v;
+  return out;
+}
+
 // A user or group: a number, or a name.
 nlohmann::json id_or_name(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
   if (YamlChecker::is_plain_scalar(node) && !node.IsNull() && !node.Scalar().empty() &&
@@ -149,8 +198,8 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
     check_workdir_path(ctx, *c, p + ".cwd", out["cwd"].get<std::string>(), true);
   }
   out["env"] = optional_env(ctx, view->find("env"), p + ".env");
-  out["restore_signals"] = flag(ctx, view->find("restore_signals"), p + ".restore_signals", true);
-  out["start_new_session"] = flag(ctx, view->find("start_new_session"), p + ".start_new_session", false);
+  out["restore_signals"] = truth_flag(ctx, view->find("restore_signals"), p + ".restore_signals", true);
+  out["start_new_session"] = truth_flag(ctx, view->find("start_new_session"), p + ".start_new_session", false);
   out["process_group"] =
       optional_int(ctx, view->find("process_group"), p + ".process_group", -2147483648LL, 2147483647LL);
   for (const char* key : {"user", "group"})
@@ -267,7 +316,7 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
   if (YamlChecker::is_null(node)) return out;
   auto view = check.map(node, path,
                         {"path", "argv", "env", "file_actions", "setpgroup", "resetids", "setsid", "setsigmask",
-                         "setsigdef"});
+                         "setsigdef", "scheduler"});
   if (!view) return out;
   if (auto p = view->find("path")) {
     out["path"] = check.line(*p, path + ".path").value_or("{probe}");
@@ -283,8 +332,11 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
       }
   }
   out["setpgroup"] = optional_int(ctx, view->find("setpgroup"), path + ".setpgroup", -2147483648LL, 2147483647LL);
-  out["resetids"] = flag(ctx, view->find("resetids"), path + ".resetids", false);
-  out["setsid"] = flag(ctx, view->find("setsid"), path + ".setsid", false);
+  out["resetids"] = truth_flag(ctx, view->find("resetids"), path + ".resetids", false);
+  out["setsid"] = truth_flag(ctx, view->find("setsid"), path + ".setsid", false);
+  // Only when given: requests of scenarios without it stay as they were.
+  if (auto s = view->find("scheduler"); s && !YamlChecker::is_null(*s))
+    if (auto sched = scheduler(ctx, *s, path + ".scheduler"); !sched.is_null()) out["scheduler"] = std::move(sched);
   for (const char* key : {"setsigmask", "setsigdef"})
     if (auto s = view->find(key); s && !YamlChecker::is_null(*s))
       out[key] = validate_signal_list(ctx, *s, path + "." + key, false);
@@ -292,13 +344,14 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
 }
 
 // One step a Python program takes in a fork child: os.set_inheritable, os.dup2,
-// os.close; as a preexec_fn (`hook_steps`) also signal.signal and raising.
+// os.close; as a preexec_fn (`hook_steps`) also signal.signal, raising, os.open and os._exit.
 nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool hook_steps) {
   const bool nested = !hook_steps && ctx.nested_spawn;
-  const std::string kinds = hook_steps ? "set_inheritable, dup2, close, signal, raise, open"
+  const std::string kinds = hook_steps ? "set_inheritable, dup2, close, signal, raise, open, exit"
                             : nested   ? "set_inheritable, dup2, close, spawn"
                                        : "set_inheritable, dup2, close";
-  auto view = hook_steps ? ctx.check.map(node, path, {"set_inheritable", "dup2", "close", "signal", "raise", "open"})
+  auto view = hook_steps ? ctx.check.map(node, path,
+                                         {"set_inheritable", "dup2", "close", "signal", "raise", "open", "exit"})
               : nested   ? ctx.check.map(node, path, {"set_inheritable", "dup2", "close", "spawn"})
                          : ctx.check.map(node, path, {"set_inheritable", "dup2", "close"});
   if (!view) return nullptr;
@@ -319,6 +372,11 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
     auto out = open_arguments(ctx, e.value, step_path, false);
     if (out.is_null()) return nullptr;
     return {{"open", out}};
+  }
+  if (e.key == "exit") {
+    // os._exit(N) in preexec_fn: the child ends before exec without writing an error record.
+    if (auto n = ctx.check.integer(e.value, step_path, 0, 255, "an exit status from 0 to 255")) return {{"exit", *n}};
+    return nullptr;
   }
   if (e.key == "raise") {
     // preexec_fn raising: the value says nothing (CPython reports a fixed message), so only `true` is accepted.
