@@ -850,6 +850,35 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertEqual((result["outcome"]["kind"], result["outcome"]["returncode"]), ("exited", 3), result["outcome"])
         self.assertIsNone(result["probe"], "a file that is not a report is no report")
 
+    def test_preexec_exit_step_ends_the_child_before_exec(self):
+        """A preexec `exit: N` step: the child ends with status N, no error record, so no exception and no report."""
+        result = self.ask(minimal_scenario("preexec-exit", spawn={"popen": {"argv": ["{probe}"], "preexec": [{"exit": 7}]}}))
+        self.check_result(result, "preexec-exit", self.implementation)
+        if result["status"] == "skip":
+            self.skipTest("this driver does not run a preexec hook here: %s" % result.get("reason"))
+        self.assertEqual(result["status"], "ran", result.get("reason"))
+        self.assertEqual((result["outcome"]["kind"], result["outcome"]["returncode"]), ("exited", 7), result["outcome"])
+        self.assertIsNone(result["probe"], "the child never reached the probe")
+
+    def test_posix_spawn_scheduler_and_typed_flags(self):
+        """posix_spawn's scheduler reaches the probe's sched; a {str: ...} setsid is taken by its truth value."""
+        if "posix_spawn" not in self.hello["features"]:
+            self.skipTest("no posix_spawn")
+        semantics = self.hello.get("semantics") or {}
+        if tuple(int(part) for part in str(semantics.get("python", "99")).split(".")[:2]) < (3, 12):
+            self.skipTest("a str setsid is a TypeError before 3.12")
+        spawn = {"posix_spawn": {"scheduler": {"policy": "SCHED_FIFO", "priority": 3}, "setsid": {"str": "yes"}}}
+        if os.geteuid() != 0:
+            spawn["posix_spawn"]["scheduler"] = {"policy": None, "priority": 0}
+        result = self.ask(minimal_scenario("scheduler-typed-flag", spawn=spawn))
+        self.check_result(result, "scheduler-typed-flag", self.implementation)
+        self.assertEqual(result["status"], "ran", result.get("reason"))
+        self.assertEqual(result["outcome"]["kind"], "exited", result["outcome"])
+        probe = result["probe"]
+        expected = {"policy": "SCHED_FIFO", "priority": 3} if os.geteuid() == 0 else {"policy": "SCHED_OTHER", "priority": 0}
+        self.assertEqual(probe["sched"], expected)
+        self.assertEqual(probe["sid"], probe["pid"], "setsid {str: yes} is true")
+
     # -- hangs
 
     def hang(self, scenario_id, command, new_session):
