@@ -19,6 +19,9 @@ DEFAULT_SCENARIOS = os.path.dirname(HERE)
 DEFAULT_CHECKLIST = os.path.join(os.path.dirname(os.path.dirname(HERE)), "docs", "CHECKLIST.md")
 
 ITEM_HEADING = re.compile(r"^- \*\*([A-Z][0-9]+)\*\*: ([^:;(\n]+)", re.MULTILINE)  # "- **X7**: title: ..."
+ITEM_TEXT = re.compile(r"^- \*\*([A-Z][0-9]+)\*\*:(.*?)(?=^- \*\*|^#|\Z)", re.MULTILINE | re.DOTALL)
+# An item no spawn call can make observable says so in its text, with the reason.
+NOT_OBSERVABLE = "Not observable by a scenario:"
 COVERS_LINE = re.compile(r"^covers:\s*\[(.*)\]\s*$", re.M)
 ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.M)
 
@@ -43,6 +46,15 @@ def read_checklist(path):
         title = " ".join(title.split())
         items.setdefault(item, title if len(title) <= 70 else title[:69].rstrip() + "…")
     return items
+
+
+def read_not_observable(path):
+    """Item ids whose text says NOT_OBSERVABLE (the reason follows it in the checklist)."""
+    if not os.path.exists(path):
+        return set()
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return {item for item, body in ITEM_TEXT.findall(text) if NOT_OBSERVABLE in " ".join(body.split())}
 
 
 def read_scenarios(directory):
@@ -70,6 +82,7 @@ def main():
     args = parser.parse_args()
 
     checklist = read_checklist(args.checklist)
+    not_observable = read_not_observable(args.checklist)
     scenarios = read_scenarios(args.scenarios)
 
     covered_by = {}
@@ -92,17 +105,26 @@ def main():
         names = ", ".join("`%s`" % s for s in sorted(covered_by[item]))
         print("| %s | %s | %s |" % (item, checklist.get(item, "?"), names))
 
-    missing = [i for i in all_items if i not in covered_by]
+    observable = [i for i in all_items if i not in not_observable]
+    missing = [i for i in observable if i not in covered_by]
+    claimed = sorted(i for i in not_observable if i in covered_by)
     print()
-    print("%d scenarios; %d of %d checklist items covered." % (
-        len(scenarios), len(all_items) - len(missing), len(all_items)))
+    print("%d scenarios; %d of %d observable checklist items covered (%d more are not observable by a "
+          "scenario)." % (len(scenarios), len(observable) - len(missing), len(observable), len(not_observable)))
     if missing:
         print()
         print("Not covered: " + ", ".join(missing) + ".")
+    if not_observable:
+        print()
+        print("Not observable by a scenario (the reason is in the item): " + ", ".join(
+            i for i in all_items if i in not_observable) + ".")
+    if claimed:
+        print()
+        print("Covered although marked not observable (fix one or the other): " + ", ".join(claimed) + ".")
     if unknown:
         print()
         print("Named in covers but not in the checklist: " + ", ".join(unknown) + ".")
-    return 1 if unknown else 0
+    return 1 if unknown or claimed else 0
 
 
 if __name__ == "__main__":
