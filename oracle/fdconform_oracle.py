@@ -194,6 +194,8 @@ def features():
     # close_fds tries close_range(2) from 3.10 on; the call needs Linux 5.9.
     if VERSION >= (3, 10) and kernel_has_close_range():
         found.append("close_range")
+    if hasattr(sys, "addaudithook"):
+        found.append("audit_events")
     return found
 
 
@@ -1661,6 +1663,45 @@ def kernel_release():
     return os.uname().release
 
 
+# ---------------------------------------------------------------- audit events
+
+AUDITED = ("subprocess.", "os.posix_spawn")
+
+
+def audit_text(value):
+    """One audit argument as a line of text: a mapping (an env) by its sorted keys only, since its
+    values hold paths and ids that differ between runs."""
+    if value is None:
+        return "None"
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(audit_text(item) for item in value) + "]"
+    if hasattr(value, "keys"):
+        return "{" + ", ".join(sorted(audit_text(key) for key in value.keys())) + "}"
+    if hasattr(value, "__fspath__"):
+        return audit_text(os.fspath(value))
+    return str(value)
+
+
+def record_audit_events():
+    """Adds an audit hook (sys.addaudithook, 3.8+) to this scenario parent and returns the list it
+    fills with the spawn events (docs/SCENARIO_FORMAT.md, parent.audit). A hook stays for the life
+    of the process; each scenario parent is a fresh fork, so it sees only its own scenario."""
+    events = []
+
+    def hook(event, args):
+        if event.startswith(AUDITED):
+            events.append(" ".join([event] + [audit_text(arg) for arg in args]))
+    sys.addaudithook(hook)
+    return events
+
+
+def attach_audit_events(result, events):
+    if events is not None and isinstance(result.get("parent_after"), dict):
+        result["parent_after"]["audit"] = list(events)
+
+
 # ---------------------------------------------------------------- one request
 
 def base_result(scenario_id, status, reason=None):
@@ -1738,6 +1779,7 @@ def replay(request):
                     "parent_sid": str(os.getsid(0)), "uid": str(os.getuid()), "gid": str(os.getgid())}
     confined = is_confined(scenario)
     resources, closed = prepare_parent(scenario, workdir, placeholders)
+    audit_events = record_audit_events() if (scenario.get("parent") or {}).get("audit") else None
     exclude = (RESULT_CHANNEL_FD,)
     result = base_result(scenario["id"], "ran")
     parent = snapshot(exclude)
@@ -1748,6 +1790,7 @@ def replay(request):
         if scenario.get("spawn") is not None:
             raise Malformed("a scenario has exactly one of spawn and steps")
         StepsReplay(resources, closed, placeholders, confined, timeout, exclude).run(scenario["steps"], result)
+        attach_audit_events(result, audit_events)
         return result
     report_path = os.path.join(workdir, "probe.json")
     child = Child(report_path=report_path)
@@ -1761,6 +1804,7 @@ def replay(request):
         result["reason"] = one_line(outcome.error)
     result["outcome"] = outcome.value
     result["parent_after"] = snapshot(exclude)
+    attach_audit_events(result, audit_events)
     if not outcome.error:
         present, result["probe"] = read_report(report_path)
         if not present and outcome.value == {"kind": "exited", "returncode": REPORT_EXIT_FAILED}:

@@ -23,7 +23,7 @@ bool is_fd_field(std::string_view field, std::string_view fd_prefix) {
 }
 
 bool is_observation_field(std::string_view field) {
-  static constexpr std::array<std::string_view, 45> fixed = {
+  static constexpr std::array<std::string_view, 46> fixed = {
       "outcome",       "outcome.errno",         "outcome.filename",      "child.fds",
       "outcome.filename2", "outcome.strerror",    "outcome.message",       "child.argv",
       "child.session", "child.pgroup",          "child.umask",           "child.signals.ignored",
@@ -38,6 +38,7 @@ bool is_observation_field(std::string_view field) {
       "parent_after.uid", "parent_after.euid", "parent_after.gid", "parent_after.egid", "parent_after.groups",
       "parent_after.sid", "parent_after.pgid",
       "parent_after.rlimit_nofile.soft", "parent_after.rlimit_nofile.hard", "parent_after.children",
+      "parent_after.audit",
   };
   if (std::find(fixed.begin(), fixed.end(), field) != fixed.end()) return true;
   return is_fd_field(field, "child.fd.") || is_fd_field(field, "parent_after.fd.");

@@ -244,6 +244,7 @@ void add_parent_after(Observation& out, const nlohmann::json& after, const nlohm
     out[fmt::format("parent_after.rlimit_nofile.{}", which)] =
         unchanged_or(nofile_limit(after, which), nofile_limit(parent, which));
   out["parent_after.children"] = child_states(member(after, "children"));
+  if (after.contains("audit")) out["parent_after.audit"] = joined(member(after, "audit"), "\n", &paths);
 }
 
 }  // namespace

@@ -103,6 +103,13 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
   ctx.confined = !s.unconfined;
   nlohmann::json requires_json = validate_requires(ctx, top->find("requires"), s.requires_);
   nlohmann::json parent = validate_parent(ctx, top->find("parent"));
+  if (parent["audit"] == true &&
+      std::find(s.requires_.features.begin(), s.requires_.features.end(), "audit_events") == s.requires_.features.end()) {
+    const YAML::Node* parent_node = top->find("parent");
+    ctx.check.error(parent_node ? (*parent_node)["audit"] : root,
+                    "parent.audit: only a column with Python's audit hooks can record events: expected "
+                    "`requires: {features: [audit_events]}`");
+  }
   if (!parent["credentials"].is_null() && !s.requires_.root) {
     const YAML::Node* parent_node = top->find("parent");
     ctx.check.error(parent_node ? (*parent_node)["credentials"] : root,

@@ -334,12 +334,18 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
       {"resources", nlohmann::json::array()},
       {"nofile_limit", nullptr},
       {"credentials", nullptr},
+      {"audit", false},
   };
   if (!node || YamlChecker::is_null(*node)) return out;
   auto& check = ctx.check;
   auto view = check.map(*node, "parent",
-                        {"umask", "cwd", "env", "close_std", "signals", "resources", "nofile_limit", "credentials"});
+                        {"umask", "cwd", "env", "close_std", "signals", "resources", "nofile_limit", "credentials",
+                         "audit"});
   if (!view) return out;
+  // Python's audit events the spawn raises, recorded by a hook the scenario parent adds first
+  // (sys.addaudithook, 3.8+): only a column with the audit_events feature can honour it (the loader
+  // asks for `requires.features: [audit_events]`).
+  if (auto a = view->find("audit")) out["audit"] = check.boolean(*a, "parent.audit").value_or(false);
 
   if (auto u = view->find("umask")) out["umask"] = check.octal(*u, "parent.umask", 0777).value_or("022");
   if (auto env = view->find("env"); env && !YamlChecker::is_null(*env)) {

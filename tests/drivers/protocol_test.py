@@ -571,8 +571,10 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         """All requests written before any answer is read: one result each, in order."""
         # The runner sends a column only the scenarios its gate admits; so does this test.
         version = self.gate_version()
+        features = set(self.hello.get("features") or [])
         requests = [r for r in recorded_requests()
-                    if not version or admitted(version, (r["scenario"].get("requires") or {}).get("python"))]
+                    if (not version or admitted(version, (r["scenario"].get("requires") or {}).get("python")))
+                    and features.issuperset((r["scenario"].get("requires") or {}).get("features") or [])]
         for request in requests:
             request = dict(request, workdir=self.workdirs.new(), probe=OPTIONS.probe, variant=OPTIONS.variant)
             self.driver.send(request)
