@@ -13,8 +13,10 @@
 #include <climits>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -130,12 +132,25 @@ bool same_open_file(int a, int b) {
   return syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
 }
 
-unsigned long long status_hex(const std::string& key) {
+// The lines of /proc/self/status a snapshot reads (the signal masks and the umask), in one read:
+// it is the snapshot's one file of the kind, and reading it once per line asked cost four opens.
+struct ProcessStatus {
+  unsigned long long ignored = 0, caught = 0, blocked = 0;
+  std::optional<unsigned long> umask;  // no Umask line before Linux 4.7
+};
+
+ProcessStatus read_process_status() {
+  ProcessStatus out;
   std::ifstream status("/proc/self/status");
   std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with(key + ":")) return std::strtoull(line.c_str() + key.size() + 1, nullptr, 16);
-  return 0;
+  auto value = [&](const char* key) { return line.c_str() + std::strlen(key); };
+  while (std::getline(status, line)) {
+    if (line.starts_with("SigIgn:")) out.ignored = std::strtoull(value("SigIgn:"), nullptr, 16);
+    else if (line.starts_with("SigCgt:")) out.caught = std::strtoull(value("SigCgt:"), nullptr, 16);
+    else if (line.starts_with("SigBlk:")) out.blocked = std::strtoull(value("SigBlk:"), nullptr, 16);
+    else if (line.starts_with("Umask:")) out.umask = std::strtoul(value("Umask:"), nullptr, 8);
+  }
+  return out;
 }
 
 Json signal_names_in(unsigned long long mask) {
@@ -145,11 +160,8 @@ Json signal_names_in(unsigned long long mask) {
   return names;
 }
 
-std::string current_umask() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("Umask:")) return fmt::format("{:03o}", std::strtoul(line.c_str() + 6, nullptr, 8));
+std::string umask_text(const ProcessStatus& status) {
+  if (status.umask) return fmt::format("{:03o}", *status.umask);
   mode_t mask = umask(0);  // no Umask line (kernel < 4.7): read it the old way, and put it back
   umask(mask);
   return fmt::format("{:03o}", mask);
@@ -232,16 +244,17 @@ Json take_parent_snapshot(int hidden_fd) {
 
   char cwd[PATH_MAX];
   const char* cwd_text = getcwd(cwd, sizeof cwd);
+  const ProcessStatus status = read_process_status();
 
   Json snapshot{{"pid", getpid()},  {"ppid", getppid()}, {"sid", getsid(0)},   {"pgid", getpgrp()},
                 {"cwd", cwd_text ? std::string(cwd_text) : std::string()},
-                {"umask", current_umask()},
+                {"umask", umask_text(status)},
                 {"env", env},
                 {"uid", uid},        {"euid", euid},       {"suid", suid},       {"gid", gid},
                 {"egid", egid},      {"sgid", sgid},       {"groups", group_list}};
-  snapshot["signals"] = Json{{"ignored", signal_names_in(status_hex("SigIgn"))},
-                             {"caught", signal_names_in(status_hex("SigCgt"))},
-                             {"blocked", signal_names_in(status_hex("SigBlk"))}};
+  snapshot["signals"] = Json{{"ignored", signal_names_in(status.ignored)},
+                             {"caught", signal_names_in(status.caught)},
+                             {"blocked", signal_names_in(status.blocked)}};
   auto limit = [](rlim_t value) { return value == RLIM_INFINITY ? Json(nullptr) : Json(static_cast<long long>(value)); };
   snapshot["rlimit_nofile"] = Json{{"soft", limit(nofile.rlim_cur)}, {"hard", limit(nofile.rlim_max)}};
   snapshot["fds"] = take_fd_snapshot(hidden_fd);
