@@ -41,14 +41,11 @@ Stdio stdio_from(const Json* spec, const std::string& where, const ResourceTable
   throw RequestError(fmt::format("{}: expected {{fd: N}} or {{resource: NAME}}", where));
 }
 
-// A user or group as the scenario wrote it: a number (negative ones on purpose: spawn_core answers as
-// CPython's Popen does) or a name.
+// A user or group as the scenario wrote it: any 64-bit number (those no uid_t/gid_t holds on purpose:
+// spawn_core refuses them as CPython's Popen does) or a name.
 std::variant<long long, std::string> id_or_name(const Json& value, const std::string& where) {
   if (value.is_string()) return value.get<std::string>();
-  long long n = integer_at(value, where);
-  if (n < INT32_MIN || n > 0xFFFFFFFFLL)
-    throw RequestError(fmt::format("{}: expected -2147483648..4294967295 or a name, got {}", where, n));
-  return n;
+  return integer_at(value, where);
 }
 
 int umask_from(const Json& value, const std::string& where) {

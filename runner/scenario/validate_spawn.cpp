@@ -2,6 +2,8 @@
 #include <cctype>
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "fdconform_common/signal_names.hpp"
 #include "scenario/validation_context.hpp"
 
@@ -92,11 +94,15 @@ nlohmann::json scheduler(ValidationContext& ctx, const YAML::Node& node, const s
   return out;
 }
 
-// A user or group: a number, or a name.
+// A user or group: a number, or a name. Any 64-bit number, as a Python caller may pass one: those no
+// uid_t/gid_t holds (negative, or from 2**32) are refused by the implementation, which is what a
+// scenario shows (U7, U10).
 nlohmann::json id_or_name(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
   if (YamlChecker::is_plain_scalar(node) && !node.IsNull() && !node.Scalar().empty() &&
       (std::isdigit(static_cast<unsigned char>(node.Scalar()[0])) || node.Scalar()[0] == '-')) {
-    if (auto v = ctx.check.integer(node, path, -2147483648LL, 4294967295LL)) return *v;
+    if (auto v = ctx.check.integer(node, path, std::numeric_limits<long long>::min(),
+                                   std::numeric_limits<long long>::max()))
+      return *v;
     return nullptr;
   }
   if (auto s = ctx.check.line(node, path)) return *s;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -52,6 +53,15 @@ gid_t resolve_group(const GroupSpec& spec) {
   return entry.gr_gid;
 }
 
+// An extra group as _posixsubprocess converts it: a number no gid_t holds is ValueError "invalid group
+// id" there (the message of the whole list's conversion), not the OverflowError group= gives.
+gid_t resolve_extra_group(const GroupSpec& spec) {
+  const long long* id = std::get_if<long long>(&spec);
+  if (id && *id >= 0 && static_cast<unsigned long long>(*id) > std::numeric_limits<gid_t>::max())
+    throw SpawnError::invalid_argument("ValueError", "invalid group id");
+  return resolve_group(spec);
+}
+
 uid_t resolve_user(const UserSpec& spec) {
   if (const long long* id = std::get_if<long long>(&spec)) return checked_id<uid_t>(*id, "User", "uid");
   const auto& name = std::get<std::string>(spec);
@@ -75,7 +85,7 @@ Credentials resolve_credentials(const Command& command) {
   }
   if (command.extra_groups) {
     std::vector<gid_t> groups;
-    for (const auto& spec : *command.extra_groups) groups.push_back(resolve_group(spec));
+    for (const auto& spec : *command.extra_groups) groups.push_back(resolve_extra_group(spec));
     if (groups.size() > static_cast<size_t>(sysconf(_SC_NGROUPS_MAX))) {
       throw SpawnError::invalid_argument("ValueError", "too many extra_groups");
     }

@@ -37,3 +37,20 @@ TEST(CredentialRange, UserAndGroupAboveTheTypeAreOverflowErrorsBeforeAnyFork) {
     EXPECT_TRUE(no_children_left()) << c.message;
   }
 }
+
+// An extra group no gid_t holds is refused as CPython refuses it: _posixsubprocess converts the whole
+// list and says ValueError "invalid group id", not group='s OverflowError.
+TEST(CredentialRange, AnExtraGroupAboveTheTypeIsValueErrorInvalidGroupId) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.extra_groups = std::vector<spawn_core::GroupSpec>{0LL, 1LL << 32};
+  try {
+    spawn_core::spawn(command);
+    ADD_FAILURE() << "spawned where CPython raises ValueError: invalid group id";
+  } catch (const SpawnError& error) {
+    EXPECT_EQ(error.python_type(), "ValueError");
+    EXPECT_EQ(std::string(error.what()), "invalid group id");
+    EXPECT_EQ(error.step(), spawn_core::FailedStep::parent);
+  }
+  EXPECT_TRUE(no_children_left());
+}
