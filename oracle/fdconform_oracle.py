@@ -1242,6 +1242,29 @@ def shell_quoted(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+class TextPath(object):
+    """An os.PathLike whose __fspath__ is exactly the scenario's text (pathlib would normalise it:
+    "./prog" becomes "prog", which a search then treats as a bare name)."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __fspath__(self):
+        return self.text
+
+    def __repr__(self):
+        return "TextPath(%r)" % (self.text,)
+
+
+def as_path_type(path_type):
+    """How popen.path_type passes a path or argv item: bytes (os.fsencode) or a TextPath."""
+    if path_type == "bytes":
+        return os.fsencode
+    if path_type == "pathlike":
+        return TextPath
+    raise Malformed("popen.path_type: expected str, bytes or pathlike, got %r" % (path_type,))
+
+
 def flag_argument(value):
     """A flag as the scenario wrote it: a bool, or wrong on purpose {"str": TEXT} (that str)
     or {"none": true} (None), passed as is: how the call takes it is the observation."""
@@ -1298,6 +1321,13 @@ def popen_kwargs(spec, resources, placeholders, report_argument, confined, where
         kwargs["cwd"] = resources.dirs.get(spec["cwd"], substitute(spec["cwd"], placeholders))
     if spec.get("env") is not None:
         kwargs["env"] = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
+    path_type = spec.get("path_type", "str")
+    if path_type != "str":
+        as_type = as_path_type(path_type)
+        argv = [as_type(item) for item in argv]
+        for key in ("executable", "cwd"):
+            if key in kwargs:
+                kwargs[key] = as_type(kwargs[key])
     # An argument this interpreter's Popen lacks (process_group before 3.11, user, group,
     # extra_groups and umask before 3.9, pipesize before 3.10) is passed all the same: the TypeError
     # a caller meets is the observation. Scenarios that want the argument's effect gate on

@@ -177,18 +177,27 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
       {"stdout", "inherit"}, {"stderr", "inherit"}, {"close_fds", true}, {"pass_fds", nlohmann::json::array()},
       {"cwd", nullptr}, {"env", nullptr}, {"restore_signals", true}, {"start_new_session", false},
       {"process_group", nullptr}, {"user", nullptr}, {"group", nullptr}, {"extra_groups", nullptr},
-      {"umask", -1}, {"pipesize", -1}, {"close_strategy", nullptr}, {"preexec", nullptr},
+      {"umask", -1}, {"pipesize", -1}, {"close_strategy", nullptr}, {"preexec", nullptr}, {"path_type", "str"},
   };
   if (YamlChecker::is_null(node)) return out;
   auto view = check.map(node, p,
                         {"argv", "executable", "shell", "stdin", "stdout", "stderr", "close_fds", "pass_fds", "cwd",
                          "env", "restore_signals", "start_new_session", "process_group", "user", "group",
-                         "extra_groups", "umask", "pipesize", "close_strategy", "preexec"});
+                         "extra_groups", "umask", "pipesize", "close_strategy", "preexec", "path_type"});
   if (!view) return out;
   out["argv"] = argv_list(ctx, view->find("argv"), p + ".argv", true);
+  // How the caller passes argv items, executable and cwd: as str, as bytes (os.fsencode) or as an
+  // os.PathLike whose __fspath__ gives the same text. The same bytes reach the kernel either way.
+  if (auto t = view->find("path_type"))
+    if (auto type = check.choice(*t, p + ".path_type", {"str", "bytes", "pathlike"})) out["path_type"] = *type;
   if (auto e = view->find("executable"); e && !YamlChecker::is_null(*e))
     out["executable"] = check.line(*e, p + ".executable").value_or("");
   out["shell"] = flag(ctx, view->find("shell"), p + ".shell", false);
+  if (out["shell"] == true && out["path_type"] != "str")
+    check.error(*view->find("path_type"),
+                fmt::format("{}.path_type: the shell's command is a str: expected str (or leave path_type out) "
+                            "with shell: true",
+                            p));
   out["stdin"] = stdio(ctx, view->find("stdin"), p + ".stdin");
   out["stdout"] = stdio(ctx, view->find("stdout"), p + ".stdout");
   out["stderr"] = stdio(ctx, view->find("stderr"), p + ".stderr");

@@ -28,7 +28,7 @@ nlohmann::json default_popen() {
     "argv": ["{probe}"], "executable": null, "shell": false, "stdin": "inherit", "stdout": "inherit",
     "stderr": "inherit", "close_fds": true, "pass_fds": [], "cwd": null, "env": null, "restore_signals": true,
     "start_new_session": false, "process_group": null, "user": null, "group": null, "extra_groups": null,
-    "umask": -1, "pipesize": -1, "close_strategy": null, "preexec": null})");
+    "umask": -1, "pipesize": -1, "close_strategy": null, "preexec": null, "path_type": "str"})");
 }
 
 TEST(Steps, TheDocsExampleGivesStepsAndANullSpawn) {
