@@ -493,9 +493,15 @@ class Hostile(unittest.TestCase):
     def test_sighup_keeps_partial_results(self):
         process = self.start(self.hangs, os.path.join(SOURCE_DIR, "scenarios"), "-j2", "--allow-unconfined",
                              "--out", self.out, *oracle_args())
-        time.sleep(3)
+        # Hang up once the first cell is judged (its progress line): a fixed delay was outrun by a slow start.
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith("fdconform: ["):
+                break
         process.send_signal(signal.SIGHUP)
         status, output = self.finish(process)
+        output = "".join(seen) + output
         self.assertEqual(status, 129, output)
         document = self.results()
         self.assertFalse(document["complete"])
