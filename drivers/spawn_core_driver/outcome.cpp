@@ -7,14 +7,14 @@ namespace driver {
 Json outcome_from_returncode(int returncode) {
   return Json{{"kind", returncode < 0 ? "signaled" : "exited"},
               {"returncode", returncode},
-              {"exception", nullptr},
+              {"error_class", nullptr},
               {"errno", nullptr},
               {"filename", nullptr},
               {"message", nullptr}};
 }
 
 Json outcome_from_error(const spawn_core::SpawnError& error) {
-  Json outcome{{"kind", "exception"}, {"returncode", nullptr}, {"exception", error.python_type()}};
+  Json outcome{{"kind", "exception"}, {"returncode", nullptr}, {"error_class", error.python_type()}};
   // Argument errors (ValueError, TypeError) carry no errno, as in Python.
   if (error.error_number() != 0) {
     outcome["errno"] = error.error_number();

@@ -48,7 +48,7 @@ std::chrono::milliseconds time_left(Clock::time_point deadline) {
 
 Json raised(int error_number) {
   spawn_core::SpawnError error(spawn_core::FailedStep::parent, error_number, std::nullopt);
-  return Json{{"raised", {{"exception", error.python_type()}, {"errno_name", errno_name(error_number)}}}};
+  return Json{{"raised", {{"error_class", error.python_type()}, {"errno_name", errno_name(error_number)}}}};
 }
 
 Json returned(Json value) { return Json{{"returned", std::move(value)}}; }
