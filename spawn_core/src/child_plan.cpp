@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
+#include "argument_checks.hpp"
 #include "exec_search.hpp"
 #include "spawn_core/spawn_error.hpp"
 
@@ -34,11 +36,59 @@ ResolvedArgs resolve_args(const Command& command) {
   return resolved;
 }
 
-std::vector<std::string> env_entries(const EnvList& env) {
-  std::vector<std::string> entries;
-  entries.reserve(env.size());
-  for (const auto& [key, value] : env) entries.push_back(key + "=" + value);
-  return entries;
+EnvironmentBlock::EnvironmentBlock(const EnvList& env) {
+  size_t length = 0;
+  for (const auto& variable : env) length += variable.first.size() + variable.second.size() + 2;
+  text_ = std::make_unique_for_overwrite<char[]>(length);
+  pointers_.reserve(env.size() + 1);
+  char* cursor = text_.get();
+  for (const auto& [key, value] : env) {
+    pointers_.push_back(cursor);
+    cursor = std::copy(key.begin(), key.end(), cursor);
+    *cursor++ = '=';
+    cursor = std::copy(value.begin(), value.end(), cursor);
+    *cursor++ = '\0';
+  }
+  pointers_.push_back(nullptr);
+}
+
+EnvironmentBlock::EnvironmentBlock(const std::vector<std::string>& entries) {
+  size_t length = 0;
+  for (const std::string& entry : entries) length += entry.size() + 1;
+  text_ = std::make_unique_for_overwrite<char[]>(length);
+  pointers_.reserve(entries.size() + 1);
+  char* cursor = text_.get();
+  for (const std::string& entry : entries) {
+    pointers_.push_back(cursor);
+    cursor = std::copy(entry.begin(), entry.end(), cursor);
+    *cursor++ = '\0';
+  }
+  pointers_.push_back(nullptr);
+}
+
+bool EnvironmentBlock::satisfies(const EnvList& env, EnvironmentRules rules) const noexcept {
+  const size_t key_start = rules == EnvironmentRules::posix_spawn ? 1 : 0;
+  const char* entry = text_.get();
+  for (const auto& [key, value] : env) {
+    const size_t length = key.size() + 1 + value.size();
+    if (strnlen(entry, length) != length) return false;
+    if (key.size() < key_start) return false;
+    if (std::memchr(entry + key_start, '=', key.size() - key_start) != nullptr) return false;
+    entry += length + 1;
+  }
+  return true;
+}
+
+EnvironmentBlock checked_environment(const EnvList& env, EnvironmentRules rules) {
+  EnvironmentBlock block(env);
+  if (!block.satisfies(env, rules)) {
+    if (rules == EnvironmentRules::posix_spawn) {
+      check_posix_spawn_env(env);
+    } else {
+      check_popen_env(env);
+    }
+  }
+  return block;
 }
 
 int brute_force_close_limit() {
@@ -46,13 +96,13 @@ int brute_force_close_limit() {
   return open_max > 0 && open_max < INT32_MAX ? static_cast<int>(open_max) : 256;
 }
 
-ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, const Credentials& credentials,
-                           const StdioFds& stdio, int errpipe_read, int errpipe_write) {
+ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, std::optional<EnvironmentBlock> environment,
+                           const Credentials& credentials, const StdioFds& stdio, int errpipe_read, int errpipe_write) {
   ChildPlan plan;
   plan.argv = CStringArray(args.argv);
-  if (command.env) {
+  if (environment) {
     plan.has_env = true;
-    plan.envp = CStringArray(env_entries(*command.env));
+    plan.envp = std::move(*environment);
   }
   plan.exec_candidates = CStringArray(exec_candidates(args.executable, command.env));
   if (command.cwd) {

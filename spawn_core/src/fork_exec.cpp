@@ -30,7 +30,7 @@ PreparedForkExec::PreparedForkExec(const ForkExecArgs& args) : plan_(std::make_u
   if (args.argv) plan.argv = detail::CStringArray(*args.argv);
   if (args.env) {
     plan.has_env = true;
-    plan.envp = detail::CStringArray(*args.env);
+    plan.envp = detail::EnvironmentBlock(*args.env);
   }
   plan.exec_candidates = detail::CStringArray(args.executable_list);
   if (args.cwd) {

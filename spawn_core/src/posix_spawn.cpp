@@ -106,16 +106,15 @@ pid_t spawn_with(bool search_path, const std::string& path, const std::vector<st
   detail::require_no_nul(path);
   // py_posix_spawn's order: argv non-empty, argv items, argv[0], env, file actions, attributes.
   detail::check_posix_spawn_argv(function, argv);
-  if (env) detail::check_posix_spawn_env(*env);
+  std::optional<detail::EnvironmentBlock> c_env;
+  if (env) c_env = detail::checked_environment(*env, detail::EnvironmentRules::posix_spawn);
 
   SpawnObjects objects;
   add_file_actions(objects.actions, options.file_actions);
   set_attributes(objects.attributes, options);
 
   detail::CStringArray c_argv(argv);
-  detail::CStringArray c_env;
-  if (env) c_env = detail::CStringArray(detail::env_entries(*env));
-  char* const* envp = env ? c_env.data() : environ;
+  char* const* envp = c_env ? c_env->data() : environ;
   pid_t pid = -1;
   const int rc = search_path
                      ? ::posix_spawnp(&pid, path.c_str(), &objects.actions, &objects.attributes, c_argv.data(), envp)

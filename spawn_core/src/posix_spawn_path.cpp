@@ -33,7 +33,8 @@ void check_action(int rc) {
 
 }  // namespace
 
-pid_t launch_by_posix_spawn(const Command& command, const ResolvedArgs& args, const StdioFds& stdio) {
+pid_t launch_by_posix_spawn(const Command& command, const ResolvedArgs& args,
+                            const std::optional<EnvironmentBlock>& environment, const StdioFds& stdio) {
   SpawnObjects objects;
   for (int fd : {stdio.p2cwrite, stdio.c2pread, stdio.errread}) {
     if (fd != -1) check_action(posix_spawn_file_actions_addclose(&objects.actions, fd));
@@ -52,11 +53,9 @@ pid_t launch_by_posix_spawn(const Command& command, const ResolvedArgs& args, co
     check_action(posix_spawnattr_setflags(&objects.attributes, POSIX_SPAWN_SETSIGDEF));
   }
   CStringArray argv(args.argv);
-  CStringArray envp;
-  if (command.env) envp = CStringArray(env_entries(*command.env));
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, args.executable.c_str(), &objects.actions, &objects.attributes, argv.data(),
-                               command.env ? envp.data() : environ);
+                               environment ? environment->data() : environ);
   if (rc != 0) throw SpawnError(FailedStep::posix_spawn, rc, args.executable);
   return pid;
 }

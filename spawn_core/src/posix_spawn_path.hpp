@@ -12,6 +12,8 @@ namespace spawn_core::detail {
 
 // Returns the pid; throws SpawnError (filename = executable for a spawn
 // failure, none when libc refuses a file action) without closing `stdio`.
-pid_t launch_by_posix_spawn(const Command& command, const ResolvedArgs& args, const StdioFds& stdio);
+// `environment` is the checked block of command.env, nullopt for environ.
+pid_t launch_by_posix_spawn(const Command& command, const ResolvedArgs& args,
+                            const std::optional<EnvironmentBlock>& environment, const StdioFds& stdio);
 
 }  // namespace spawn_core::detail

@@ -90,11 +90,12 @@ void reap(pid_t pid) {
   }
 }
 
-Process spawn_with_fork(const Command& command, const ResolvedArgs& args, const Credentials& credentials,
-                        StdioGuard& stdio, SpawnPath path) {
+Process spawn_with_fork(const Command& command, const ResolvedArgs& args, std::optional<EnvironmentBlock> environment,
+                        const Credentials& credentials, StdioGuard& stdio, SpawnPath path) {
   const auto [read_fd, write_fd] = open_error_pipe();
   FdGuard errpipe_read(read_fd), errpipe_write(write_fd);
-  ChildPlan plan = build_child_plan(command, args, credentials, stdio.fds(), errpipe_read.get(), errpipe_write.get());
+  ChildPlan plan = build_child_plan(command, args, std::move(environment), credentials, stdio.fds(),
+                                    errpipe_read.get(), errpipe_write.get());
   pid_t pid;
   SpawnPath used = path;
   if (path == SpawnPath::vfork) {
@@ -147,12 +148,15 @@ Process spawn(const Command& command) {
   }
 
   // Conversions CPython does before creating the child (all in the parent).
+  // A replaced environment is copied into its block here, where CPython
+  // converts it, and checked on the copy.
+  std::optional<EnvironmentBlock> environment;
   if (path == SpawnPath::posix_spawn) {
-    if (command.env) check_posix_spawn_env(*command.env);
+    if (command.env) environment = checked_environment(*command.env, EnvironmentRules::posix_spawn);
     check_posix_spawn_argv("posix_spawn", args.argv);
     require_no_nul(args.executable);
   } else {
-    if (command.env) check_popen_env(*command.env);
+    if (command.env) environment = checked_environment(*command.env, EnvironmentRules::popen);
     for (const auto& arg : args.argv) require_no_nul(arg);
     require_no_nul(args.executable);
     if (command.cwd) require_no_nul(*command.cwd);
@@ -174,11 +178,11 @@ Process spawn(const Command& command) {
     }
   }
   if (path == SpawnPath::posix_spawn) {
-    const pid_t pid = launch_by_posix_spawn(command, args, stdio.fds());
+    const pid_t pid = launch_by_posix_spawn(command, args, environment, stdio.fds());
     const StdioFds ends = stdio.release_after_spawn();
     return Process(pid, ends.p2cwrite, ends.c2pread, ends.errread, SpawnPath::posix_spawn);
   }
-  return spawn_with_fork(command, args, credentials, stdio, path);
+  return spawn_with_fork(command, args, std::move(environment), credentials, stdio, path);
 }
 
 }  // namespace spawn_core
