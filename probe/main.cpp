@@ -15,7 +15,7 @@
 #include <cstring>
 #include <string>
 
-#include "snapshot.hpp"
+#include "fdconform_snapshot/snapshot.hpp"
 
 namespace {
 
@@ -81,13 +81,14 @@ int exit_status(const char* text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  probe::Snapshot snapshot;
-  snapshot.fds = probe::read_fd_table();
-  snapshot.process = probe::read_process_state();
-  snapshot.signals = probe::read_signal_state();
+  namespace snap = fdconform_snapshot;
+  snap::Snapshot snapshot;
+  snap::read_fd_table(snapshot.fds);  // an unlistable table is reported empty: the probe has no one to tell
+  snapshot.process = snap::read_process_state();
+  snapshot.signals = snap::read_signal_state();
   for (int i = 0; i < argc; ++i) snapshot.argv.emplace_back(argv[i]);
 
-  const std::string json = probe::to_json(snapshot) + "\n";
+  const std::string json = snap::to_json(snapshot, snap::Shape::probe_report) + "\n";
   const char* path = option(argc, argv, "--report=");
   const bool reported = path == nullptr ? write_all(STDOUT_FILENO, json) : write_report(path, json);
   if (!reported) return exit_report_failed;

@@ -1,7 +1,6 @@
 // The scenario parent's own state in the shape of the probe's report
-// (docs/PROTOCOL.md "The probe's report", without "probe" and "argv").
-// Written here rather than shared with probe/ because the probe is another
-// engineer's and must observe itself without any library of ours.
+// (docs/PROTOCOL.md "The probe's report", without "probe", "argv" and "sched"),
+// read and written by the probe's own snapshot library (probe/snapshot/).
 #pragma once
 
 #include <string>

@@ -11,9 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "snapshot.hpp"
+#include "fdconform_snapshot/snapshot.hpp"
 
-namespace probe {
+namespace fdconform_snapshot {
 namespace {
 
 struct LinuxDirent64 {
@@ -25,11 +25,10 @@ struct LinuxDirent64 {
 };
 
 // Lists /proc/self/fd with raw getdents64 so that no library buffers or
-// hidden fds are involved; the directory fd itself is left out.
-std::vector<int> list_open_fds() {
-  std::vector<int> fds;
+// hidden fds are involved; the directory fd itself is left out, and so is `hidden_fd`.
+bool list_open_fds(std::vector<int>& fds, int hidden_fd) {
   const int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return fds;
+  if (dir < 0) return false;
   alignas(LinuxDirent64) char buffer[4096];
   for (;;) {
     const long n = syscall(SYS_getdents64, dir, buffer, sizeof buffer);
@@ -39,12 +38,12 @@ std::vector<int> list_open_fds() {
       at += entry->d_reclen;
       if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
       const int fd = std::atoi(entry->d_name);
-      if (fd != dir) fds.push_back(fd);
+      if (fd != dir && fd != hidden_fd) fds.push_back(fd);
     }
   }
   close(dir);
   std::sort(fds.begin(), fds.end());
-  return fds;
+  return true;
 }
 
 std::string link_target(int fd) {
@@ -130,9 +129,11 @@ void classify_open_file_descriptions(std::vector<FdEntry>& entries) {
 
 }  // namespace
 
-std::vector<FdEntry> read_fd_table() {
-  std::vector<FdEntry> entries;
-  for (const int fd : list_open_fds()) {
+bool read_fd_table(std::vector<FdEntry>& entries, int hidden_fd) {
+  entries.clear();
+  std::vector<int> open_fds;
+  if (!list_open_fds(open_fds, hidden_fd)) return false;
+  for (const int fd : open_fds) {
     FdEntry entry;
     entry.fd = fd;
     struct stat st{};
@@ -153,7 +154,7 @@ std::vector<FdEntry> read_fd_table() {
     entries.push_back(std::move(entry));
   }
   classify_open_file_descriptions(entries);
-  return entries;
+  return true;
 }
 
-}  // namespace probe
+}  // namespace fdconform_snapshot

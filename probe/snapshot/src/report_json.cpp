@@ -1,12 +1,12 @@
-// The report's JSON text, written by hand: the probe links nothing but libc.
+// The snapshot's JSON text, written by hand: the probe links nothing but libc.
 #include <sched.h>
 #include <cstdio>
 #include <string>
 
 #include "fdconform_common/signal_names.hpp"
-#include "snapshot.hpp"
+#include "fdconform_snapshot/snapshot.hpp"
 
-namespace probe {
+namespace fdconform_snapshot {
 namespace {
 
 // The length of the well-formed UTF-8 sequence starting at text[i] (RFC 3629:
@@ -152,16 +152,19 @@ std::string octal_umask(mode_t mask) {
 
 }  // namespace
 
-std::string to_json(const Snapshot& s) {
+std::string to_json(const Snapshot& s, Shape shape) {
   const ProcessState& p = s.process;
-  std::string out = "{\"probe\": 1, ";
+  const bool report = shape == Shape::probe_report;
+  std::string out = report ? "{\"probe\": 1, " : "{";
   append_field(out, "pid", p.pid);
   append_field(out, "ppid", p.ppid);
   append_field(out, "sid", p.sid);
   append_field(out, "pgid", p.pgid);
-  append_key(out, "argv");
-  append_list(out, s.argv, [](std::string& o, const std::string& a) { append_string(o, a); });
-  out += ", ";
+  if (report) {
+    append_key(out, "argv");
+    append_list(out, s.argv, [](std::string& o, const std::string& a) { append_string(o, a); });
+    out += ", ";
+  }
   append_key(out, "cwd"); append_string(out, p.cwd); out += ", ";
   append_key(out, "umask"); append_string(out, octal_umask(p.umask)); out += ", ";
   append_key(out, "env");
@@ -182,12 +185,15 @@ std::string to_json(const Snapshot& s) {
   out += ", \"hard\": ";
   append_limit(out, p.nofile_hard);
   out += "}, ";
-  append_key(out, "sched");
-  out += "{\"policy\": ";
-  append_string(out, sched_policy_name(p.sched_policy));
-  out += ", \"priority\": ";
-  out += p.sched_priority < 0 ? "null" : std::to_string(p.sched_priority);
-  out += "}, ";
+  // Only posix_spawn's scheduler changes a child's; the scenario parent is never rescheduled.
+  if (report) {
+    append_key(out, "sched");
+    out += "{\"policy\": ";
+    append_string(out, sched_policy_name(p.sched_policy));
+    out += ", \"priority\": ";
+    out += p.sched_priority < 0 ? "null" : std::to_string(p.sched_priority);
+    out += "}, ";
+  }
   append_key(out, "signals");
   out += "{\"ignored\": ";
   append_signal_names(out, s.signals.ignored);
@@ -198,8 +204,17 @@ std::string to_json(const Snapshot& s) {
   out += "}, ";
   append_key(out, "fds");
   append_list(out, s.fds, append_fd);
+  if (!report) {
+    out += ", ";
+    append_key(out, "children");
+    append_list(out, s.children, [](std::string& o, const Child& c) {
+      o += "{\"pid\": " + std::to_string(c.pid) + ", \"state\": ";
+      append_string(o, std::string(1, c.state));
+      o += "}";
+    });
+  }
   out += "}";
   return out;
 }
 
-}  // namespace probe
+}  // namespace fdconform_snapshot

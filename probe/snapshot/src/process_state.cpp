@@ -6,11 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snapshot.hpp"
+#include "fdconform_snapshot/snapshot.hpp"
 
 extern char** environ;
 
-namespace probe {
+namespace fdconform_snapshot {
 
 ProcessState read_process_state() {
   ProcessState state;
@@ -45,4 +45,4 @@ ProcessState read_process_state() {
   return state;
 }
 
-}  // namespace probe
+}  // namespace fdconform_snapshot

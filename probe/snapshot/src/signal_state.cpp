@@ -7,9 +7,9 @@
 
 #include <cstdint>
 
-#include "snapshot.hpp"
+#include "fdconform_snapshot/snapshot.hpp"
 
-namespace probe {
+namespace fdconform_snapshot {
 namespace {
 
 // The kernel's struct sigaction on x86-64 and the other common ABIs.
@@ -39,4 +39,4 @@ SignalState read_signal_state() {
   return state;
 }
 
-}  // namespace probe
+}  // namespace fdconform_snapshot
