@@ -3,7 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace driver {
+namespace spawn_core_driver {
 namespace {
 
 // close_range(2) came with Linux 5.9; spawn_core's close_fds tries it first
@@ -23,4 +23,4 @@ const std::vector<std::string>& driver_features() {
   return features;
 }
 
-}  // namespace driver
+}  // namespace spawn_core_driver

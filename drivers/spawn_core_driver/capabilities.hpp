@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace driver {
+namespace spawn_core_driver {
 
 // spawn_core implements CPython 3.13's subprocess and os.posix_spawn.
 inline constexpr const char* implemented_python_version = "3.13";
@@ -13,4 +13,4 @@ inline constexpr const char* implemented_python_version = "3.13";
 // Names from docs/FEATURES.md that this build and kernel support.
 const std::vector<std::string>& driver_features();
 
-}  // namespace driver
+}  // namespace spawn_core_driver

@@ -2,14 +2,15 @@
 // request's path, waited for like Popen.wait() or Popen.communicate().
 #include <fmt/format.h>
 
-#include "child_steps.hpp"
-#include "child_wait.hpp"
-#include "outcome.hpp"
-#include "protocol_io.hpp"
+#include "kit/child_steps.hpp"
+#include "process_handle.hpp"
 #include "spawn_core/spawn.hpp"
-#include "spawn_from_scenario.hpp"
+#include "spawn_core_adapter.hpp"
 
-namespace driver {
+namespace spawn_core_driver {
+
+using namespace kit;
+
 namespace {
 
 using spawn_core::Stdio;
@@ -55,22 +56,13 @@ int umask_from(const Json& value, const std::string& where) {
   return -1;
 }
 
-// One shell word, whatever the workdir's path holds (spaces, quotes, newlines).
-std::string shell_quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-spawn_core::Command command_from(const Json& spec, const SpawnContext& context) {
+spawn_core::Command command_from(const Json& spec, const SpawnContext& context, spawn_core::SpawnPath path) {
   const std::string where = "scenario.spawn.popen";
   const PlaceholderValues& values = context.placeholders;
   spawn_core::Command command;
   if (const Json* shell = member(spec, "shell", where)) command.shell = boolean_at(*shell, where + ".shell");
   command.args = argv_from(spec, where, values);
-  // The probe's report path goes last; with a shell it belongs to the command string.
-  if (command.shell && !command.args.empty()) command.args.front() += " " + shell_quoted(context.report_argument);
-  else command.args.push_back(context.report_argument);
+  append_report_argument(command.args, command.shell, context.report_argument);
   if (const Json* executable = member(spec, "executable", where))
     command.executable = substitute_placeholders(string_at(*executable, where + ".executable"), values);
 
@@ -124,7 +116,7 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context) 
       throw RequestError(fmt::format("{}.close_strategy: expected close_range, proc_self_fd or brute_force, got \"{}\"",
                                      where, strategy));
   }
-  command.path = context.path;
+  command.path = path;
   return command;
 }
 
@@ -145,15 +137,15 @@ std::optional<std::string> path_skip_reason(const spawn_core::Command& command) 
 
 }  // namespace
 
-std::optional<std::string> popen_skip_reason(const Json& spec, const SpawnContext& context) {
-  spawn_core::Command command = command_from(spec, context);
+std::optional<std::string> popen_skip_reason(const Json& spec, const SpawnContext& context, spawn_core::SpawnPath path) {
+  spawn_core::Command command = command_from(spec, context, path);
   if (member(spec, "preexec", "scenario.spawn.popen")) command.pre_exec = {run_preexec_steps, nullptr};
   return path_skip_reason(command);
 }
 
-StartedChild start_popen(const Json& spec, const SpawnContext& context) {
+StartedChild start_popen(const Json& spec, const SpawnContext& context, spawn_core::SpawnPath path) {
   StartedChild child;
-  spawn_core::Command command = command_from(spec, context);
+  spawn_core::Command command = command_from(spec, context, path);
   const std::string where = "scenario.spawn.popen";
   std::vector<ChildStep> preexec_steps;  // outlives the spawn: the hook reads it in the child
   if (const Json* list = member(spec, "preexec", where)) {
@@ -163,16 +155,17 @@ StartedChild start_popen(const Json& spec, const SpawnContext& context) {
   }
   if ((child.skip = path_skip_reason(command))) return child;
   try {
-    child.process = spawn_core::spawn(command);
+    spawn_core::Process process = spawn_core::spawn(command);
+    child.pid = process.pid();
+    child.path_used = path_name(process.path_used());
+    child.handle = std::make_unique<ProcessHandle>(std::move(process));
   } catch (const spawn_core::SpawnError& error) {
     // Some ineligibility shows only once the pipes exist (one landed on fd 0..2).
     if (error.step() == spawn_core::FailedStep::path_not_eligible) child.skip = error.what();
     else child.outcome = outcome_from_error(error);
     return child;
   }
-  child.pid = child.process->pid();
-  child.path_used = path_name(child.process->path_used());
   return child;
 }
 
-}  // namespace driver
+}  // namespace spawn_core_driver

@@ -5,14 +5,16 @@
 
 #include <fmt/format.h>
 
-#include "outcome.hpp"
-#include "confined_paths.hpp"
 #include "fdconform_common/signal_names.hpp"
+#include "kit/confined_paths.hpp"
 #include "spawn_core/posix_spawn.hpp"
 #include "spawn_core/spawn_error.hpp"
-#include "spawn_from_scenario.hpp"
+#include "spawn_core_adapter.hpp"
 
-namespace driver {
+namespace spawn_core_driver {
+
+using namespace kit;
+
 namespace {
 
 
@@ -118,4 +120,4 @@ StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnCo
   return child;
 }
 
-}  // namespace driver
+}  // namespace spawn_core_driver

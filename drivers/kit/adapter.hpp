@@ -1,0 +1,45 @@
+// The one thing a C++ driver written on the kit implements (docs/DRIVERS.md,
+// "Writing a driver on the kit"): its hello facts and how it starts a child.
+// The kit does the rest of docs/PROTOCOL.md: the request loop and its
+// validation, the scenario parent and its state, the snapshots, fork_exec
+// blocks and steps, waiting and timeouts, orphans, the probe's report, the result.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "json_access.hpp"
+#include "spawn_from_scenario.hpp"
+
+namespace kit {
+
+struct Hello {
+  std::string id, name, version, language, detail;
+  Json semantics = Json::object();  // {"python": "3.13"}, or empty: follows none
+  std::vector<std::string> features;
+};
+
+class SpawnAdapter {
+ public:
+  virtual ~SpawnAdapter() = default;
+
+  virtual Hello hello() const = 0;
+
+  // The column a request's variant names (its results carry it); the hello's id
+  // unless the adapter reads the variant. Throws RequestError for a variant it refuses.
+  virtual std::string implementation_id(const Json& /*variant*/) const { return hello().id; }
+
+  // Starts the child of a popen, posix_spawn or posix_spawnp block (`kind`);
+  // `spec` is the block's options. Throws RequestError for a malformed block.
+  virtual StartedChild start(const std::string& kind, const Json& spec, const SpawnContext& context) const = 0;
+
+  // Why a popen block that a fork_exec child will run later cannot run here,
+  // decided before anything is forked; nullopt when it can.
+  virtual std::optional<std::string> popen_skip_reason(const Json&, const SpawnContext&) const { return std::nullopt; }
+};
+
+// Serves stdin/stdout until EOF; returns main's exit status.
+int serve(const SpawnAdapter& adapter);
+
+}  // namespace kit

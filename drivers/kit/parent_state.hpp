@@ -1,0 +1,34 @@
+// Steps 1-6 of "The scenario parent, step by step" (docs/PROTOCOL.md): the
+// state the scenario parent is in right before it spawns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "json_access.hpp"
+#include "placeholders.hpp"
+#include "resources.hpp"
+
+namespace kit {
+
+// Step 1 (after the result channel is at its fd): fds 0, 1, 2 onto
+// workdir/parent.{stdin,stdout,stderr}, every other fd but `keep_fd` closed.
+// Returns false (errno set) when a file cannot be opened.
+bool redirect_standard_fds(const std::string& workdir, int keep_fd);
+
+// Step 2: what a CPython interpreter has at start-up (docs/DRIVERS.md):
+// SIGPIPE and SIGXFSZ ignored, SIGINT caught, everything else default, mask empty.
+void apply_baseline_signals();
+
+struct PreparedParent {
+  ResourceTable resources;
+  std::vector<int> closed_std;  // the fds of parent.close_std
+};
+
+// Steps 3-6: chdir(workdir), umask, environment, close_std, resources,
+// signals, parent.cwd (placeholders are substituted in parent.env.set values).
+// Throws RequestError or std::system_error.
+PreparedParent prepare_parent(const Json& scenario, const std::string& scenario_id, const std::string& workdir,
+                              const PlaceholderValues& placeholders);
+
+}  // namespace kit

@@ -1,0 +1,56 @@
+#include "protocol_io.hpp"
+
+#include <iostream>
+
+#include "adapter.hpp"
+
+namespace kit {
+
+Json hello_message(const Hello& hello) {
+  Json features = Json::array();
+  for (const auto& feature : hello.features) features.push_back(feature);
+  return Json{{"fdconform_driver", 1},
+              {"implementation",
+               {{"id", hello.id},
+                {"name", hello.name},
+                {"version", hello.version},
+                {"language", hello.language},
+                {"detail", hello.detail}}},
+              {"semantics", hello.semantics},
+              {"features", features}};
+}
+
+Json empty_result(const std::string& scenario_id, const std::string& implementation) {
+  return Json{{"result", 1},       {"scenario", scenario_id}, {"implementation", implementation},
+              {"status", "ran"},   {"reason", nullptr},       {"outcome", nullptr},
+              {"parent", nullptr}, {"parent_after", nullptr}, {"probe", nullptr}};
+}
+
+Json error_result(const std::string& scenario_id, const std::string& implementation, const std::string& reason) {
+  Json result = empty_result(scenario_id, implementation);
+  result["status"] = "error";
+  result["reason"] = reason;
+  return result;
+}
+
+Json skip_result(const std::string& scenario_id, const std::string& implementation, const std::string& reason) {
+  Json result = empty_result(scenario_id, implementation);
+  result["status"] = "skip";
+  result["reason"] = reason;
+  return result;
+}
+
+Json no_api_result(const std::string& scenario_id, const std::string& implementation, const std::string& capability) {
+  Json result = empty_result(scenario_id, implementation);
+  result["status"] = "no_api";
+  result["capability"] = capability;
+  return result;
+}
+
+void write_message(const Json& message) {
+  // Replace invalid UTF-8 (a filename can hold any byte) rather than throw.
+  std::cout << message.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
+  std::cout.flush();
+}
+
+}  // namespace kit

@@ -1,0 +1,67 @@
+#include <gnu/libc-version.h>
+
+#include <fmt/format.h>
+
+#include "capabilities.hpp"
+#include "kit/errno_names.hpp"
+#include "kit/outcome.hpp"
+#include "spawn_core/spawn.hpp"
+#include "spawn_core_adapter.hpp"
+
+namespace spawn_core_driver {
+
+std::string path_name(spawn_core::SpawnPath path) {
+  return path == spawn_core::SpawnPath::automatic ? "auto" : spawn_core::to_string(path);
+}
+
+std::optional<spawn_core::SpawnPath> spawn_path_from_name(std::string_view name) {
+  using spawn_core::SpawnPath;
+  if (name == "auto") return SpawnPath::automatic;
+  if (name == "fork") return SpawnPath::fork;
+  if (name == "vfork") return SpawnPath::vfork;
+  if (name == "posix_spawn") return SpawnPath::posix_spawn;
+  return std::nullopt;
+}
+
+std::string implementation_id(spawn_core::SpawnPath path) { return "spawn_core-" + path_name(path); }
+
+Json outcome_from_error(const spawn_core::SpawnError& error) {
+  return kit::outcome_from_exception(error.python_type(), error.error_number(), error.filename(), error.what());
+}
+
+kit::Hello Adapter::hello() const {
+  return kit::Hello{spawn_core_driver::implementation_id(default_path_),
+                    "spawn_core",
+                    FDCONFORM_VERSION,
+                    "c++",
+                    std::string("spawn_core (CPython ") + implemented_python_version + " semantics), path " +
+                        path_name(default_path_) + "; glibc " + gnu_get_libc_version(),
+                    Json{{"python", implemented_python_version}},
+                    driver_features()};
+}
+
+spawn_core::SpawnPath Adapter::path_of(const Json& variant) const {
+  const Json* path = kit::member(variant, "path", "request.variant");
+  if (!path) return default_path_;
+  const std::string name = kit::string_at(*path, "request.variant.path");
+  auto chosen = spawn_path_from_name(name);
+  if (!chosen)
+    throw kit::RequestError(
+        fmt::format("request.variant.path: expected auto, fork, vfork or posix_spawn, got \"{}\"", name));
+  return *chosen;
+}
+
+std::string Adapter::implementation_id(const Json& variant) const {
+  return spawn_core_driver::implementation_id(path_of(variant));
+}
+
+StartedChild Adapter::start(const std::string& kind, const Json& spec, const SpawnContext& context) const {
+  if (kind == "popen") return start_popen(spec, context, path_of(context.variant));
+  return start_posix_spawn(spec, kind == "posix_spawnp", context);
+}
+
+std::optional<std::string> Adapter::popen_skip_reason(const Json& spec, const SpawnContext& context) const {
+  return spawn_core_driver::popen_skip_reason(spec, context, path_of(context.variant));
+}
+
+}  // namespace spawn_core_driver
