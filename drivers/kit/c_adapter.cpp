@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
-#include <system_error>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +39,8 @@ struct PlainSpawn {
   bool replaces_env = false;
   std::optional<std::string> cwd;
   std::vector<fdconform_child_fd> fds;
+  std::vector<ChildStep> preexec;     // read by the child: resolved before fork
+  bool has_preexec = false;
   bool close_other_fds = true, new_session = false;
   int process_group = -1;
   int parent_ends[3] = {-1, -1, -1};  // the Popen handle's stdin, stdout, stderr
@@ -51,8 +52,6 @@ struct PlainSpawn {
       if (fd >= 0) close(fd);
   }
 };
-
-[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 bool maps(const PlainSpawn& plain, int child_fd) {
   for (const auto& entry : plain.fds)
@@ -94,13 +93,13 @@ std::optional<std::string> map_stream(PlainSpawn& plain, int stream, const Json*
     give(plain, stream, fd);
   } else if (name == "pipe") {
     int ends[2];
-    if (pipe2(ends, O_CLOEXEC) != 0) fail("pipe2");
+    if (pipe2(ends, O_CLOEXEC) != 0) throw CallError(errno);  // Popen's own call failed: the spawn raises
     const int child = stream == 0 ? ends[0] : ends[1];
     plain.parent_ends[stream] = stream == 0 ? ends[1] : ends[0];
     give(plain, stream, open_child_end(plain, child));
   } else if (name == "devnull") {
     const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0) fail("open /dev/null");
+    if (null < 0) throw CallError(errno);
     give(plain, stream, open_child_end(plain, null));
   } else if (name == "stdout" && stream == 2) {
     // stderr=STDOUT: whatever the child's stdout is, the parent's own when it inherits it.
@@ -123,7 +122,7 @@ std::optional<std::string> unexpressible_option(const Json& spec, const std::str
     const Json* value = member(spec, key, where);
     return value != nullptr && *value != fallback;
   };
-  for (const char* key : {"user", "group", "extra_groups", "preexec"})
+  for (const char* key : {"user", "group", "extra_groups"})
     if (member(spec, key, where)) return where + "." + key;
   if (differs("restore_signals", true)) return where + ".restore_signals: false";
   if (differs("umask", -1)) return where + ".umask";
@@ -176,6 +175,10 @@ std::optional<std::string> plain_from_popen(const Json& spec, const SpawnContext
     for (const auto& [key, value] : object_at(*env, where + ".env").items())
       plain.env.push_back(key + "=" + substitute_placeholders(string_at(value, where + ".env." + key), values));
   }
+  if (const Json* list = member(spec, "preexec", where)) {
+    plain.preexec = child_steps_from(*list, "scenario.spawn.popen.preexec", context.resources, true, values, context.confined);
+    plain.has_preexec = true;
+  }
   if (const Json* v = member(spec, "start_new_session", where))
     plain.new_session = truth_value_at(*v, where + ".start_new_session");
   if (const Json* v = member(spec, "process_group", where)) {
@@ -207,6 +210,11 @@ void check_paths(const std::string& kind, const Json& spec, const SpawnContext& 
   }
 }
 
+// The preexec hook of kit.h: the scenario's steps, async-signal-safe.
+int run_preexec_steps(const void* steps) {
+  return run_child_steps(*static_cast<const std::vector<ChildStep>*>(steps)) ? 0 : 1;
+}
+
 std::vector<const char*> pointers(const std::vector<std::string>& texts) {
   std::vector<const char*> out;
   for (const auto& text : texts) out.push_back(text.c_str());
@@ -233,8 +241,13 @@ class CAdapter final : public SpawnAdapter {
       return child;
     }
     PlainSpawn plain;
-    if (auto missing = plain_from_popen(spec, context, plain)) {
-      child.no_api = *missing;
+    try {
+      if (auto missing = plain_from_popen(spec, context, plain)) {
+        child.no_api = *missing;
+        return child;
+      }
+    } catch (const CallError& error) {  // the pipes and /dev/null a Popen call opens before it forks
+      child.outcome = outcome_from_errno(error.error_number());
       return child;
     }
     const auto argv = pointers(plain.argv);
@@ -247,7 +260,9 @@ class CAdapter final : public SpawnAdapter {
                                   plain.fds.size(),
                                   plain.close_other_fds,
                                   plain.new_session,
-                                  plain.process_group};
+                                  plain.process_group,
+                                  plain.has_preexec ? run_preexec_steps : nullptr,
+                                  plain.has_preexec ? &plain.preexec : nullptr};
     fdconform_outcome outcome;
     const pid_t pid = c_.spawn(&request, &outcome, c_.context);
     if (pid > 0) {

@@ -1,5 +1,5 @@
-// variant.deviate: a test-only switch that makes this driver do exactly one
-// thing differently, so the runner's self-test can prove it reports exactly
+// variant.deviate: a test-only switch that makes any driver on the kit do exactly
+// one thing differently, so the runner's self-test can prove it reports exactly
 // the fields that changed (docs/DRIVERS.md).
 #pragma once
 

@@ -33,6 +33,13 @@ struct fdconform_spawn {
                                     fds 0..2 not in `fds` are inherited as they are either way. */
   int new_session;               /* nonzero: setsid() in the child */
   int process_group;             /* -1: none; otherwise setpgid(0, process_group) in the child */
+  /* The scenario's preexec hook, or NULL: call preexec(preexec_steps) in the
+   * child once its fds, cwd, session and group are set, right before exec.
+   * It makes only async-signal-safe calls; it may end the child itself (an
+   * exit step); nonzero means it failed, and the child should report that
+   * failure (no errno) and exit without exec. */
+  int (*preexec)(const void *preexec_steps);
+  const void *preexec_steps;
 };
 
 /* How a spawn went, filled in through the calls below. */

@@ -75,8 +75,8 @@ void apply_environment(const Json& parent, const std::string& scenario_id, const
   }
   if (const Json* unset = member(*env, "unset", where))
     for (const Json& key : array_at(*unset, where + ".unset")) unsetenv(string_at(key, where + ".unset[]").c_str());
-  // putenv/unsetenv change only the C environ, which is all this parent has: spawn_core
-  // (like CPython 3.13) hands the child the C environ on every path.
+  // putenv/unsetenv change only the C environ, which is all this parent has: a C or C++
+  // implementation (like CPython 3.13) hands the child the C environ when env is not replaced.
   if (const Json* put = member(*env, "putenv", where)) {
     for (const auto& [key, value] : object_at(*put, where + ".putenv").items()) {
       if (key.empty() || key.find('=') != std::string::npos)
