@@ -1071,7 +1071,7 @@ def attached_text(error, name):
 
 def exception_outcome(error):
     number = getattr(error, "errno", None)
-    return {"kind": "exception", "returncode": None, "exception": type(error).__name__,
+    return {"kind": "exception", "returncode": None, "error_class": type(error).__name__,
             "errno": number, "errno_name": errno.errorcode.get(number) if number else None,
             "filename": attached_text(error, "filename"), "filename2": attached_text(error, "filename2"),
             "strerror": attached_text(error, "strerror") if number else None, "message": str(error)}
@@ -1885,7 +1885,7 @@ def asks_to_hold(spec):
 
 def raised(error):
     number = getattr(error, "errno", None)
-    return {"raised": {"exception": type(error).__name__,
+    return {"raised": {"error_class": type(error).__name__,
                        "errno_name": errno.errorcode.get(number) if number else None}}
 
 

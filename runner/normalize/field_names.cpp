@@ -23,8 +23,8 @@ bool is_fd_field(std::string_view field, std::string_view fd_prefix) {
 }
 
 bool is_observation_field(std::string_view field) {
-  static constexpr std::array<std::string_view, 46> fixed = {
-      "outcome",       "outcome.errno",         "outcome.filename",      "child.fds",
+  static constexpr std::array<std::string_view, 47> fixed = {
+      "outcome",       "outcome.error_class",   "outcome.errno",         "outcome.filename",      "child.fds",
       "outcome.filename2", "outcome.strerror",    "outcome.message",       "child.argv",
       "child.session", "child.pgroup",          "child.umask",           "child.signals.ignored",
       "child.signals.caught", "child.signals.blocked", "child.cwd",     "child.env",

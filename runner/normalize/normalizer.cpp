@@ -196,8 +196,17 @@ std::string outcome_text(const nlohmann::json& outcome) {
     const auto& rc = member(outcome, "returncode");
     return "signaled " + (rc.is_number_integer() ? fdconform_common::signal_name(-rc.get<int>()) : text(rc));
   }
-  if (kind == "exception") return "exception " + text(member(outcome, "exception"));
+  if (kind == "exception") return "exception";
   throw std::runtime_error(fmt::format("outcome.kind must be exited, signaled or exception, got '{}'", kind));
+}
+
+// A raised call's error class travels as "error_class"; a driver still naming one under the member's former
+// name would otherwise lose the class without a word. (Its null, sent with every exited outcome, loses nothing.)
+void refuse_former_class_member(const nlohmann::json& object, const char* where) {
+  if (!member(object, "exception").is_null())
+    throw std::runtime_error(fmt::format("{} has an \"exception\" member: the error class is \"error_class\" "
+                                         "(docs/PROTOCOL.md \"Result\")",
+                                         where));
 }
 
 // A value of the parent after the spawn: "unchanged" when it equals the
@@ -254,8 +263,13 @@ namespace {
 // What the parent was told: fields `prefix` ("outcome", or "NAME.outcome").
 void add_outcome(Observation& out, const std::string& prefix, const nlohmann::json& outcome,
                  const PathSubstitution& paths) {
+  refuse_former_class_member(outcome, prefix.c_str());
   out[prefix] = outcome_text(outcome);
   if (member(outcome, "kind") != "exception") return;
+  // How the call ended is the outcome; which class of the runtime's own says so is a field of its own,
+  // so a runtime with other class names differs from the reference in that field alone.
+  if (const auto& error_class = member(outcome, "error_class"); error_class.is_string() && !text(error_class).empty())
+    out[prefix + ".error_class"] = text(error_class);
   if (!member(outcome, "errno_name").is_null()) out[prefix + ".errno"] = text(member(outcome, "errno_name"));
   for (const char* attached : {"filename", "filename2", "strerror", "message"})
     // message is str(exception), what the parent's user reads: two implementations
@@ -305,25 +319,34 @@ void add_child(Observation& out, const std::string& prefix, const nlohmann::json
   }
 }
 
-// What a call, wait or parent step did: `returned VALUE` or `raised CLASS ERRNO`.
-std::string step_text(const nlohmann::json& step) {
+// What a call, wait or parent step did: `returned VALUE`, or `raised ERRNO` (`raised` without an errno)
+// with the runtime's error class apart in `error_class` (empty when it named none).
+struct StepResult {
+  std::string text;
+  std::string error_class;
+};
+
+StepResult step_result(const nlohmann::json& step) {
   if (step.contains("returned")) {
     const auto& value = step["returned"];
-    if (value.is_null()) return "returned None";
-    if (!value.is_object()) return "returned " + value.dump();
+    if (value.is_null()) return {"returned None", {}};
+    if (!value.is_object()) return {"returned " + value.dump(), {}};
     std::string streams;
     for (const char* stream : {"stdout", "stderr"}) {
       const auto& bytes = member(value, stream);
       streams += fmt::format(" {}={}", stream, bytes.is_null() ? "None" : bytes.dump());
     }
-    return "returned" + streams;
+    return {"returned" + streams, {}};
   }
   if (step.contains("raised")) {
     const auto& raised = step["raised"];
+    refuse_former_class_member(raised, "a raised step");
     const auto& errno_name = member(raised, "errno_name");
-    return "raised " + text(member(raised, "exception")) + (errno_name.is_string() ? " " + text(errno_name) : "");
+    const auto& error_class = member(raised, "error_class");
+    return {"raised" + (errno_name.is_string() ? " " + text(errno_name) : std::string()),
+            error_class.is_string() ? text(error_class) : std::string()};
   }
-  if (step.contains("skipped")) return "skipped: " + text(step["skipped"]);
+  if (step.contains("skipped")) return {"skipped: " + text(step["skipped"]), {}};
   throw std::runtime_error("a step result must hold returned, raised or skipped");
 }
 
@@ -341,10 +364,15 @@ void add_steps(Observation& out, const nlohmann::json& result, const PathSubstit
   }
   // A together step holds one result per thread: step.K.J.
   const auto& steps = member(result, "steps");
+  auto add_step = [&out](const std::string& field, const nlohmann::json& step) {
+    StepResult result = step_result(step);
+    out[field] = result.text;
+    if (!result.error_class.empty()) out[field + ".error_class"] = result.error_class;
+  };
   for (std::size_t i = 0; steps.is_array() && i < steps.size(); ++i) {
-    if (steps[i].is_object()) out[fmt::format("step.{}", i + 1)] = step_text(steps[i]);
+    if (steps[i].is_object()) add_step(fmt::format("step.{}", i + 1), steps[i]);
     for (std::size_t j = 0; steps[i].is_array() && j < steps[i].size(); ++j)
-      if (steps[i][j].is_object()) out[fmt::format("step.{}.{}", i + 1, j + 1)] = step_text(steps[i][j]);
+      if (steps[i][j].is_object()) add_step(fmt::format("step.{}.{}", i + 1, j + 1), steps[i][j]);
   }
 }
 

@@ -25,10 +25,13 @@ std::size_t field_index(std::string_view text) {
   return digits ? std::stoul(std::string(text)) : 0;
 }
 
-// Why `key` (step.K or step.K.J) names no step result, or empty when it names one: step.K for a call, wait
-// or parent step, step.K.J for entry J of a together step K when that entry is a call, wait or parent step.
+// Why `key` (step.K or step.K.J, each optionally followed by .error_class) names no step result, or empty
+// when it names one: step.K for a call, wait or parent step, step.K.J for entry J of a together step K when
+// that entry is a call, wait or parent step.
 std::string step_field_problem(const ValidationContext& ctx, const std::string& key) {
-  const std::string_view rest = std::string_view(key).substr(5);
+  std::string_view rest = std::string_view(key).substr(5);
+  if (constexpr std::string_view class_suffix = ".error_class"; rest.ends_with(class_suffix))
+    rest.remove_suffix(class_suffix.size());
   const auto dot = rest.find('.');
   const std::size_t k = field_index(rest.substr(0, dot));
   if (k < 1 || k > ctx.step_kinds.size())
@@ -81,8 +84,9 @@ std::string steps_field_problem(const ValidationContext& ctx, const std::string&
   }
   std::vector<std::string> names;
   for (const auto& spawn : ctx.spawn_steps) names.push_back(spawn.name);
-  return fmt::format("expect.fields: unknown field '{}': a steps scenario's fields are NAME.outcome and NAME.* for "
-                     "any child.* field (NAME one of {}), step.K and parent_after.* (docs/SCENARIO_FORMAT.md)",
+  return fmt::format("expect.fields: unknown field '{}': a steps scenario's fields are NAME.outcome (and its "
+                     ".error_class, .errno, ...) and NAME.* for any child.* field (NAME one of {}), step.K (and "
+                     "step.K.error_class) and parent_after.* (docs/SCENARIO_FORMAT.md)",
                      shown(key), names.empty() ? std::string("(no spawn steps)") : join(names, ", "));
 }
 

@@ -57,7 +57,9 @@ def mutate(rng, obs):
     changed = dict(obs)
     field = rng.choice(["child.fds", "child.session", "child.umask", "outcome", "child.signals.ignored"])
     changed[field] = {"child.fds": obs["child.fds"] + ",9", "child.session": "self", "child.umask": "077",
-                      "outcome": "exception OSError", "child.signals.ignored": "SIGPIPE,SIGXFSZ"}[field]
+                      "outcome": "exception", "child.signals.ignored": "SIGPIPE,SIGXFSZ"}[field]
+    if field == "outcome":
+        changed["outcome.error_class"] = "OSError"
     if field == "child.fds":
         changed["child.fd.9"] = "p.write wronly nonblock"
     return changed

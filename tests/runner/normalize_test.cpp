@@ -108,19 +108,50 @@ TEST(Normalize, OutcomesOfEachKind) {
   auto r = hand_made_result();
   r["outcome"] = {{"kind", "signaled"}, {"returncode", -9}};
   EXPECT_EQ(normalize_result(r, paths)["outcome"], "signaled SIGKILL");
-  r["outcome"] = {{"kind", "exception"}, {"exception", "FileNotFoundError"}, {"errno", 2}, {"errno_name", "ENOENT"},
+  r["outcome"] = {{"kind", "exception"}, {"error_class", "FileNotFoundError"}, {"errno", 2}, {"errno_name", "ENOENT"},
                   {"filename", "/tmp/run/cell-1/nope"}};
   r["probe"] = nullptr;
   auto o = normalize_result(r, paths);
-  EXPECT_EQ(o["outcome"], "exception FileNotFoundError");
+  EXPECT_EQ(o["outcome"], "exception");
+  EXPECT_EQ(o["outcome.error_class"], "FileNotFoundError");
   EXPECT_EQ(o["outcome.errno"], "ENOENT");
   EXPECT_EQ(o["outcome.filename"], "{workdir}/nope");
   EXPECT_EQ(o.count("child.fds"), 0u);
 }
 
+TEST(Normalize, TheErrorClassIsAFieldApartFromHowTheCallEnded) {
+  auto r = hand_made_result();
+  r["probe"] = nullptr;
+  // Two runtimes that both raised with ENOENT, each naming its own class: only error_class differs.
+  r["outcome"] = {{"kind", "exception"}, {"error_class", "FileNotFoundError"}, {"errno", 2}, {"errno_name", "ENOENT"}};
+  auto python = normalize_result(r, paths);
+  r["outcome"]["error_class"] = "io::ErrorKind::NotFound";
+  auto other = normalize_result(r, paths);
+  EXPECT_EQ(python["outcome"], other["outcome"]);
+  EXPECT_EQ(python["outcome.errno"], other["outcome.errno"]);
+  EXPECT_EQ(other["outcome.error_class"], "io::ErrorKind::NotFound");
+  // A runtime that names no class leaves the field out; an exited child never has one.
+  r["outcome"]["error_class"] = nullptr;
+  EXPECT_EQ(normalize_result(r, paths).count("outcome.error_class"), 0u);
+  r["outcome"] = {{"kind", "exited"}, {"returncode", 0}, {"error_class", nullptr}};
+  EXPECT_EQ(normalize_result(r, paths).count("outcome.error_class"), 0u);
+}
+
+TEST(Normalize, TheFormerExceptionMemberIsRefusedWithItsNewName) {
+  auto r = hand_made_result();
+  r["probe"] = nullptr;
+  r["outcome"] = {{"kind", "exception"}, {"exception", "FileNotFoundError"}, {"errno_name", "ENOENT"}};
+  try {
+    normalize_result(r, paths);
+    FAIL() << "an outcome with an \"exception\" member was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"error_class\""), std::string::npos) << e.what();
+  }
+}
+
 TEST(Normalize, ExceptionTextIsComparedWithRunPathsReplaced) {
   auto r = hand_made_result();
-  r["outcome"] = {{"kind", "exception"}, {"exception", "FileNotFoundError"}, {"errno", 2}, {"errno_name", "ENOENT"},
+  r["outcome"] = {{"kind", "exception"}, {"error_class", "FileNotFoundError"}, {"errno", 2}, {"errno_name", "ENOENT"},
                   {"filename", "/tmp/run/cell-1/a"}, {"filename2", "/tmp/run/cell-1/b"},
                   {"strerror", "No such file or directory: '/tmp/run/cell-1/a'"},
                   {"message", "[Errno 2] No such file or directory: '/tmp/run/cell-1/a' -> '/tmp/run/cell-1/b'"}};
@@ -131,7 +162,7 @@ TEST(Normalize, ExceptionTextIsComparedWithRunPathsReplaced) {
   EXPECT_EQ(o["outcome.message"], "[Errno 2] No such file or directory: '{workdir}/a' -> '{workdir}/b'");
 
   // An argument error has a message and nothing else.
-  r["outcome"] = {{"kind", "exception"}, {"exception", "ValueError"}, {"errno", nullptr}, {"filename", nullptr},
+  r["outcome"] = {{"kind", "exception"}, {"error_class", "ValueError"}, {"errno", nullptr}, {"filename", nullptr},
                   {"filename2", nullptr}, {"strerror", nullptr}, {"message", "bad value(s) in fds_to_keep"}};
   o = normalize_result(r, paths);
   EXPECT_EQ(o["outcome.message"], "bad value(s) in fds_to_keep");
@@ -230,10 +261,10 @@ nlohmann::json hand_made_steps_result() {
           {"spawns", {{{"name", "first"}, {"pid", 200}, {"outcome", {{"kind", "signaled"}, {"returncode", -15}}},
                        {"parent", parent}, {"probe", first_probe}},
                       {{"name", "second"}, {"pid", 201},
-                       {"outcome", {{"kind", "exception"}, {"exception", "OSError"}, {"errno_name", "EBADF"},
+                       {"outcome", {{"kind", "exception"}, {"error_class", "OSError"}, {"errno_name", "EBADF"},
                                     {"message", "[Errno 9] Bad file descriptor"}}},
                        {"parent", later_parent}, {"probe", second_probe}}}},
-          {"steps", {nullptr, {{"returned", nullptr}}, nullptr, {{"raised", {{"exception", "ProcessLookupError"}, {"errno_name", "ESRCH"}}}},
+          {"steps", {nullptr, {{"returned", nullptr}}, nullptr, {{"raised", {{"error_class", "ProcessLookupError"}, {"errno_name", "ESRCH"}}}},
                      {{"returned", {{"stdout", 0}, {"stderr", nullptr}}}}, {{"returned", true}}}},
           {"parent_after", single["parent_after"]}};
 }
@@ -246,7 +277,8 @@ TEST(NormalizeSteps, EachChildUnderItsNameWithFdsNamedByItsOwnParentSnapshot) {
   EXPECT_EQ(o["first.fds"], "0,1,2,3,4,5");
   EXPECT_EQ(o["first.fd.3"], "log rdwr append nonblock");
   EXPECT_EQ(o["first.session"], "self");
-  EXPECT_EQ(o["second.outcome"], "exception OSError");
+  EXPECT_EQ(o["second.outcome"], "exception");
+  EXPECT_EQ(o["second.outcome.error_class"], "OSError");
   EXPECT_EQ(o["second.outcome.errno"], "EBADF");
   EXPECT_EQ(o["second.outcome.message"], "[Errno 9] Bad file descriptor");
   // fd 9 is a resource only in the snapshot taken right before the second spawn.
@@ -263,19 +295,28 @@ TEST(NormalizeSteps, StepResultsAreNumberedFromOneAndSpawnStepsHaveNone) {
   EXPECT_EQ(o.count("step.1"), 0u);
   EXPECT_EQ(o["step.2"], "returned None");
   EXPECT_EQ(o.count("step.3"), 0u);
-  EXPECT_EQ(o["step.4"], "raised ProcessLookupError ESRCH");
+  EXPECT_EQ(o["step.4"], "raised ESRCH");
+  EXPECT_EQ(o["step.4.error_class"], "ProcessLookupError");
+  EXPECT_EQ(o.count("step.2.error_class"), 0u);
   EXPECT_EQ(o["step.5"], "returned stdout=0 stderr=None");
   EXPECT_EQ(o["step.6"], "returned true");
 }
 
 TEST(NormalizeSteps, ATogetherStepGivesOneFieldPerThreadStep) {
   auto result = hand_made_steps_result();
-  result["steps"].push_back({nullptr, {{"returned", 300}}, {{"raised", {{"exception", "OSError"}, {"errno_name", "EBADF"}}}}});
+  result["steps"].push_back({nullptr, {{"returned", 300}}, {{"raised", {{"error_class", "OSError"}, {"errno_name", "EBADF"}}}}});
   auto o = normalize_result(result, paths);
   EXPECT_EQ(o.count("step.7"), 0u);
   EXPECT_EQ(o.count("step.7.1"), 0u);
   EXPECT_EQ(o["step.7.2"], "returned 300");
-  EXPECT_EQ(o["step.7.3"], "raised OSError EBADF");
+  EXPECT_EQ(o["step.7.3"], "raised EBADF");
+  EXPECT_EQ(o["step.7.3.error_class"], "OSError");
+}
+
+TEST(NormalizeSteps, ARaisedStepWithTheFormerExceptionMemberIsAnError) {
+  auto result = hand_made_steps_result();
+  result["steps"][3] = {{"raised", {{"exception", "ProcessLookupError"}, {"errno_name", "ESRCH"}}}};
+  EXPECT_THROW(normalize_result(result, paths), std::runtime_error);
 }
 
 TEST(NormalizeSteps, AStepResultOfUnknownShapeIsAnError) {

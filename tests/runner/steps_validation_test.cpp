@@ -134,6 +134,49 @@ TEST(Steps, ASingleSpawnScenarioSendsNullSteps) {
 
 // docs/SCENARIO_FORMAT.md "Threads": a together step is a list of the entries' JSON, each exactly what the
 // same step gives on its own; churn is a parent call like the others.
+// The error class is a field of its own: NAME.outcome.error_class for a spawn, step.K.error_class (and
+// step.K.J.error_class in a together step) for a call, wait or parent step; never for a spawn step.
+TEST(Steps, ErrorClassFieldsFollowTheirOutcomeAndStepFields) {
+  auto j = load_json(R"(steps:
+  - spawn: {name: holder, popen: {stdin: pipe, argv: ["{probe}", "--hold=stdin"]}}
+  - call: {child: holder, method: send_signal, signal: SIGTERM}
+  - together:
+      - call: {child: holder, method: poll}
+      - parent: {close: 700}
+expect:
+  fields:
+    holder.outcome: exception
+    holder.outcome.error_class: FileNotFoundError
+    step.2: raised ESRCH
+    step.2.error_class: ProcessLookupError
+    step.3.2: raised EBADF
+    step.3.2.error_class: OSError
+)");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["expect"]["fields"].size(), 6u);
+
+  auto loaded = load_scenario_text("steps-example.yaml", header + R"(steps:
+  - spawn: {name: holder, popen: {}}
+  - wait: holder
+expect:
+  fields:
+    step.1.error_class: OSError
+    step.3.error_class: OSError
+    step.2.error_class.error_class: OSError
+    holder.error_class: OSError
+)",
+                                   "steps-example");
+  std::vector<std::string> messages;
+  for (const auto& d : loaded.diagnostics) messages.push_back(d.to_string());
+  ASSERT_EQ(messages.size(), 4u) << ::testing::PrintToString(messages);
+  EXPECT_NE(messages[0].find("'step.1.error_class' is a spawn step"), std::string::npos) << messages[0];
+  EXPECT_NE(messages[1].find("unknown field 'step.3.error_class': expected step.K with K from 1 to 2"),
+            std::string::npos)
+      << messages[1];
+  EXPECT_NE(messages[2].find("unknown field 'step.2.error_class.error_class'"), std::string::npos) << messages[2];
+  EXPECT_NE(messages[3].find("unknown field 'holder.error_class'"), std::string::npos) << messages[3];
+}
+
 TEST(Together, GivesTheEntriesJsonAsOrdinarySteps) {
   const std::string resources = R"(parent:
   resources:
