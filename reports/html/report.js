@@ -3,10 +3,10 @@
 "use strict";
 (function () {
   const data = JSON.parse(document.getElementById("fdc-data").textContent);
-  const V = { match: 0, differ: 1, expectedDiffer: 2, unexpectedPass: 3, skip: 4, error: 5 };
-  const SHORT = ["match", "differ", "xdiff", "xpass", "skip", "error"];
+  const V = { match: 0, differ: 1, expectedDiffer: 2, unexpectedPass: 3, skip: 4, error: 5, noApi: 6 };
+  const SHORT = ["match", "differ", "xdiff", "xpass", "skip", "error", "no API"];
   // A symbol per verdict, so no verdict is told by colour alone (colour-blind readers, greyscale prints).
-  const SYMBOL = ["✓", "✗", "≈", "✗", "–", "⚠"];
+  const SYMBOL = ["✓", "✗", "≈", "✗", "–", "⚠", "∅"];
   const MEANING = [
     "same observation as the reference",
     "FAILS: differs from the reference (or the scenario's expect block) and no expectation file accepts it",
@@ -14,7 +14,10 @@
     "FAILS: agrees with the reference although an expectation file lists a difference; remove the entry",
     "not applicable here; not counted",
     "FAILS: no observation could be made",
+    "not comparable: this runtime's public API cannot express what the scenario asks; not counted as pass, fail or skip",
   ];
+  // Cells with nothing to compare: left out of every percentage, as the legend says.
+  const NOT_APPLICABLE = new Set([V.skip, V.noApi]);
   const FAILING = new Set([V.differ, V.unexpectedPass, V.error]);
   const impls = data.impls, rows = data.rows, refCol = data.refCol;
   const $ = (id) => document.getElementById(id);
@@ -70,6 +73,8 @@
       part("accepted", t.accepted || 0, "accepted differences", "expected-differ cells: differences an expectation file accepts"),
       part("skipped", t.skipped || 0, "skipped", "not applicable; left out of every percentage"),
     ];
+    if (t.noApi) counts.push(part("no-api", t.noApi, "no API",
+      "cells whose runtime's public API cannot express the scenario; left out of every percentage"));
     if (t.missing) counts.push(part("missing", t.missing, "not run", "cells the run did not reach"));
     if (t.invalidFiles) counts.unshift(part("invalid", t.invalidFiles, t.invalidFiles === 1 ? "invalid scenario file" : "invalid scenario files",
       "scenario files that did not load; each counts as a failure"));
@@ -97,16 +102,16 @@
     });
   }
 
-  // Applicable: the cell ran (or errored) and so did the reference; skips and missing cells are left out.
+  // Applicable: the cell ran (or errored) and so did the reference; skips, no-API and missing cells are left out.
   function columnStats(col) {
-    const counts = [0, 0, 0, 0, 0, 0];
+    const counts = [0, 0, 0, 0, 0, 0, 0];
     let agree = 0, applicable = 0, passed = 0;
     for (const row of rows) {
       const cell = row.c[col];
       if (!cell) continue;
       counts[cell[0]]++;
       const ref = refCol >= 0 ? row.c[refCol] : null;
-      if (cell[0] === V.skip || !ref || ref[0] === V.skip) continue;
+      if (NOT_APPLICABLE.has(cell[0]) || !ref || NOT_APPLICABLE.has(ref[0])) continue;
       applicable++;
       if (!FAILING.has(cell[0])) passed++;
       if (cell[1] >= 0 && cell[1] === ref[1]) agree++;
@@ -137,7 +142,7 @@
       "<th>version</th><th title=\"same observation as the reference, out of the cells where both ran (skips left out)\">" +
       "agrees with reference</th><th title=\"match or expected-differ, out of the same applicable cells\">passes</th>" +
       "<th>match</th><th>differ</th><th>expected differ</th><th>unexpected pass</th>" +
-      "<th>skip</th><th>error</th></tr></thead><tbody>";
+      "<th>skip</th><th>error</th><th>no API</th></tr></thead><tbody>";
     impls.forEach((impl, col) => {
       const s = columnStats(col);
       html += "<tr data-impl=\"" + esc(impl.id) + "\"><th>" + esc(impl.id) + (col === refCol ? " ★ reference" : "") +
@@ -148,7 +153,7 @@
         "</tr>";
     });
     $("fdc-summary").innerHTML = html + "</tbody></table>";
-    $("fdc-legend").innerHTML = [V.match, V.expectedDiffer, V.differ, V.unexpectedPass, V.error, V.skip].map((v) =>
+    $("fdc-legend").innerHTML = [V.match, V.expectedDiffer, V.differ, V.unexpectedPass, V.error, V.skip, V.noApi].map((v) =>
       "<span class=\"fdc-swatch fdc-v-" + data.verdicts[v] + "\" title=\"" + esc(MEANING[v]) + "\">" + SYMBOL[v] + " " +
       SHORT[v] + "</span>").join("") +
       " Letters (A, B, …) name a row's distinct observations: cells with the same letter saw the same thing. " +
@@ -189,7 +194,7 @@
         "\" data-c=\"" + col + "\" title=\"" + esc(cellTip(cell)) + "\"><span class=\"fdc-sym\" aria-hidden=\"true\">" +
         SYMBOL[verdict] + "</span>" + SHORT[verdict] +
         // A skipped cell may still carry an (empty) observation; its letter would only be noise.
-        (klass >= 0 && verdict !== V.skip ? "<span class=\"fdc-class\">" + classLetter(klass) + "</span>" : "") + "</td>");
+        (klass >= 0 && !NOT_APPLICABLE.has(verdict) ? "<span class=\"fdc-class\">" + classLetter(klass) + "</span>" : "") + "</td>");
     });
     parts.push("</tr>");
     return parts.join("");
@@ -454,6 +459,7 @@
       "</b></span> " + (cell ? esc(MEANING[verdict]) : "the run ended before this cell") +
       (cell && cell[1] >= 0 ? "; observation " + classLetter(cell[1]) : "") + "</p>";
     if (cell && verdict === V.skip) html += "<p class=\"fdc-reason fdc-skip-reason\"><b>Skipped:</b> " + esc(cell[2] || "no reason given") + "</p>";
+    else if (cell && verdict === V.noApi) html += "<p class=\"fdc-reason fdc-no-api-reason\"><b>No API:</b> " + esc(String(cell[2] || "").replace(/^no API: /, "")) + "</p>";
     else if (cell && cell[2]) html += "<p class=\"fdc-reason\">" + esc(cell[2]) + "</p>";
     const expectation = cell && cell[4];
     // Several applicable expectation files can each have an entry for the cell: the first, then "also".

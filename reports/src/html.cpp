@@ -203,7 +203,7 @@ json html_data_of(const Results& results) {
 
   json verdicts = json::array();
   for (Verdict v : {Verdict::match, Verdict::differ, Verdict::expected_differ, Verdict::unexpected_pass, Verdict::skip,
-                    Verdict::error})
+                    Verdict::error, Verdict::no_api})
     verdicts.push_back(verdict_name(v));
 
   // The banner's numbers are the summary line's (cells, not the document's summary block), so the page and
@@ -223,6 +223,7 @@ json html_data_of(const Results& results) {
                  {"accepted", counts.count(Verdict::expected_differ)},
                  {"missing", missing}};
   // Only when there are some, like every optional member of the data.
+  if (counts.without_api() > 0) totals["noApi"] = counts.without_api();
   if (!invalid.empty()) {
     totals["invalidFiles"] = counts.invalid_files;
     totals["invalid"] = invalid;

@@ -55,6 +55,7 @@ void write_testcase(const Cell* cell, const Scenario& scenario, const Implementa
       return;
     }
     case Verdict::skip:
+    case Verdict::no_api:  // JUnit has no other word for "not judged"; the message ("no API: ...") tells them apart
       out << ">\n      <skipped message=\"" << xml_attribute(cell->reason) << "\"/>\n    </testcase>\n";
       return;
     case Verdict::error:
@@ -134,7 +135,8 @@ void write_junit(const Results& results, std::ostream& out) {
                        counts.tally.total() + counts.missing + counts.tally.invalid_files,
                        counts.tally.count(Verdict::differ) + counts.tally.count(Verdict::unexpected_pass),
                        counts.tally.count(Verdict::error) + counts.tally.invalid_files,
-                       counts.tally.skipped() + counts.missing, seconds(counts.milliseconds));
+                       counts.tally.skipped() + counts.tally.without_api() + counts.missing,
+                       seconds(counts.milliseconds));
   };
 
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -262,7 +262,7 @@ json merge(const std::vector<json>& documents, MergeBy by) {
   json summary = documents[0].contains("summary") && documents[0]["summary"].is_object() ? documents[0]["summary"]
                                                                                          : json::object();
   for (Verdict verdict : {Verdict::match, Verdict::differ, Verdict::expected_differ, Verdict::unexpected_pass,
-                          Verdict::skip, Verdict::error})
+                          Verdict::skip, Verdict::error, Verdict::no_api})
     summary[std::string(verdict_name(verdict))] = counts.count(verdict);
   if (any_invalid_list) {
     std::set<std::string> files;

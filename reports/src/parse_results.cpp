@@ -147,7 +147,7 @@ Cell parse_cell(const json& entry, const std::string& where) {
   auto parsed = parse_verdict(verdict);
   if (!parsed)
     fail(where, fmt::format("unknown verdict \"{}\" (expected match, differ, expected-differ, "
-                            "unexpected-pass, skip or error)", verdict));
+                            "unexpected-pass, skip, error or no-api)", verdict));
   cell.verdict = *parsed;
   cell.reason = optional_text(entry, "reason");
   if (const json* observation = member(entry, "observation")) {

@@ -28,6 +28,7 @@ Tally tally(const Results& results) {
 std::string summary_line(const Tally& counts) {
   std::string line = fmt::format("fdconform: {} passed, {} failed, {} skipped", counts.passed(), counts.failed(),
                                  counts.skipped());
+  if (counts.without_api() > 0) line += fmt::format(", {} no API", counts.without_api());
   if (counts.invalid_files > 0)
     line += fmt::format(" ({} invalid scenario file{})", counts.invalid_files, counts.invalid_files == 1 ? "" : "s");
   if (counts.failed() == 0 && counts.accepted() > 0)

@@ -5,13 +5,14 @@
 
 namespace reports {
 namespace {
-constexpr std::array<std::pair<Verdict, std::string_view>, 6> kNames{{
+constexpr std::array<std::pair<Verdict, std::string_view>, 7> kNames{{
     {Verdict::match, "match"},
     {Verdict::differ, "differ"},
     {Verdict::expected_differ, "expected-differ"},
     {Verdict::unexpected_pass, "unexpected-pass"},
     {Verdict::skip, "skip"},
     {Verdict::error, "error"},
+    {Verdict::no_api, "no-api"},
 }};
 }  // namespace
 

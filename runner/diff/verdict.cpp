@@ -47,9 +47,12 @@ std::string to_string(Verdict verdict) {
     case Verdict::unexpected_pass: return "unexpected-pass";
     case Verdict::skip: return "skip";
     case Verdict::error: return "error";
+    case Verdict::no_api: return "no-api";
   }
   return "error";
 }
+
+std::string no_api_reason(const std::string& capability) { return "no API: " + capability; }
 
 bool is_passed(Verdict v) { return v == Verdict::match || v == Verdict::expected_differ; }
 bool is_failed(Verdict v) { return v == Verdict::differ || v == Verdict::unexpected_pass || v == Verdict::error; }
@@ -62,6 +65,12 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
     j.verdict = Verdict::skip;
     // Every skip says why (docs/RESULTS.md); a driver that gave no reason is named as the one who skipped.
     j.reason = cell.reason.empty() ? std::string("skipped without a reason given") : cell.reason;
+    return j;
+  }
+  if (cell.status == CellObservation::Status::no_api) {
+    // Its own verdict whatever the reference or the expect block say: there is no observation to judge.
+    j.verdict = Verdict::no_api;
+    j.reason = no_api_reason(cell.capability);
     return j;
   }
   if (cell.status == CellObservation::Status::error) {

@@ -12,17 +12,21 @@
 
 namespace fdconform {
 
-enum class Verdict { match, differ, expected_differ, unexpected_pass, skip, error };
+// no_api: the column's runtime has no public API for something the scenario asks (its driver said which
+// capability); neither passed, failed nor skipped, and counted apart.
+enum class Verdict { match, differ, expected_differ, unexpected_pass, skip, error, no_api };
 
-std::string to_string(Verdict verdict);  // "match", "expected-differ", ...
+std::string to_string(Verdict verdict);  // "match", "expected-differ", ..., "no-api"
 bool is_passed(Verdict verdict);         // match, expected-differ
 bool is_failed(Verdict verdict);         // differ, unexpected-pass, error
+std::string no_api_reason(const std::string& capability);  // "no API: <capability>", a no-api cell's reason
 
 // What running a cell produced, before it is judged.
 struct CellObservation {
-  enum class Status { ran, skip, error };
+  enum class Status { ran, skip, error, no_api };
   Status status = Status::error;
   std::string reason;          // skip/error
+  std::string capability;      // no_api: what the runtime's API cannot express, in the driver's words
   Observation observation;     // ran: the normalized result
   Observation parent_state;    // ran: the normalized parent snapshot
   bool cut_short = false;      // error: an interrupt stopped it; not a result, and the run is incomplete

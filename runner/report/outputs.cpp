@@ -229,7 +229,9 @@ void write_closing_summary(const nlohmann::json& document, std::ostream& out) {
   const auto& s = document["summary"];
   int passed = s.value("match", 0) + s.value("expected-differ", 0);
   int failed = s.value("differ", 0) + s.value("unexpected-pass", 0) + s.value("error", 0);
-  out << fmt::format("fdconform: {} passed, {} failed, {} skipped\n", passed, failed, s.value("skip", 0));
+  out << fmt::format("fdconform: {} passed, {} failed, {} skipped", passed, failed, s.value("skip", 0));
+  if (s.value("no-api", 0) > 0) out << fmt::format(", {} no API", s.value("no-api", 0));
+  out << '\n';
 #endif
 }
 

@@ -199,6 +199,16 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
     std::string reason = text_member(result, "reason");
     if (status == "skip") {
       cell = with_status(Status::skip, reason.empty() ? "skipped by the driver" : reason);
+    } else if (status == "no_api") {
+      // The capability is the whole point of the answer: without one, nobody could tell what is missing.
+      std::string capability = text_member(result, "capability");
+      if (capability.empty() || capability.find('\n') != std::string::npos) {
+        cell = with_status(Status::error, "protocol violation: a no_api result names its \"capability\" as one "
+                                          "non-empty line (docs/PROTOCOL.md \"Result\")");
+      } else {
+        cell = with_status(Status::no_api, {});
+        cell.capability = std::move(capability);
+      }
     } else if (status == "error") {
       std::string harness = text_member(result, "harness_error");
       cell = with_status(Status::error, !reason.empty() ? reason : !harness.empty() ? harness : "driver reported an error");
@@ -213,8 +223,8 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
         cell = with_status(Status::error, fmt::format("malformed result from {}: {}", column.descriptor.id, e.what()));
       }
     } else {
-      cell = with_status(Status::error, fmt::format("protocol violation: result status must be ran, skip or error, "
-                                                    "got '{}'",
+      cell = with_status(Status::error, fmt::format("protocol violation: result status must be ran, skip, no_api or "
+                                                    "error, got '{}'",
                                                     status));
     }
   }

@@ -12,6 +12,10 @@ void judge_row(std::vector<JudgedCell*>& row, std::size_t reference_column, cons
   for (auto* cell : row) {
     if (cell->column != reference_column) continue;
     if (cell->observation.status == CellObservation::Status::ran) reference = &cell->observation;
+    else if (cell->observation.status == CellObservation::Status::no_api)
+      // The reference's runtime cannot express the scenario: there is nothing to compare the row against.
+      unavailable = fmt::format("the reference {} cannot express this scenario ({})", reference_id,
+                                no_api_reason(cell->observation.capability));
     else unavailable = fmt::format("the reference {} has no observation ({})", reference_id, cell->observation.reason);
     reference_skipped = cell->observation.status == CellObservation::Status::skip;
   }

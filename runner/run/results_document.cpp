@@ -79,7 +79,7 @@ std::size_t distinct_files(const nlohmann::json& problems) {
 
 nlohmann::json verdict_summary(const std::vector<JudgedCell>& cells) {
   nlohmann::json summary = {{"match", 0}, {"differ", 0}, {"expected-differ", 0},
-                            {"unexpected-pass", 0}, {"skip", 0}, {"error", 0}};
+                            {"unexpected-pass", 0}, {"skip", 0}, {"error", 0}, {"no-api", 0}};
   for (const auto& c : cells) summary[to_string(c.judgement.verdict)] = summary[to_string(c.judgement.verdict)].get<int>() + 1;
   return summary;
 }
@@ -115,6 +115,7 @@ nlohmann::json results_document(const RunRecord& run) {
         {"class", cell.observation_class ? nlohmann::json(*cell.observation_class) : nlohmann::json(nullptr)},
     });
     if (!j.expectation.empty()) doc["cells"].back()["expectation"] = expectation_object(j.expectation);
+    if (j.verdict == Verdict::no_api) doc["cells"].back()["capability"] = cell.observation.capability;
   }
   doc["invalid_scenarios"] = invalid_scenarios(run);
   doc["summary"] = verdict_summary(run.cells);

@@ -51,7 +51,7 @@ UnmatchedCheck unmatched_expectations(const ExpectationSet& expectations, const 
         check.entries.push_back(
             {file.path, entry.line, entry.scenario,
              fmt::format("scenario '{}' ran on none of the columns the file applies to ({}): every such cell was "
-                         "skipped or an error",
+                         "skipped, no API or an error",
                          entry.scenario, fmt::join(ids, ", "))});
     }
   }

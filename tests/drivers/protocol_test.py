@@ -49,7 +49,7 @@ import unittest
 
 OPTIONS = None
 DRIVER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C"}
-STATUSES = ("ran", "skip", "error")
+STATUSES = ("ran", "skip", "error", "no_api")
 OUTCOME_KINDS = ("exited", "signaled", "exception")
 SNAPSHOT_KEYS = ("pid", "ppid", "sid", "pgid", "cwd", "umask", "env", "uid", "euid", "suid", "gid", "egid", "sgid",
                  "groups", "signals", "fds")
@@ -353,6 +353,13 @@ class ShapeChecks(object):
         self.assertIn(result.get("status"), STATUSES, where)
         for key in ("reason", "outcome", "parent", "parent_after", "probe"):
             self.assertTrue(key in result, "%s: missing %r" % (where, key))
+        if result["status"] == "no_api":
+            # What the runtime's public API cannot express, in one line: the cell's verdict names it.
+            capability = result.get("capability")
+            self.assertIsInstance(capability, str, where + ": a no_api result names its capability")
+            self.assertTrue(capability.strip(), where + ": empty capability")
+            self.assertNotIn("\n", capability, where + ": the capability is one line")
+            return
         if result["status"] != "ran":
             self.assertIsInstance(result["reason"], str, where + ": skip and error carry a reason")
             self.assertTrue(result["reason"].strip(), where + ": empty reason")
@@ -372,13 +379,16 @@ class ShapeChecks(object):
     def check_outcome(self, outcome, where):
         self.assertIsInstance(outcome, dict, where + ".outcome")
         self.assertIn(outcome.get("kind"), OUTCOME_KINDS, where)
+        # The class is "error_class"; the member's former name is refused by the runner.
+        self.assertIsNone(outcome.get("exception"), where + ".outcome: the error class is \"error_class\"")
         if outcome["kind"] == "exited":
             self.assertIsInstance(outcome["returncode"], int, where)
             self.assertGreaterEqual(outcome["returncode"], 0, where)
         elif outcome["kind"] == "signaled":
             self.assertLess(outcome["returncode"], 0, where)
         else:
-            self.assertIsInstance(outcome.get("exception"), str, where)
+            self.assertIsInstance(outcome.get("error_class"), str, where)
+            self.assertTrue(outcome["error_class"], where + ".outcome: an empty error_class")
             for key in ("errno", "filename", "message"):
                 self.assertTrue(key in outcome, "%s.outcome: missing %r" % (where, key))
             if outcome["errno"] is not None:
@@ -434,6 +444,9 @@ class ShapeChecks(object):
                 if entry is not None:
                     self.assertEqual(len(entry), 1, "%s.steps[%d]: %r" % (where, index, entry))
                     self.assertIn(list(entry)[0], ("returned", "raised", "skipped"), "%s.steps[%d]" % (where, index))
+                    if "raised" in entry:
+                        self.assertIsInstance(entry["raised"].get("error_class"), str,
+                                              "%s.steps[%d]: a raised step names its error_class" % (where, index))
 
 
 def expected_fds_hold(test, scenario, result):
@@ -453,7 +466,7 @@ def expected_fds_hold(test, scenario, result):
     if expect.get("returncode") is not None:
         test.assertEqual(outcome["returncode"], expect["returncode"], where)
     if expect.get("exception"):
-        test.assertEqual(outcome["exception"], expect["exception"], where)
+        test.assertEqual(outcome["error_class"], expect["exception"], where)
     if expect.get("errno"):
         test.assertEqual(outcome.get("errno_name"), expect["errno"], where)
     probe = result["probe"]
@@ -730,7 +743,7 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertEqual(result["status"], "ran", result.get("reason"))
         outcome = result["outcome"]
         self.assertEqual(outcome["kind"], "exception", outcome)
-        self.assertEqual(outcome["exception"], "FileNotFoundError", outcome)
+        self.assertEqual(outcome["error_class"], "FileNotFoundError", outcome)
         self.assertEqual((outcome["errno"], outcome["errno_name"]), (errno.ENOENT, "ENOENT"), outcome)
         self.assertTrue(outcome["filename"].endswith("/no-such-program"), outcome)
         self.assertIsNone(result["probe"])
@@ -838,7 +851,7 @@ class SessionTest(unittest.TestCase, ShapeChecks):
             {"spawn": {"name": "only", "fork_exec": {"argv": ["{probe}"], "steps": []}}}]))
         self.check_result(result, "steps-parent-calls", self.implementation)
         self.assertEqual(result["status"], "ran", result.get("reason"))
-        self.assertEqual(result["steps"][0], {"raised": {"exception": "OSError", "errno_name": "EBADF"}})
+        self.assertEqual(result["steps"][0], {"raised": {"error_class": "OSError", "errno_name": "EBADF"}})
         self.assertEqual(result["steps"][1], {"returned": True})
 
     def test_probe_without_a_report(self):

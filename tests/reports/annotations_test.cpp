@@ -41,6 +41,13 @@ TEST(GithubAnnotations, EscapesWorkflowCommandSyntax) {
   EXPECT_NE(lines[3].find("50%25 done%0D%0Anext"), std::string::npos) << lines[3];
 }
 
+TEST(GithubAnnotations, NoneForANoApiCell) {
+  // The same five failing cells: the no-api cell of the added row is not one.
+  auto lines = annotation_lines(reports_test::sample_results_with_no_api());
+  ASSERT_EQ(lines.size(), 5u);
+  for (const auto& line : lines) EXPECT_EQ(line.find("dup2-to-fd-7"), std::string::npos) << line;
+}
+
 TEST(GithubAnnotations, NothingForAPassingRun) {
   auto document = reports_test::sample_results();
   for (auto& cell : document["cells"]) cell["verdict"] = "match";

@@ -115,6 +115,30 @@ TEST(Html, TotalsForTheBannerCountCellsLikeTheSummaryLine) {
   EXPECT_EQ(embedded_data(html_of(document))["totals"]["failed"], 5);
 }
 
+TEST(Html, ANoApiCellHasItsOwnVerdictStyleLegendAndCount) {
+  json data = embedded_data(html_of(reports_test::sample_results_with_no_api()));
+  EXPECT_EQ(data["totals"]["noApi"], 1);
+  EXPECT_EQ(data["totals"]["skipped"], 2);
+  EXPECT_EQ(data["totals"]["outcome"], "fail");  // the sample's own failures; no-api adds none
+  ASSERT_EQ(data["verdicts"].size(), 7u);
+  EXPECT_EQ(data["verdicts"][6], "no-api");
+  const json& row = data["rows"].back();
+  ASSERT_EQ(row["id"], "dup2-to-fd-7");
+  bool found = false;
+  for (const auto& cell : row["c"])
+    if (cell.is_array() && cell[0] == 6) {
+      found = true;
+      EXPECT_EQ(cell[2], "no API: fd at child fd 7");
+    }
+  EXPECT_TRUE(found) << row.dump();
+  // The page styles the verdict's class and lists it in the legend (the script's order of verdicts).
+  std::string page = html_of(reports_test::sample_results_with_no_api());
+  EXPECT_NE(page.find(".fdc-v-no-api"), std::string::npos);
+  EXPECT_NE(page.find("V.skip, V.noApi].map"), std::string::npos);
+  // Without such a cell the totals carry no count for it.
+  EXPECT_FALSE(embedded_data(html_of(reports_test::sample_results()))["totals"].contains("noApi"));
+}
+
 TEST(Html, TotalsSayPassAndIncomplete) {
   auto passing = reports_test::sample_results();
   for (auto& cell : passing["cells"])

@@ -48,6 +48,20 @@ TEST(Junit, OneTestcasePerScenarioAndImplementation) {
       << xml;
 }
 
+TEST(Junit, ANoApiCellIsSkippedWithItsCapabilityAsTheMessage) {
+  std::string xml = junit_of(reports_test::sample_results_with_no_api());
+  EXPECT_EQ(count_of(xml, "<testcase "), 15u);
+  EXPECT_NE(xml.find("<testcase name=\"dup2-to-fd-7\" classname=\"cpython-3.6.15\" time=\"0.004\" "
+                     "file=\"scenarios/dup2-to-fd-7.yaml\" line=\"2\">\n      <skipped message=\"no API: fd at child "
+                     "fd 7\"/>"),
+            std::string::npos)
+      << xml;
+  // Counted among the skipped, never as a failure or an error.
+  EXPECT_EQ(root_attribute(xml, "skipped"), "3");
+  EXPECT_EQ(root_attribute(xml, "failures"), "4");
+  EXPECT_EQ(root_attribute(xml, "errors"), "1");
+}
+
 TEST(Junit, RootCountsFollowTheVerdicts) {
   std::string xml = junit_of(reports_test::sample_results());
   EXPECT_EQ(root_attribute(xml, "tests"), "12");

@@ -74,6 +74,16 @@ TEST(Merge, SummaryAndSummaryLineCoverEveryDocument) {
   EXPECT_NE(junit.str().find("hostname=\"hostB\""), std::string::npos);
 }
 
+TEST(Merge, NoApiCellsKeepTheirVerdictCapabilityAndCount) {
+  json merged = reports::merge({reports_test::sample_results_with_no_api("hostA"),
+                                reports_test::sample_results("hostB")});
+  EXPECT_EQ(merged["summary"]["no-api"], 1);
+  const json& lacking = cell_of(merged, "dup2-to-fd-7", "hostA/cpython-3.6.15");
+  EXPECT_EQ(lacking["verdict"], "no-api");
+  EXPECT_EQ(lacking["capability"], "fd at child fd 7");
+  EXPECT_EQ(reports::summary_line(merged), "fdconform: 12 passed, 10 failed, 4 skipped, 1 no API");
+}
+
 // Shards of one host: `run --shard I/N` splits the scenarios, so each document holds some rows.
 json shard_of(const json& document, const std::set<std::string>& scenarios) {
   json shard = document;

@@ -108,6 +108,20 @@ json sample_results_with_reasons() {
   return doc;
 }
 
+json sample_results_with_no_api(const std::string& host) {
+  json doc = sample_results(host);
+  doc["scenarios"].push_back({{"id", "dup2-to-fd-7"}, {"title", "an fd at child fd 7"},
+                              {"file", "scenarios/dup2-to-fd-7.yaml"}, {"line", 2}, {"tags", {"fds"}}});
+  doc["cells"].push_back(cell("dup2-to-fd-7", "cpython-3.13.0", "match", observation("0,1,2,7")));
+  doc["cells"].push_back(cell("dup2-to-fd-7", "spawn_core-vfork", "match", observation("0,1,2,7")));
+  json lacking = cell("dup2-to-fd-7", "cpython-3.6.15", "no-api", json::object(), "no API: fd at child fd 7");
+  lacking["capability"] = "fd at child fd 7";
+  doc["cells"].push_back(lacking);
+  doc["summary"]["match"] = 6;
+  doc["summary"]["no-api"] = 1;
+  return doc;
+}
+
 TempFile::TempFile(const std::string& suffix) {
   std::string pattern = "/tmp/fdconform-reports-XXXXXX" + suffix;
   int fd = ::mkstemps(pattern.data(), static_cast<int>(suffix.size()));

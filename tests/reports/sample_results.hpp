@@ -20,6 +20,11 @@ nlohmann::json sample_results(const std::string& host = "hostA");
 // "invalid_scenarios" lists two problems of scenarios/broken.yaml.
 nlohmann::json sample_results_with_reasons();
 
+// sample_results() with a fifth scenario, "dup2-to-fd-7", that cpython-3.6.15's driver answered no_api for,
+// as tests/runner/fake_drivers/fake_driver.py's no-api mode does: reference and vfork match, and the third
+// cell is {"verdict": "no-api", "reason": "no API: fd at child fd 7", "capability": "fd at child fd 7"}.
+nlohmann::json sample_results_with_no_api(const std::string& host = "hostA");
+
 // A temporary file removed when the object goes out of scope.
 class TempFile {
  public:

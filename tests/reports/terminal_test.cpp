@@ -23,6 +23,19 @@ TEST(SummaryLine, CountsPassedFailedSkipped) {
   EXPECT_EQ(reports::summary_line(reports_test::sample_results()), "fdconform: 5 passed, 5 failed, 2 skipped");
 }
 
+TEST(SummaryLine, NoApiCellsAreCountedApartAndOnlyWhenThereAreSome) {
+  // The fifth row adds two matches and one no-api cell, which is neither passed, failed nor skipped.
+  EXPECT_EQ(reports::summary_line(reports_test::sample_results_with_no_api()),
+            "fdconform: 7 passed, 5 failed, 2 skipped, 1 no API");
+  auto tally = reports::tally(reports::parse_results(reports_test::sample_results_with_no_api()));
+  EXPECT_EQ(tally.without_api(), 1u);
+  EXPECT_EQ(tally.total(), 15u);
+  EXPECT_FALSE(reports::counts_as_passed(Verdict::no_api));
+  EXPECT_FALSE(reports::counts_as_failed(Verdict::no_api));
+  EXPECT_EQ(reports::verdict_name(Verdict::no_api), "no-api");
+  EXPECT_EQ(reports::parse_verdict("no-api"), Verdict::no_api);
+}
+
 TEST(SummaryLine, CountsCellsNotTheStoredSummaryBlock) {
   auto document = reports_test::sample_results();
   document["summary"]["match"] = 999;  // a stale or hand-edited block must not change the line

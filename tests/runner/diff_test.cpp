@@ -46,6 +46,23 @@ TEST(Expectations, OutcomeFdsAndFields) {
   EXPECT_EQ(check_expectations({{"outcome", "exception"}}, o).size(), 1u);
 }
 
+TEST(Expectations, TheExceptionKeyChecksTheErrorClassApartFromTheOutcome) {
+  Observation raised = {{"outcome", "exception"}, {"outcome.error_class", "FileNotFoundError"},
+                        {"outcome.errno", "ENOENT"}};
+  EXPECT_TRUE(check_expectations({{"outcome", "exception"}}, raised).empty());
+  EXPECT_TRUE(check_expectations({{"exception", "FileNotFoundError"}, {"errno", "ENOENT"}}, raised).empty());
+  EXPECT_TRUE(check_expectations({{"outcome", "exception"}, {"exception", "FileNotFoundError"}}, raised).empty());
+  // Another class: only error_class fails; how the call ended still holds.
+  auto failures = check_expectations({{"outcome", "exception"}, {"exception", "PermissionError"}}, raised);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0], (FieldDifference{"outcome.error_class", "PermissionError", "FileNotFoundError"}));
+  // A child that exited fails both: it did not raise, and has no class.
+  failures = check_expectations({{"exception", "FileNotFoundError"}}, {{"outcome", "exited 0"}});
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0], (FieldDifference{"outcome", "exception", "exited 0"}));
+  EXPECT_EQ(failures[1], (FieldDifference{"outcome.error_class", "FileNotFoundError", std::nullopt}));
+}
+
 TEST(Verdict, MatchDifferSkipError) {
   auto reference = ran({{"child.umask", "022"}});
   EXPECT_EQ(judge_cell(ran({{"child.umask", "022"}}), &reference, false, "", {}).verdict, Verdict::match);
@@ -124,6 +141,47 @@ TEST(Verdict, EverySkipHasAReason) {
   EXPECT_FALSE(judged.reason.empty());
 }
 
+CellObservation without_api(const std::string& capability) {
+  CellObservation c;
+  c.status = CellObservation::Status::no_api;
+  c.capability = capability;
+  return c;
+}
+
+TEST(Verdict, NoApiIsItsOwnVerdictNeitherPassedFailedNorSkipped) {
+  auto reference = ran({{"child.umask", "022"}});
+  // Whatever the reference, the expect block or an expectation entry say: there is nothing to judge.
+  const std::vector<const CellObservation*> references = {&reference, nullptr};
+  for (const CellObservation* ref : references) {
+    auto judged = judge_cell(without_api("fd at child fd 7"), ref, ref == nullptr, "", {{"outcome", "exited"}},
+                             umask_entry());
+    EXPECT_EQ(judged.verdict, Verdict::no_api);
+    EXPECT_EQ(judged.reason, "no API: fd at child fd 7");
+    EXPECT_TRUE(judged.diff.empty());
+    EXPECT_TRUE(judged.expectation_failures.empty());
+    EXPECT_TRUE(judged.expectation.empty());
+  }
+  EXPECT_EQ(to_string(Verdict::no_api), "no-api");
+  EXPECT_FALSE(is_passed(Verdict::no_api));
+  EXPECT_FALSE(is_failed(Verdict::no_api));
+}
+
+TEST(Verdict, AReferenceWithoutTheApiMakesTheRowErrorsWithTheReason) {
+  JudgedCell reference_cell, other;
+  reference_cell.observation = without_api("fd at child fd 7");
+  other.column = 1;
+  other.observation = ran({{"child.umask", "022"}});
+  std::vector<JudgedCell*> row = {&reference_cell, &other};
+  judge_row(row, 0, "rust-1.80", nlohmann::json::object());
+  EXPECT_EQ(reference_cell.judgement.verdict, Verdict::no_api);
+  EXPECT_EQ(other.judgement.verdict, Verdict::error);
+  EXPECT_EQ(other.judgement.reason,
+            "not compared: the reference rust-1.80 cannot express this scenario (no API: fd at child fd 7)");
+  // The cell's own expect block still speaks for itself.
+  judge_row(row, 0, "rust-1.80", {{"fields", {{"child.umask", "077"}}}});
+  EXPECT_EQ(other.judgement.verdict, Verdict::differ);
+}
+
 TEST(Verdict, AReferenceDifferenceIsNotWordedAsAnExpectation) {
   auto reference = ran({{"child.umask", "022"}});
   auto judged = judge_cell(ran({{"child.umask", "077"}}), &reference, false, "", {});
@@ -193,6 +251,20 @@ TEST(ResultsDocument, SkipsKeepTheirReason) {
   EXPECT_EQ(cell["verdict"], "skip");
   EXPECT_EQ(cell["reason"], skipped.reason);
   EXPECT_FALSE(cell.contains("expectation"));
+}
+
+TEST(ResultsDocument, ANoApiCellNamesItsCapabilityAndIsCountedApart) {
+  SmallRun run(without_api("fd at child fd 7"), umask_entry());
+  auto document = results_document(run.record);
+  const auto& cell = document["cells"][1];
+  EXPECT_EQ(cell["verdict"], "no-api");
+  EXPECT_EQ(cell["reason"], "no API: fd at child fd 7");
+  EXPECT_EQ(cell["capability"], "fd at child fd 7");
+  EXPECT_EQ(cell["observation"], nlohmann::json::object());
+  EXPECT_FALSE(document["cells"][0].contains("capability"));
+  EXPECT_EQ(document["summary"]["no-api"], 1);
+  EXPECT_EQ(document["summary"]["skip"], 0);
+  EXPECT_EQ(document["summary"]["match"], 1);
 }
 
 TEST(ResultsDocument, InvalidScenarioFilesAreListedAndCounted) {

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +92,73 @@ TEST(EndToEnd, DeviationIsReportedAsExactlyTheFieldThatChanged) {
   EXPECT_EQ((*deviant)["diff"], nlohmann::json::parse(R"([{"field":"child.umask","expected":"022","actual":"077"}])"));
   EXPECT_EQ((*cell(r.results, "plain-spawn", "fake-a"))["verdict"], "match");
   EXPECT_NE((*deviant)["class"], (*cell(r.results, "plain-spawn", "fake-a"))["class"]);
+}
+
+// Columns of fake drivers, each {id, mode}, the first being the reference.
+std::string write_descriptors(const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::string path = per_test_path("columns.json");
+  std::string script = tests_dir + "/fake_drivers/fake_driver.py";
+  nlohmann::json d = nlohmann::json::array();
+  for (const auto& [id, mode] : columns) d.push_back({{"id", id}, {"argv", {"/usr/bin/python3", script, mode, id}}});
+  std::ofstream(path) << d.dump();
+  return path;
+}
+
+RunOutput run_columns(const std::vector<std::pair<std::string, std::string>>& columns, const std::string& extra) {
+  std::string json = per_test_path("columns-results.json");
+  std::remove(json.c_str());
+  std::string cmd = std::string(FDCONFORM_BINARY) + " run " + tests_dir + "/e2e_scenarios --driver " +
+                    write_descriptors(columns) + " --impl 'fake-*' --reference " + columns.front().first +
+                    " -j 2 --timeout 20 --json " + json + " " + extra + " 2>&1";
+  RunOutput r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, p)) r.out.append(buffer, n);
+  int status = ::pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(json);
+  if (in) r.results = nlohmann::json::parse(in, nullptr, false);
+  return r;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(EndToEnd, ADriverWithoutTheApiForAScenarioIsNoApiCountedApart) {
+  std::string junit = per_test_path("no-api.xml");
+  auto r = run_columns({{"fake-a", "ok"}, {"fake-c", "no-api"}}, "--filter '^plain-spawn$' --junit " + junit);
+  ASSERT_TRUE(r.results.is_object()) << r.out;
+  auto* lacking = cell(r.results, "plain-spawn", "fake-c");
+  ASSERT_NE(lacking, nullptr);
+  EXPECT_EQ((*lacking)["verdict"], "no-api");
+  EXPECT_EQ((*lacking)["reason"], "no API: fd at child fd 7");
+  EXPECT_EQ((*lacking)["capability"], "fd at child fd 7");
+  EXPECT_EQ((*lacking)["observation"], nlohmann::json::object());
+  EXPECT_EQ((*cell(r.results, "plain-spawn", "fake-a"))["verdict"], "match");
+  EXPECT_EQ(r.results["summary"]["no-api"], 1);
+  EXPECT_EQ(r.results["summary"]["skip"], 0);
+  // Neither a failure nor a skip: the run passes, and the summary line counts it on its own.
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("fdconform: 1 passed, 0 failed, 0 skipped, 1 no API"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(junit).find("<skipped message=\"no API: fd at child fd 7\"/>"), std::string::npos)
+      << read_text(junit);
+}
+
+TEST(EndToEnd, AReferenceWithoutTheApiLeavesTheRowNothingToCompareAgainst) {
+  auto r = run_columns({{"fake-c", "no-api"}, {"fake-a", "ok"}}, "--filter '^plain-spawn$'");
+  ASSERT_TRUE(r.results.is_object()) << r.out;
+  EXPECT_EQ((*cell(r.results, "plain-spawn", "fake-c"))["verdict"], "no-api");
+  auto* other = cell(r.results, "plain-spawn", "fake-a");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ((*other)["verdict"], "error");
+  EXPECT_EQ((*other)["reason"], "not compared: the reference fake-c cannot express this scenario (no API: fd at "
+                                "child fd 7)");
+  EXPECT_EQ(r.status, 1) << r.out;
 }
 
 TEST(EndToEnd, RootOnlyGatesSkipWithAReason) {

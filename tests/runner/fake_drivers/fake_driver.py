@@ -4,6 +4,8 @@
 Usage: fake_driver.py MODE [NAME]. MODE says how it misbehaves:
   ok            answers every request with a plausible "ran" result (variant {"deviate": "umask"}
                 makes the child's umask 077; the scenario's id "skip-me" gives a skip result)
+  no-api        as ok, but a runtime whose public API cannot express scenario "plain-spawn": it answers
+                that one with status "no_api" and the capability "fd at child fd 7"
   hang          says hello, then never answers
   no-hello      never says hello
   crash         says hello, then kills itself with SIGSEGV on the first request
@@ -48,6 +50,9 @@ def result_for(request):
     if scenario["id"] == "skip-me":
         return {"result": request["request"], "scenario": scenario["id"], "implementation": name,
                 "status": "skip", "reason": "fake skip"}
+    if mode == "no-api" and scenario["id"] == "plain-spawn":
+        return {"result": request["request"], "scenario": scenario["id"], "implementation": name,
+                "status": "no_api", "reason": None, "capability": "fd at child fd 7"}
     std = [fd(0, "file", "rdonly", 100, workdir + "/parent.stdin", 0),
            fd(1, "file", "wronly", 101, workdir + "/parent.stdout", 1),
            fd(2, "file", "wronly", 102, workdir + "/parent.stderr", 2)]
@@ -63,7 +68,7 @@ def result_for(request):
         probe["umask"] = "077"
     return {"result": request["request"], "scenario": scenario["id"], "implementation": name, "status": "ran",
             "reason": None,
-            "outcome": {"kind": "exited", "returncode": 0, "exception": None, "errno": None, "filename": None,
+            "outcome": {"kind": "exited", "returncode": 0, "error_class": None, "errno": None, "filename": None,
                         "message": None},
             "parent": parent, "parent_after": {"fds": std}, "probe": probe}
 
