@@ -18,7 +18,12 @@ struct Hello {
   std::string id, name, version, language, detail;
   Json semantics = Json::object();  // {"python": "3.13"}, or empty: follows none
   std::vector<std::string> features;
+  // What the runtime sets up for itself at start-up (runtime_host.hpp), or null:
+  // a column whose scenario parent is the kit's own process owns nothing.
+  Json runtime_owned;
 };
+
+struct RuntimeProgram;
 
 class SpawnAdapter {
  public:
@@ -37,6 +42,11 @@ class SpawnAdapter {
   // Why a popen block that a fork_exec child will run later cannot run here,
   // decided before anything is forked; nullopt when it can.
   virtual std::optional<std::string> popen_skip_reason(const Json&, const SpawnContext&) const { return std::nullopt; }
+
+  // A runtime that cannot link the kit: its adapter program, which the kit
+  // starts in each prepared scenario parent instead of calling start()
+  // (runtime_host.hpp); nullptr for an adapter linked in.
+  virtual const RuntimeProgram* runtime_program() const { return nullptr; }
 };
 
 // Serves stdin/stdout until EOF; returns main's exit status.

@@ -9,7 +9,7 @@ namespace kit {
 Json hello_message(const Hello& hello) {
   Json features = Json::array();
   for (const auto& feature : hello.features) features.push_back(feature);
-  return Json{{"fdconform_driver", 1},
+  Json message{{"fdconform_driver", 1},
               {"implementation",
                {{"id", hello.id},
                 {"name", hello.name},
@@ -18,6 +18,8 @@ Json hello_message(const Hello& hello) {
                 {"detail", hello.detail}}},
               {"semantics", hello.semantics},
               {"features", features}};
+  if (!hello.runtime_owned.is_null()) message["runtime_owned"] = hello.runtime_owned;
+  return message;
 }
 
 Json empty_result(const std::string& scenario_id, const std::string& implementation) {

@@ -18,6 +18,7 @@
 #include "parent_snapshot.hpp"
 #include "parent_state.hpp"
 #include "protocol_io.hpp"
+#include "runtime_host.hpp"
 #include "spawn_from_scenario.hpp"
 #include "steps.hpp"
 
@@ -76,6 +77,8 @@ Json replay(const Request& request, const SpawnAdapter& adapter) {
   Json result = empty_result(request.scenario_id, implementation);
   Json parent = take_parent_snapshot(result_channel_fd);
   parent["resources"] = resource_map(prepared);
+  if (const RuntimeProgram* runtime = adapter.runtime_program())
+    return replay_in_runtime(request, adapter, *runtime, prepared, placeholders, std::move(parent));
   result["parent"] = std::move(parent);
 
   adopt_orphans();  // not part of the observed state: lets a timeout end the child's whole tree

@@ -1,0 +1,409 @@
+#include "runtime_host.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "child_steps.hpp"
+#include "child_wait.hpp"
+#include "confined_paths.hpp"
+#include "errno_names.hpp"
+#include "fdconform_common/signal_names.hpp"
+#include "outcome.hpp"
+#include "outside_snapshot.hpp"
+#include "parent_snapshot.hpp"
+#include "protocol_io.hpp"
+#include "request.hpp"
+#include "scenario_parent.hpp"
+#include "spawn_from_scenario.hpp"
+
+namespace kit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long the runtime may take from exec to its first stop (start-up, reading
+// the request) on top of the request's timeout, which bounds the spawn itself.
+constexpr std::chrono::milliseconds start_up_grace{10000};
+constexpr size_t diagnostics_limit = 4096;
+
+std::string read_text(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  if (!file.flush()) throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+}
+
+// popen.stdin/stdout/stderr as the adapter gets them: a name, or {"fd": the parent's fd}.
+Json resolved_stream(const Json* spec, const std::string& where, const ResourceTable& resources) {
+  if (!spec || spec->is_string()) return spec ? *spec : Json("inherit");
+  object_at(*spec, where);
+  int fd = 0;
+  if (const Json* number = member(*spec, "fd", where)) {
+    fd = resources.resolve_fd(*number, where + ".fd", true);
+    if (fd == -1) return "pipe";
+    if (fd == -2) return "stdout";
+    if (fd == -3) return "devnull";
+  } else if (const Json* resource = member(*spec, "resource", where)) {
+    fd = resources.resolve_fd(*resource, where + ".resource");
+  } else {
+    throw RequestError(fmt::format("{}: expected {{fd: N}} or {{resource: NAME}}", where));
+  }
+  return Json{{"fd", fd}};
+}
+
+// The popen block with everything the scenario parent knows filled in: the
+// adapter reads numbers and paths, never resource names or placeholders.
+Json resolved_popen(const Json& spec, const SpawnContext& context) {
+  const std::string where = "scenario.spawn.popen";
+  object_at(spec, where);
+  Json out = spec;
+  bool shell = false;
+  if (const Json* v = member(spec, "shell", where)) shell = boolean_at(*v, where + ".shell");
+  std::vector<std::string> args = argv_from(spec, where, context.placeholders);
+  append_report_argument(args, shell, context.report_argument);
+  out["argv"] = args;
+  if (const Json* executable = member(spec, "executable", where))
+    out["executable"] = substitute_placeholders(string_at(*executable, where + ".executable"), context.placeholders);
+  for (const char* stream : {"stdin", "stdout", "stderr"})
+    out[stream] = resolved_stream(member(spec, stream, where), fmt::format("{}.{}", where, stream), context.resources);
+  if (const Json* pass_fds = member(spec, "pass_fds", where)) {
+    Json fds = Json::array();
+    for (const Json& item : array_at(*pass_fds, where + ".pass_fds"))
+      fds.push_back(context.resources.resolve_fd(item, where + ".pass_fds[]", true));
+    out["pass_fds"] = fds;
+  }
+  if (const Json* cwd = member(spec, "cwd", where)) {
+    const std::string text = string_at(*cwd, where + ".cwd");
+    auto dir = context.resources.dir_path_of(text);
+    out["cwd"] = dir ? *dir : substitute_placeholders(text, context.placeholders);
+  }
+  if (const Json* env = member(spec, "env", where)) {
+    // A list of pairs keeps the scenario's order, which a runtime's mapping type may not.
+    Json pairs = Json::array();
+    for (const auto& [key, value] : object_at(*env, where + ".env").items())
+      pairs.push_back({key, substitute_placeholders(string_at(value, where + ".env." + key), context.placeholders)});
+    out["env"] = pairs;
+  }
+  // A preexec hook is checked (its paths stay in the workdir) before a runtime says it has none.
+  if (const Json* list = member(spec, "preexec", where))
+    child_steps_from(*list, where + ".preexec", context.resources, true, context.placeholders, context.confined);
+  return out;
+}
+
+std::string text_member(const Json& object, const char* key) {
+  const Json* value = object.is_object() && object.contains(key) ? &object[key] : nullptr;
+  return value && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+// What became of the runtime process the observer started.
+struct RuntimeRun {
+  Json at_spawn;   // snapshot at the first stop, or null
+  Json after;      // snapshot at the second stop, or null
+  std::optional<std::string> failure;  // why the run has no outcome (timeout, a crash, no stop)
+  bool timed_out = false;
+};
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) return fmt::format("was killed by signal {}", fdconform_common::signal_name(WTERMSIG(status)));
+  return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+// Forks the runtime in the calling process's state (which is the scenario
+// parent's), then watches it from outside: a snapshot at each stop, the spawn
+// bounded by `spawn_timeout` from the first stop. The observer keeps only
+// `keep_fd`: it must hold no end of a pipe the child or the runtime reads.
+RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request_path, int keep_fd,
+                       std::chrono::milliseconds spawn_timeout) {
+  std::vector<std::string> args = runtime.argv;
+  args.push_back("--request=" + request_path);
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const pid_t observer = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork for the runtime");
+  if (pid == 0) {
+    // Not part of the observed state: the runtime must not outlive the scenario parent.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != observer) _exit(127);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // The observer: none of the scenario's fds, its own SIGCHLD waited for with a deadline.
+  if (keep_fd > 0) close_range(0, static_cast<unsigned>(keep_fd - 1), 0);
+  close_range(static_cast<unsigned>(keep_fd + 1), ~0U, 0);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &default_action, nullptr);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, nullptr);
+  adopt_orphans();
+
+  RuntimeRun run;
+  auto deadline = Clock::now() + spawn_timeout + start_up_grace;
+  int stops = 0;
+  for (;;) {
+    int status = 0;
+    const pid_t got = waitpid(pid, &status, WNOHANG | WUNTRACED);
+    if (got == pid && WIFSTOPPED(status)) {
+      ++stops;
+      if (stops == 1) {
+        run.at_spawn = take_outside_snapshot(pid, pid);
+        deadline = Clock::now() + spawn_timeout;
+      } else if (stops == 2) {
+        run.after = take_outside_snapshot(pid, pid);
+      }
+      kill(pid, SIGCONT);
+      continue;
+    }
+    if (got == pid) {
+      if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        run.failure = fmt::format("the runtime's adapter {} {}", args[0], describe_status(status));
+      break;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      kill_child_tree(pid);
+      reap(pid);
+      run.timed_out = true;
+      run.failure = timeout_reason(spawn_timeout);
+      break;
+    }
+    timespec wait_for{left.count() / 1000, (left.count() % 1000) * 1000000};
+    sigtimedwait(&chld, nullptr, &wait_for);
+  }
+  reap_adopted_orphans();
+  return run;
+}
+
+// The outcome member of the result from what the adapter wrote.
+Json outcome_from_adapter(const Json& outcome) {
+  const std::string kind = text_member(outcome, "kind");
+  if (kind == "exited" && outcome.contains("returncode") && outcome["returncode"].is_number_integer())
+    return outcome_from_returncode(outcome["returncode"].get<int>());
+  if (kind == "signaled") {
+    if (auto number = fdconform_common::signal_number(text_member(outcome, "signal"))) return outcome_from_returncode(-*number);
+  }
+  if (kind == "exception") {
+    const int error_number =
+        outcome.contains("errno") && outcome["errno"].is_number_integer() ? outcome["errno"].get<int>() : 0;
+    std::optional<std::string> filename;
+    if (outcome.contains("filename") && outcome["filename"].is_string()) filename = outcome["filename"].get<std::string>();
+    return outcome_from_exception(text_member(outcome, "error_class"), error_number, filename,
+                                  text_member(outcome, "message"));
+  }
+  throw std::runtime_error(fmt::format("the runtime's adapter wrote an outcome kit does not know: {}", outcome.dump()));
+}
+
+void add_signal_names(std::set<std::string>& names, const Json& list) {
+  if (!list.is_array()) return;
+  for (const Json& name : list)
+    if (name.is_string()) names.insert(name.get<std::string>());
+}
+
+std::set<std::string> signal_set(const Json& snapshot, const char* which) {
+  std::set<std::string> names;
+  if (snapshot.contains("signals") && snapshot["signals"].is_object()) add_signal_names(names, snapshot["signals"][which]);
+  return names;
+}
+
+// The fd entries that say what the fd is, leaving out the ofd class (which
+// numbers the table's fds in order and so shifts when the runtime adds one).
+Json fd_identity(const Json& entry) {
+  Json identity = entry;
+  identity.erase("ofd");
+  return identity;
+}
+
+}  // namespace
+
+Json runtime_owned_between(const Json& before_exec, const Json& at_spawn) {
+  std::map<int, Json> before, after;
+  for (const Json& entry : before_exec.value("fds", Json::array())) before[entry.value("fd", -1)] = fd_identity(entry);
+  for (const Json& entry : at_spawn.value("fds", Json::array())) after[entry.value("fd", -1)] = fd_identity(entry);
+  std::set<int> fds;
+  for (const auto& [fd, entry] : after)
+    if (!before.count(fd) || before[fd] != entry) fds.insert(fd);
+  for (const auto& [fd, entry] : before)
+    if (!after.count(fd)) fds.insert(fd);
+
+  std::set<std::string> changed;
+  for (const char* which : {"ignored", "caught", "blocked"}) {
+    const auto was = signal_set(before_exec, which), is = signal_set(at_spawn, which);
+    std::set_symmetric_difference(was.begin(), was.end(), is.begin(), is.end(), std::inserter(changed, changed.end()));
+  }
+  std::vector<std::string> signals(changed.begin(), changed.end());
+  std::sort(signals.begin(), signals.end(), [](const std::string& a, const std::string& b) {
+    return fdconform_common::signal_number(a).value_or(0) < fdconform_common::signal_number(b).value_or(0);
+  });
+
+  Json process = Json::array();
+  for (const auto& [key, value] : at_spawn.items()) {
+    if (key == "fds" || key == "signals" || key == "children" || key == "pid" || key == "ppid" || key == "resources") continue;
+    if (!before_exec.contains(key) || before_exec[key] != value) process.push_back(key);
+  }
+  return Json{{"fds", Json(std::vector<int>(fds.begin(), fds.end()))}, {"signals", signals}, {"process", process}};
+}
+
+Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, const RuntimeProgram& runtime,
+                       const PreparedParent& prepared, const PlaceholderValues& placeholders, Json before_exec) {
+  const std::string& implementation = request.implementation;
+  const Json* steps = member(request.scenario, "steps", "scenario");
+  if (steps)
+    return skip_result(request.scenario_id, implementation,
+                       "steps scenarios: the external-runtime host runs single spawns only so far");
+  const Json& block = request.scenario.at("spawn");
+  object_at(block, "scenario.spawn");
+  if (block.size() != 1) throw RequestError("scenario.spawn: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec");
+  const std::string kind = block.begin().key();
+  const std::string report_path = request.workdir + "/probe.json";
+  SpawnContext context{adapter, prepared.resources, placeholders, "--report=" + report_path,
+                       std::chrono::milliseconds(request.timeout_ms), request.variant, std::nullopt,
+                       scenario_is_confined(request.scenario)};
+  Json spawn = kind == "popen" ? resolved_popen(block.begin().value(), context) : block.begin().value();
+
+  const std::string request_path = request.workdir + "/.fdconform-runtime-request.json";
+  const std::string outcome_path = request.workdir + "/.fdconform-runtime-outcome.json";
+  write_text(request_path, Json{{"kind", kind}, {"spawn", spawn}, {"outcome", outcome_path}, {"variant", request.variant}}.dump());
+
+  RuntimeRun run = run_runtime(runtime, request_path, result_channel_fd, context.timeout);
+  Json answer = Json::parse(read_text(outcome_path), nullptr, false);
+  unlink(request_path.c_str());
+  unlink(outcome_path.c_str());
+  std::string diagnostics = answer.is_object() ? text_member(answer, "diagnostics") : std::string();
+
+  if (!run.timed_out && answer.is_object() && answer.contains("no_api"))
+    return no_api_result(request.scenario_id, implementation, text_member(answer, "no_api"));
+  Json result = empty_result(request.scenario_id, implementation);
+  if (!run.failure && (!answer.is_object() || !answer.contains("outcome") || run.at_spawn.is_null() || run.after.is_null()))
+    run.failure = "the runtime's adapter exited without stopping twice and writing an outcome";
+  if (run.failure) {
+    // Whatever the runtime printed went to the scenario's fd 2, the parent.stderr file unless the scenario moved it.
+    std::string printed = read_text(request.workdir + "/parent.stderr");
+    if (printed.size() > diagnostics_limit) printed = printed.substr(printed.size() - diagnostics_limit);
+    result["status"] = "error";
+    result["reason"] = *run.failure;
+    if (!printed.empty()) result["stderr"] = printed;
+    if (!run.at_spawn.is_null()) run.at_spawn["resources"] = resource_map(prepared);
+    result["parent"] = run.at_spawn;
+    return result;
+  }
+  run.at_spawn["resources"] = resource_map(prepared);
+  result["runtime_owned"] = runtime_owned_between(before_exec, run.at_spawn);
+  result["outcome"] = outcome_from_adapter(answer["outcome"]);
+  result["parent"] = std::move(run.at_spawn);
+  result["parent_after"] = std::move(run.after);
+  result["probe"] = read_probe_report(report_path, diagnostics);
+  if (const std::string api = text_member(answer, "api"); !api.empty()) result["path_used"] = api;
+  if (!diagnostics.empty()) result["stderr"] = diagnostics.substr(0, diagnostics_limit);
+  return result;
+}
+
+Json measure_runtime_owned(const RuntimeProgram& runtime) {
+  char directory[] = "/tmp/fdconform-runtime-XXXXXX";
+  if (!mkdtemp(directory)) throw std::system_error(errno, std::generic_category(), "mkdtemp for the start-up measurement");
+  const std::string workdir = directory;
+  int channel[2];
+  if (pipe2(channel, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  const pid_t parent = fork();
+  if (parent < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (parent == 0) {
+    // A baseline scenario parent: docs/PROTOCOL.md steps 1-6 for a scenario that asks for nothing.
+    std::string text;
+    try {
+      if (!redirect_standard_fds(workdir, channel[1])) throw std::system_error(errno, std::generic_category(), "parent files");
+      apply_baseline_signals();
+      const PlaceholderValues placeholders = placeholders_for_this_process("", "", workdir);
+      prepare_parent(Json{{"id", "runtime-start-up"}}, "runtime-start-up", workdir, placeholders);
+      const Json before_exec = take_parent_snapshot(channel[1]);
+      const std::string request_path = workdir + "/request.json";
+      write_text(request_path, Json{{"measure", true}, {"outcome", workdir + "/outcome.json"}}.dump());
+      RuntimeRun run = run_runtime(runtime, request_path, channel[1], std::chrono::milliseconds(10000));
+      if (run.failure) throw std::runtime_error(*run.failure);
+      if (run.at_spawn.is_null()) throw std::runtime_error("the runtime's adapter did not stop in --request measure mode");
+      text = Json{{"runtime_owned", runtime_owned_between(before_exec, run.at_spawn)}}.dump();
+    } catch (const std::exception& error) {
+      text = Json{{"error", error.what()}}.dump();
+    }
+    (void)!write(channel[1], text.data(), text.size());
+    _exit(0);
+  }
+  close(channel[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = read(channel[0], buffer, sizeof buffer)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(channel[0]);
+  reap(parent);
+  for (const char* name : {"parent.stdin", "parent.stdout", "parent.stderr", "request.json", "outcome.json"})
+    unlink((workdir + "/" + name).c_str());
+  rmdir(directory);
+  const Json answer = Json::parse(text, nullptr, false);
+  if (!answer.is_object()) throw std::runtime_error("measuring the runtime's start-up state gave no answer");
+  if (answer.contains("error")) throw std::runtime_error("measuring the runtime's start-up state: " + text_member(answer, "error"));
+  return answer["runtime_owned"];
+}
+
+Json ask_runtime_hello(const RuntimeProgram& runtime) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  std::vector<std::string> args = runtime.argv;
+  args.push_back("--hello");
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = read(out[0], buffer, sizeof buffer)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  const int returncode = reap(pid);
+  const Json hello = Json::parse(text, nullptr, false);
+  if (returncode != 0 || !hello.is_object())
+    throw std::runtime_error(fmt::format("{} --hello (exit {}) did not print the hello's facts as one JSON object",
+                                         fmt::join(runtime.argv, " "), returncode));
+  return hello;
+}
+
+}  // namespace kit

@@ -1,0 +1,61 @@
+// The external scenario parent (docs/DRIVERS.md, "A runtime that cannot link
+// the kit"): for a runtime that cannot be a C or C++ adapter (Node, the JVM,
+// Go), the kit builds the scenario parent's state as for any column, then
+// starts the runtime's adapter program in that state and watches it from
+// outside. The adapter only maps the spawn block onto its runtime's API and
+// says how the spawn went; the kit takes both snapshots through procfs while
+// the adapter is stopped, and declares what the runtime itself set up at
+// start-up as runtime-owned.
+//
+// The adapter program's side, started as ARGV... --request=PATH:
+//   the request file is {"kind": "popen" | "posix_spawn" | ..., "spawn": the
+//   block resolved (placeholders substituted, fds and dirs resolved, the probe's
+//   report argument in argv), "outcome": PATH, "variant": {...}}, or
+//   {"measure": true, "outcome": PATH} at start-up;
+//   right before its spawn call it stops itself (SIGSTOP): the parent snapshot;
+//   once the spawn is over it writes the outcome file and stops again: the
+//   after snapshot; then it exits 0 when continued. The outcome file is
+//   {"pid": N or null, "outcome": {"kind": "exited", "returncode": N} |
+//    {"kind": "signaled", "signal": "SIGKILL"} | {"kind": "exception",
+//    "error_class": ..., "errno": N or null, "filename": ..., "message": ...},
+//    "diagnostics": "..."}, or {"no_api": "capability"} (written without stopping).
+// Started with --hello, it prints one JSON object: id, name, version, language,
+// detail and features (the hello's implementation facts) and exits.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "json_access.hpp"
+#include "parent_state.hpp"
+#include "placeholders.hpp"
+
+namespace kit {
+
+struct Request;
+class SpawnAdapter;
+
+struct RuntimeProgram {
+  std::vector<std::string> argv;  // the adapter program, e.g. {"/usr/bin/node", ".../adapter.js"}
+};
+
+// What the runtime changed between exec and its spawn call, comparing the
+// snapshot the kit took right before exec with the one taken at the adapter's
+// first stop: {"fds": [fd numbers], "signals": [names], "process": [snapshot
+// members such as "rlimit_nofile"]}.
+Json runtime_owned_between(const Json& before_exec, const Json& at_spawn);
+
+// Steps 7-10 of docs/PROTOCOL.md for a scenario parent whose state is
+// prepared: the result of running the adapter program in it.
+Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, const RuntimeProgram& runtime,
+                       const PreparedParent& prepared, const PlaceholderValues& placeholders, Json before_exec);
+
+// The runtime's own start-up state in a baseline parent (no resources, the
+// base environment), measured once: the hello's "runtime_owned". Throws
+// std::runtime_error saying why when the adapter does not stop as it should.
+Json measure_runtime_owned(const RuntimeProgram& runtime);
+
+// The adapter's --hello answer. Throws std::runtime_error naming the program when it gives none.
+Json ask_runtime_hello(const RuntimeProgram& runtime);
+
+}  // namespace kit
