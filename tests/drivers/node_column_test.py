@@ -1,0 +1,178 @@
+"""The Node.js column (drivers/node/, on the kit's external scenario parent).
+
+Each mode first asks the column's discovery program for its descriptor and
+exits 77 (skipped) when it reports node unavailable.
+
+  node_column_test.py protocol --columns PROGRAM --work DIR -- PROTOCOL_TEST_ARGS...
+      tests/drivers/protocol_test.py against the column (its args after --, --driver added).
+  node_column_test.py corpus --columns PROGRAM --work DIR --runner FDCONFORM --scenarios DIR
+      the whole corpus through `fdconform run --driver`: a verdict for every scenario, no error
+      (raw_fork_exec_test.py's check).
+  node_column_test.py runtime-owned --columns PROGRAM --work DIR --probe PROBE --reference DESCRIPTOR
+      replays scenarios on the node column and on a column whose scenario parent is the kit's own
+      process (REFERENCE), and compares their parent snapshots as the runner's parent-state check
+      does: equal once each result's runtime_owned fds and signals are left out, and different
+      without that (node's own event-loop fds and handlers), which shows the check can fail.
+
+Standard library only; the test runner is Debian's /usr/bin/python3.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+SKIP = 77
+
+
+def descriptor(options):
+    """The column's descriptor file, or None when node is unavailable here."""
+    out = subprocess.run([options.columns], stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    usable = [line for line in lines if "argv" in line]
+    if not usable:
+        print("skipped: " + "; ".join(line.get("unavailable", "?") for line in lines))
+        return None
+    os.makedirs(options.work, exist_ok=True)
+    path = os.path.join(options.work, "node.json")
+    with open(path, "w") as f:
+        json.dump(usable[0], f)
+    return path
+
+
+def protocol(options, rest):
+    path = descriptor(options)
+    if path is None:
+        return SKIP
+    return subprocess.run([sys.executable] + rest + ["--driver", path]).returncode
+
+
+def corpus(options):
+    path = descriptor(options)
+    if path is None:
+        return SKIP
+    import raw_fork_exec_test
+    failure = raw_fork_exec_test.corpus(argparse.Namespace(
+        driver=path, runner=options.runner, scenarios=options.scenarios, out=os.path.join(options.work, "corpus")))
+    if failure:
+        print("FAIL: " + failure)
+        return 1
+    return 0
+
+
+SCENARIOS = [
+    {"id": "node-owned-baseline", "spawn": {"popen": {}}},
+    {"id": "node-owned-signals", "parent": {"signals": {"ignore": ["SIGHUP"], "block": ["SIGUSR2"]}},
+     "spawn": {"popen": {"stdout": "pipe"}}},
+]
+
+
+def replay(argv, scenarios, probe, work):
+    """Results of `scenarios` from the driver started with argv."""
+    lines, workdirs = [], []
+    for scenario in scenarios:
+        workdir = tempfile.mkdtemp(dir=work)
+        os.chmod(workdir, 0o777)
+        workdirs.append(workdir)
+        lines.append(json.dumps({"request": 1, "scenario": scenario, "workdir": workdir, "probe": probe,
+                                 "timeout_ms": 10000, "variant": {}}))
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C"}
+    done = subprocess.run(argv, input="\n".join(lines) + "\n", stdout=subprocess.PIPE, universal_newlines=True,
+                          env=env, timeout=120)
+    messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return messages[1:], workdirs
+
+
+def parent_state(result, workdir, leave_out_runtime_owned):
+    """The parent snapshot as the parent-state check compares it: fds by number, signals, the rest."""
+    parent = result["parent"]
+    owned = result.get("runtime_owned") or {} if leave_out_runtime_owned else {}
+    owned_fds, owned_signals = set(owned.get("fds", [])), set(owned.get("signals", []))
+    fds = {}
+    for entry in parent["fds"]:
+        if entry["fd"] in owned_fds:
+            continue
+        fds[entry["fd"]] = (entry["kind"], entry["access"], tuple(entry["flags"]), entry["cloexec"],
+                            entry["path"].replace(workdir, "{workdir}") if entry["kind"] in ("file", "dir") else "")
+    signals = {which: [name for name in parent["signals"][which] if name not in owned_signals]
+               for which in ("ignored", "caught", "blocked")}
+    return {"fds": fds, "signals": signals, "umask": parent["umask"],
+            "cwd": parent["cwd"].replace(workdir, "{workdir}"), "rlimit": parent["rlimit_nofile"]}
+
+
+def runtime_owned(options):
+    path = descriptor(options)
+    if path is None:
+        return SKIP
+    with open(path) as f:
+        node_argv = json.load(f)["argv"]
+    with open(options.reference) as f:
+        reference_argv = json.load(f)["argv"]
+    work = tempfile.mkdtemp(prefix="node-owned-")
+    try:
+        node, node_dirs = replay(node_argv, SCENARIOS, options.probe, work)
+        reference, reference_dirs = replay(reference_argv, SCENARIOS, options.probe, work)
+        failures = []
+        for i, scenario in enumerate(SCENARIOS):
+            name = scenario["id"]
+            if node[i]["status"] != "ran" or reference[i]["status"] != "ran":
+                failures.append("%s: not run (%s / %s)" % (name, node[i].get("reason"), reference[i].get("reason")))
+                continue
+            if not node[i].get("runtime_owned", {}).get("fds"):
+                failures.append("%s: the node result declares no runtime-owned fd" % name)
+            with_declaration = parent_state(node[i], node_dirs[i], True)
+            expected = parent_state(reference[i], reference_dirs[i], True)
+            # The reference owns nothing, so only node's declaration may be left out of its side.
+            for key in ("fds", "signals"):
+                if key == "signals":
+                    owned = set(node[i]["runtime_owned"]["signals"])
+                    expected[key] = {w: [s for s in names if s not in owned] for w, names in expected[key].items()}
+                else:
+                    expected[key] = {fd: v for fd, v in expected[key].items() if fd not in node[i]["runtime_owned"]["fds"]}
+            if with_declaration != expected:
+                failures.append("%s: parent states differ with runtime_owned left out:\n  node %s\n  ref  %s"
+                                % (name, with_declaration, expected))
+            without = parent_state(node[i], node_dirs[i], False)
+            plain_reference = parent_state(reference[i], reference_dirs[i], False)
+            if without == plain_reference:
+                failures.append("%s: without the runtime_owned declaration the parent states still agree: "
+                                "the check could not see node's own fds" % name)
+            else:
+                extra = sorted(set(without["fds"]) - set(plain_reference["fds"]))
+                print("%s: without runtime_owned the check sees node's fds %s (%s)"
+                      % (name, extra, ", ".join(sorted({without["fds"][fd][0] for fd in extra}))))
+        for failure in failures:
+            print("FAIL: " + failure)
+        return 1 if failures else 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    argv = sys.argv[1:]
+    rest = []
+    if "--" in argv:
+        rest = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["protocol", "corpus", "runtime-owned"])
+    parser.add_argument("--columns", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--runner")
+    parser.add_argument("--scenarios")
+    parser.add_argument("--probe")
+    parser.add_argument("--reference")
+    options = parser.parse_args(argv)
+    if options.mode == "protocol":
+        return protocol(options, rest)
+    if options.mode == "corpus":
+        return corpus(options)
+    return runtime_owned(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
