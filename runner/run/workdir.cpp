@@ -1,6 +1,9 @@
 #include "run/workdir.hpp"
 
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <climits>
@@ -13,9 +16,42 @@
 
 namespace fdconform {
 
+namespace {
+
+// With TMPDIR unset the run directory goes on /dev/shm when that is a tmpfs fit for it, else on /tmp.
+// Every cell makes a directory, its scenario parent creates files there, its probe writes its report
+// there and the runner removes it all: on a disk file system that was about a third of a spawn_core
+// cell (docs/PERFORMANCE.md, "The matrix's cost per cell"). What would make a tmpfs unfit is checked
+// in suits_run_directories.
+constexpr const char* kMemoryBase = "/dev/shm";
+constexpr const char* kDiskBase = "/tmp";
+// A container's /dev/shm is often 64 MiB; cells are small, but -j N of them with their reports and
+// resources must never fill it.
+constexpr unsigned long long kMemoryBaseMinimumFree = 256ULL << 20;
+
+}  // namespace
+
+bool RunDirectory::suits_run_directories(const std::string& base) {
+  struct statfs file_system {};
+  if (::statfs(base.c_str(), &file_system) != 0 || file_system.f_type != TMPFS_MAGIC) return false;
+  // Scenarios exec files they create in their cell (ENOEXEC, ETXTBSY, PATH search): on a noexec mount
+  // they would see EACCES instead.
+  struct statvfs mount {};
+  if (::statvfs(base.c_str(), &mount) != 0 || (mount.f_flag & (ST_RDONLY | ST_NOEXEC)) != 0) return false;
+  if (static_cast<unsigned long long>(mount.f_bavail) * mount.f_frsize < kMemoryBaseMinimumFree) return false;
+  // World-writable and sticky, as /tmp is, so probes running as another user reach the cells.
+  struct stat status {};
+  return ::stat(base.c_str(), &status) == 0 && S_ISDIR(status.st_mode) && (status.st_mode & 01777) == 01777 &&
+         ::access(base.c_str(), W_OK | X_OK) == 0;
+}
+
+std::string RunDirectory::default_base() {
+  return suits_run_directories(kMemoryBase) ? kMemoryBase : kDiskBase;
+}
+
 RunDirectory::RunDirectory() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string base = tmp && *tmp ? tmp : "/tmp";
+  std::string base = tmp && *tmp ? tmp : default_base();
   std::string pattern = base + "/fdconform-XXXXXX";
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');

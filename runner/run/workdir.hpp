@@ -1,5 +1,6 @@
 #pragma once
-// Temporary directories: one per run under $TMPDIR, one per cell inside it, removed afterwards.
+// Temporary directories: one per run under $TMPDIR (else a fit tmpfs, else /tmp), one per cell inside it,
+// removed afterwards.
 #include <cstddef>
 #include <string>
 
@@ -7,7 +8,8 @@ namespace fdconform {
 
 class RunDirectory {
  public:
-  // Creates $TMPDIR/fdconform-XXXXXX (its real path, so observations never see a symlinked name).
+  // Creates $TMPDIR/fdconform-XXXXXX (its real path, so observations never see a symlinked name); with
+  // TMPDIR unset or empty, under default_base().
   RunDirectory();
   ~RunDirectory();  // removes everything left
   RunDirectory(const RunDirectory&) = delete;
@@ -24,6 +26,12 @@ class RunDirectory {
 
   // Empty when `cells` cell directories fit below PATH_MAX with their files; else why not.
   std::string check_room(std::size_t cells) const;
+
+  // /dev/shm when suits_run_directories says so, else /tmp.
+  static std::string default_base();
+  // True when `base` is a tmpfs that is writable, allows exec, has 256 MiB free, and is world-writable
+  // with the sticky bit: cells there observe what they would under /tmp.
+  static bool suits_run_directories(const std::string& base);
 
  private:
   std::string path_;
