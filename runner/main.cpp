@@ -88,18 +88,26 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list scenario ids, titles and the checklist items they cover");
   list->add_option("paths", paths, "scenario files or directories")->required();
 
-  app.add_subcommand("oracles", "list the CPython interpreters found, with their versions");
+  std::vector<std::string> columns_offered;
+  auto* columns = app.add_subcommand("columns", "list every column the installed drivers offer on this machine");
+  columns->add_option("--with", columns_offered, "an executable to offer to every driver's discovery (repeatable)")
+      ->allow_extra_args(false);
 
   fdconform::RunOptions run_options;
   auto* run = app.add_subcommand("run", "run scenarios against every implementation and report");
   run->add_option("paths", run_options.paths,
                   "scenario files or directories (default: ./scenarios, else the installed scenarios)");
-  // One value per occurrence, so `--oracle all scenarios/` leaves scenarios/ to be a path.
-  run->add_option("--oracle", run_options.oracles, "a CPython interpreter to compare (repeatable; 'all' for every one found)")
-      ->allow_extra_args(false);
+  // One value per occurrence, so `--impl '*' scenarios/` leaves scenarios/ to be a path.
   run->add_option("--impl", run_options.impls,
-                  "only show these implementation ids (repeatable; globs allowed); the reference runs as well")
+                  "the columns to run instead of the default ones: ids or globs ('*': every column found; "
+                  "repeatable); the reference runs as well")
       ->allow_extra_args(false);
+  run->add_option("--with", run_options.offered,
+                  "an executable (an interpreter, a runtime) to offer to every driver's discovery; the column "
+                  "made for it joins the run (repeatable)")
+      ->allow_extra_args(false);
+  std::vector<std::string> retired_oracle;
+  run->add_option("--oracle", retired_oracle, "")->group("")->allow_extra_args(false);
   run->add_option("--driver", run_options.driver_files, "a driver descriptor JSON file adding a column (repeatable)")
       ->allow_extra_args(false);
   run->add_option("-j,--jobs", run_options.jobs, "parallel workers (default: one per core)")->check(CLI::Range(1, 256));
@@ -113,7 +121,8 @@ int main(int argc, char** argv) {
   run->add_option("--html", run_options.html_file, "write the HTML report here");
   run->add_option("--out", run_options.out_dir, "write results.json, results.xml and report.html into this directory");
   run->add_option("--reference", run_options.reference,
-                  "the implementation verdicts are against (default: newest CPython, else spawn_core-auto)");
+                  "the column verdicts are against: an id, or a glob for its highest-ranked match (default: the "
+                  "highest-ranked of the run's columns, as `fdconform columns` shows)");
   run->add_option("--expectations", run_options.expectations_dir,
                   "directory of expectation files (default: the source tree's or installation's expectations/)");
   run->add_flag("--no-expectations", run_options.no_expectations, "ignore expectation files");
@@ -149,7 +158,7 @@ int main(int argc, char** argv) {
   show->add_option("scenario", show_options.scenario, "a scenario file, or the id of one in the default scenarios")
       ->required();
   show->add_option("--impl", show_options.impl, "the implementation (default: the reference run would use)");
-  show->add_option("--oracle", show_options.oracles, "a CPython interpreter to offer (repeatable; 'all')")
+  show->add_option("--with", show_options.offered, "an executable to offer to every driver's discovery (repeatable)")
       ->allow_extra_args(false);
   show->add_option("--driver", show_options.driver_files, "a driver descriptor JSON file (repeatable)")
       ->allow_extra_args(false);
@@ -178,9 +187,16 @@ int main(int argc, char** argv) {
 
   if (validate->parsed()) return fdconform::validate_command(paths, validate_expectations, std::cout, std::cerr);
   if (list->parsed()) return fdconform::list_command(paths, std::cout, std::cerr);
+  if (run->parsed() && !retired_oracle.empty()) {
+    std::cerr << "fdconform: --oracle is gone: columns come from the drivers' discovery (`fdconform columns` lists "
+                 "them). For every column found use --impl '*'; for an interpreter or runtime that is not found "
+                 "on its own use --with PATH\n";
+    return usage_error;
+  }
   if (run->parsed()) return fdconform::run_command(run_options, std::cout, std::cerr);
   if (report->parsed()) return fdconform::report_command(report_options, std::cout, std::cerr);
   if (merge->parsed()) return fdconform::merge_command(merge_options, std::cout, std::cerr);
   if (show->parsed()) return fdconform::show_command(show_options, std::cout, std::cerr);
-  return fdconform::oracles_command(std::cout, std::cerr);
+  if (columns->parsed()) return fdconform::columns_command(columns_offered, std::cout, std::cerr);
+  return usage_error;
 }

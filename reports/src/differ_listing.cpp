@@ -140,7 +140,7 @@ std::string rerun_command(const Results& results, const Scenario& scenario, cons
   std::map<std::string, const Implementation*> by_id;
   for (const auto& impl : results.implementations) by_id.emplace(impl.id, &impl);
   std::string command = "fdconform run " + shell_word(scenario.file.empty() ? scenario.id : scenario.file);
-  // Each column says which run arguments bring it in (its descriptor's `rerun`, such as --oracle PY or
+  // Each column says which run arguments bring it in (its descriptor's `rerun`, such as --with PATH or
   // --driver FILE): name the reference's and every rerun column's, so the rerun compares against what
   // this run did.
   std::set<std::vector<std::string>> brought_in;

@@ -8,39 +8,11 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
-#include "drivers/interpreters.hpp"
+#include "drivers/discovery.hpp"
 #include "scenario/version_gate.hpp"
 
 namespace fdconform {
 namespace {
-
-std::vector<DriverDescriptor> oracle_columns(const RunOptions& options, const Installation& installation) {
-  std::vector<std::string> paths;
-  for (const auto& o : options.oracles) {
-    if (o == "all") {
-      auto all = all_interpreters();
-      paths.insert(paths.end(), all.begin(), all.end());
-    } else {
-      paths.push_back(o);
-    }
-  }
-  if (options.oracles.empty()) {
-    auto fallback = default_interpreter();
-    if (!fallback) throw std::runtime_error("no Python interpreter found: expected /usr/bin/python3 or python3 on PATH (or give --oracle PYTHON)");
-    paths.push_back(*fallback);
-  }
-  std::vector<DriverDescriptor> out;
-  for (const auto& path : paths) {
-    std::string error;
-    auto interpreter = query_interpreter(path, error);
-    if (!interpreter) throw std::runtime_error(error);
-    auto d = oracle_descriptor(*interpreter, installation);
-    bool duplicate = false;
-    for (const auto& existing : out) duplicate = duplicate || existing.id == d.id;
-    if (!duplicate) out.push_back(std::move(d));  // the same version twice (a symlink) is one column
-  }
-  return out;
-}
 
 void apply_deviations(const RunOptions& options, std::vector<DriverDescriptor>& descriptors) {
   for (const auto& spec : options.deviations) {
@@ -61,21 +33,27 @@ std::string ids(const std::vector<DriverDescriptor>& descriptors) {
   return fmt::format("{}", fmt::join(out, ", "));
 }
 
+bool matches(const std::string& pattern, const std::string& id) { return ::fnmatch(pattern.c_str(), id.c_str(), 0) == 0; }
+
 }  // namespace
 
-std::string default_reference(const std::vector<DriverDescriptor>& descriptors) {
+std::string default_reference(const std::vector<const DriverDescriptor*>& candidates) {
   const DriverDescriptor* best = nullptr;
-  for (const auto& d : descriptors)
-    if (!d.reference_rank.empty() && (!best || compare_versions(d.reference_rank, best->reference_rank) > 0)) best = &d;
+  for (const auto* d : candidates)
+    if (d->unavailable.empty() && !d->reference_rank.empty() &&
+        (!best || compare_versions(d->reference_rank, best->reference_rank) > 0))
+      best = d;
   if (best) return best->id;
-  return descriptors.empty() ? std::string() : descriptors.front().id;
+  for (const auto* d : candidates)
+    if (d->unavailable.empty()) return d->id;
+  return candidates.empty() ? std::string() : candidates.front()->id;
 }
 
-std::vector<DriverDescriptor> select_descriptors(const RunOptions& options, const Installation& installation,
-                                                 std::string& reference_id) {
-  std::vector<DriverDescriptor> all = spawn_core_descriptors(installation);
-  auto oracles = oracle_columns(options, installation);
-  all.insert(all.end(), oracles.begin(), oracles.end());
+ColumnChoice choose_columns(const RunOptions& options, const Installation& installation) {
+  ColumnChoice choice;
+  DiscoveredColumns discovered = discover_columns(installation.drivers_dir, options.offered);
+  std::vector<DriverDescriptor> all = std::move(discovered.columns);
+  choice.notices = std::move(discovered.notices);
   for (const auto& file : options.driver_files) {
     auto extra = read_descriptor_file(file);
     all.insert(all.end(), extra.begin(), extra.end());
@@ -83,41 +61,53 @@ std::vector<DriverDescriptor> select_descriptors(const RunOptions& options, cons
   for (std::size_t i = 0; i < all.size(); ++i)
     for (std::size_t k = 0; k < i; ++k)
       if (all[i].id == all[k].id) throw std::runtime_error(fmt::format("two implementations have the id '{}'", all[i].id));
+  if (all.empty())
+    throw std::runtime_error(fmt::format("no columns: no driver in {} lists any (expected <folder>/columns programs; "
+                                         "FDCONFORM_DRIVERS_DIR overrides), and no --driver was given",
+                                         installation.drivers_dir));
 
-  // The reference comes from every column the run could have, before --impl narrows them: narrowing what
-  // is shown must never change what every verdict is against.
+  // The run's columns: the default ones, or those --impl names.
+  std::vector<const DriverDescriptor*> wanted;
+  const auto want = [&](const DriverDescriptor& d) {
+    if (std::find(wanted.begin(), wanted.end(), &d) == wanted.end()) wanted.push_back(&d);
+  };
+  for (const auto& pattern : options.impls) {
+    bool matched = false;
+    for (const auto& d : all)
+      if (matches(pattern, d.id)) want(d), matched = true;
+    if (!matched)
+      throw std::runtime_error(fmt::format("--impl {}: no such implementation; expected one of {}", pattern, ids(all)));
+  }
+  std::vector<const DriverDescriptor*> defaults;
+  for (const auto& d : all)
+    if (d.default_column) defaults.push_back(&d);
+  if (options.impls.empty()) wanted = defaults;
+
+  // The reference: --reference (an id, or a pattern: its highest-ranked match), else the highest-ranked
+  // of the default columns and those --impl names. Narrowing --impl to fewer default columns never
+  // changes what every verdict is against.
   if (options.reference.empty()) {
-    reference_id = default_reference(all);
+    std::vector<const DriverDescriptor*> candidates = defaults;
+    for (const auto* d : wanted)
+      if (std::find(candidates.begin(), candidates.end(), d) == candidates.end()) candidates.push_back(d);
+    choice.reference_id = default_reference(candidates);
   } else {
-    bool known = false;
-    for (const auto& d : all) known = known || d.id == options.reference;
-    if (!known)
+    std::vector<const DriverDescriptor*> named;
+    for (const auto& d : all)
+      if (matches(options.reference, d.id)) named.push_back(&d);
+    if (named.empty())
       throw std::runtime_error(fmt::format("--reference {}: no such implementation; expected one of {}",
                                            options.reference, ids(all)));
-    reference_id = options.reference;
+    choice.reference_id = default_reference(named);
   }
 
-  std::vector<DriverDescriptor> selected;
-  if (options.impls.empty()) {
-    selected = all;
-  } else {
-    for (const auto& d : all)
-      if (d.id == reference_id) selected.push_back(d);  // always runs, first
-    for (const auto& pattern : options.impls) {
-      bool matched = false;
-      for (const auto& d : all) {
-        if (::fnmatch(pattern.c_str(), d.id.c_str(), 0) != 0) continue;
-        matched = true;
-        bool already = false;
-        for (const auto& s : selected) already = already || s.id == d.id;
-        if (!already) selected.push_back(d);
-      }
-      if (!matched)
-        throw std::runtime_error(fmt::format("--impl {}: no such implementation; expected one of {}", pattern, ids(all)));
-    }
-  }
-  apply_deviations(options, selected);
-  return selected;
+  for (const auto& d : all)
+    if (d.id == choice.reference_id) choice.descriptors.push_back(d);  // always runs, first
+  for (const auto* d : wanted)
+    if (d->id != choice.reference_id) choice.descriptors.push_back(*d);
+  apply_deviations(options, choice.descriptors);
+  choice.all = std::move(all);
+  return choice;
 }
 
 std::vector<Column> start_columns(const std::vector<DriverDescriptor>& descriptors, int interrupt_fd,
@@ -126,6 +116,12 @@ std::vector<Column> start_columns(const std::vector<DriverDescriptor>& descripto
   sessions.clear();
   for (const auto& d : descriptors) {
     Column column{d, {}, false, {}};
+    if (!d.unavailable.empty()) {
+      column.unavailable = fmt::format("{}: {}", d.id, d.unavailable);
+      columns.push_back(std::move(column));
+      sessions.push_back(nullptr);
+      continue;
+    }
     auto session = std::make_unique<DriverSession>(d, interrupt_fd);
     auto missing_file = std::find_if(d.files.begin(), d.files.end(),
                                      [](const std::string& f) { return ::access(f.c_str(), R_OK) != 0; });

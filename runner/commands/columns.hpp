@@ -1,6 +1,6 @@
 #pragma once
-// Building the matrix's columns from the command line: built-in spawn_core paths, CPython oracles,
-// --driver descriptors; then --impl selection, test-only deviations, hellos and the reference.
+// Building the matrix's columns from the command line: the drivers' discovery, --with, --driver
+// descriptors; then --impl selection, test-only deviations, hellos and the reference.
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,15 +12,21 @@
 
 namespace fdconform {
 
-// The default reference among these: the newest CPython, else spawn_core-auto, else the first.
-std::string default_reference(const std::vector<DriverDescriptor>& descriptors);
+// The highest-ranked available column among these (docs/DRIVERS.md "The descriptor"), else the first available.
+std::string default_reference(const std::vector<const DriverDescriptor*>& candidates);
 
-// Descriptors for the run, selected by --impl, with the reference always among them (first when --impl
-// did not select it); `reference_id` is --reference, else the default among every column the run could
-// have. Throws std::runtime_error with a message for the user (an interpreter that does not exist, a bad
-// descriptor file, an --impl or --reference that names nothing).
-std::vector<DriverDescriptor> select_descriptors(const RunOptions& options, const Installation& installation,
-                                                 std::string& reference_id);
+struct ColumnChoice {
+  std::vector<DriverDescriptor> descriptors;  // the run's columns, the reference first
+  std::vector<DriverDescriptor> all;          // every column found, in discovery order
+  std::string reference_id;
+  std::vector<std::string> notices;           // what discovery found but could not use, said once
+};
+
+// The run's columns: every driver's discovery (with --with), --driver files; the default ones, or those
+// --impl names; the reference always among them, first. Throws std::runtime_error with a message for the
+// user (a discovery program that fails, a bad descriptor file, an --impl, --with or --reference that
+// names nothing).
+ColumnChoice choose_columns(const RunOptions& options, const Installation& installation);
 
 // Starts one session per descriptor to read its hello; sessions that started are returned for reuse.
 std::vector<Column> start_columns(const std::vector<DriverDescriptor>& descriptors, int interrupt_fd,

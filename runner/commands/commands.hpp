@@ -9,12 +9,14 @@ namespace fdconform {
 int validate_command(const std::vector<std::string>& paths, const std::string& expectations_dir, std::ostream& out,
                      std::ostream& err);
 int list_command(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);
-int oracles_command(std::ostream& out, std::ostream& err);
+// Every column the drivers' discovery lists (with --with), whether it is in a default run, and why one
+// cannot run. Exit 0; 2 when discovery fails.
+int columns_command(const std::vector<std::string>& offered, std::ostream& out, std::ostream& err);
 
 struct RunOptions {
   std::vector<std::string> paths;
-  std::vector<std::string> oracles;      // interpreters, or "all"; empty: the default interpreter
-  std::vector<std::string> impls;        // column ids or glob patterns; empty: all
+  std::vector<std::string> offered;      // --with PATH: offered to every driver's discovery
+  std::vector<std::string> impls;        // column ids or glob patterns; empty: the default columns
   std::vector<std::string> driver_files; // --driver FILE.json
   std::vector<std::string> deviations;   // test-only: IMPL=WHAT -> variant {"deviate": WHAT}
   std::string baseline;                   // an earlier results.json: its passing cells must not be skipped now
@@ -55,7 +57,7 @@ int merge_command(const MergeOptions& options, std::ostream& out, std::ostream& 
 struct ShowOptions {
   std::string scenario;        // a scenario file, or an id looked up in the default scenarios
   std::string impl;            // empty: the run's default reference
-  std::vector<std::string> oracles;
+  std::vector<std::string> offered;
   std::vector<std::string> driver_files;
   double timeout_seconds = 10;
   bool allow_unconfined = false;

@@ -227,10 +227,10 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   std::vector<std::unique_ptr<DriverSession>> warm;
   std::size_t reference = 0;
   try {
-    std::string reference_id;
-    auto descriptors = select_descriptors(options, installation, reference_id);
-    columns = start_columns(descriptors, interrupt_fd(), warm);
-    reference = reference_column(columns, reference_id);
+    ColumnChoice choice = choose_columns(options, installation);
+    for (const auto& notice : choice.notices) err << "fdconform: note: " << valid_utf8(notice) << '\n';
+    columns = start_columns(choice.descriptors, interrupt_fd(), warm);
+    reference = reference_column(columns, choice.reference_id);
   } catch (const std::exception& e) {
     err << "fdconform: " << valid_utf8(e.what()) << '\n';
     return 2;

@@ -69,23 +69,23 @@ int show_command(const ShowOptions& options, std::ostream& out, std::ostream& er
   }
 
   RunOptions run_options;
-  run_options.oracles = options.oracles;
+  run_options.offered = options.offered;
   run_options.driver_files = options.driver_files;
+  if (!options.impl.empty()) run_options.impls = {options.impl};
   Installation installation = find_installation();
   std::vector<Column> columns;
   std::vector<std::unique_ptr<DriverSession>> warm;
   try {
-    std::string reference_id;
-    auto descriptors = select_descriptors(run_options, installation, reference_id);
-    const std::string wanted = options.impl.empty() ? reference_id : options.impl;
+    ColumnChoice choice = choose_columns(run_options, installation);
+    const std::string wanted = options.impl.empty() ? choice.reference_id : options.impl;
     std::vector<DriverDescriptor> one;
     std::vector<std::string> known;
-    for (const auto& d : descriptors) {
+    for (const auto& d : choice.descriptors) {
       known.push_back(d.id);
       if (d.id == wanted) one.push_back(d);
     }
     if (one.empty()) {
-      err << fmt::format("fdconform: show --impl {}: no such implementation; expected one of {}\n", wanted,
+      err << fmt::format("fdconform: show --impl {}: expected one implementation id, such as {}\n", wanted,
                          fmt::join(known, ", "));
       return 2;
     }

@@ -1,4 +1,4 @@
-// validate, list, oracles: the commands that run nothing.
+// validate, list, columns: the commands that run no scenario.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -8,7 +8,8 @@
 #include "expectations/expectation_files.hpp"
 #include "commands/corpus.hpp"
 #include "drivers/installation.hpp"
-#include "drivers/interpreters.hpp"
+#include "commands/columns.hpp"
+#include "run/utf8_text.hpp"
 #include "run/environment.hpp"
 
 namespace fdconform {
@@ -52,21 +53,25 @@ int list_command(const std::vector<std::string>& paths, std::ostream& out, std::
   return corpus.diagnostics.empty() && corpus.path_errors.empty() && !corpus.scenarios.empty() ? 0 : 1;
 }
 
-int oracles_command(std::ostream& out, std::ostream& err) {
-  auto fallback = default_interpreter();
-  int status = 0;
-  for (const auto& path : all_interpreters()) {
-    std::string error;
-    auto interpreter = query_interpreter(path, error);
-    if (!interpreter) {
-      err << "fdconform: " << error << '\n';
-      status = 1;
-      continue;
-    }
-    bool is_default = fallback && *fallback == path;
-    out << fmt::format("cpython-{}\t{}{}\n", interpreter->version, path, is_default ? "\t(default)" : "");
+int columns_command(const std::vector<std::string>& offered, std::ostream& out, std::ostream& err) {
+  RunOptions options;
+  options.offered = offered;
+  ColumnChoice choice;
+  try {
+    choice = choose_columns(options, find_installation());
+  } catch (const std::exception& e) {
+    err << "fdconform: " << valid_utf8(e.what()) << '\n';
+    return 2;
   }
-  return status;
+  for (const auto& d : choice.all) {
+    std::string where = d.unavailable.empty() ? d.argv.front() : "unavailable: " + d.unavailable;
+    std::string marks;
+    if (d.id == choice.reference_id) marks += "\t(default reference)";
+    else if (d.default_column) marks += "\t(default)";
+    out << fmt::format("{}\t{}{}\n", d.id, valid_utf8(where), marks);
+  }
+  for (const auto& notice : choice.notices) err << "fdconform: note: " << valid_utf8(notice) << '\n';
+  return 0;
 }
 
 std::string version_text() {

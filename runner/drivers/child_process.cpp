@@ -156,9 +156,10 @@ std::string describe_wait_status(int status) {
   return fmt::format("ended with wait status {}", status);
 }
 
-CapturedRun run_and_capture(const std::vector<std::string>& argv, std::chrono::milliseconds limit) {
+CapturedRun run_and_capture(const std::vector<std::string>& argv, std::chrono::milliseconds limit,
+                            const std::vector<std::string>& environment) {
   CapturedRun run;
-  auto child = spawn_with_pipes(argv, run.error);
+  auto child = spawn_with_pipes(argv, run.error, environment);
   if (!child) return run;
   ::close(child->stdin_fd);
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -182,6 +183,7 @@ CapturedRun run_and_capture(const std::vector<std::string>& argv, std::chrono::m
     }
     if (err_open && fds[1].revents) {
       ssize_t n = ::read(child->stderr_fd, buffer, sizeof buffer);
+      if (n > 0 && run.err.size() < 65536) run.err.append(buffer, static_cast<std::size_t>(n));
       if (n == 0 || (n < 0 && errno != EINTR)) err_open = false;
     }
   }
@@ -191,6 +193,8 @@ CapturedRun run_and_capture(const std::vector<std::string>& argv, std::chrono::m
   while (::waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {
   }
   run.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  while (!run.err.empty() && (run.err.back() == '\n' || run.err.back() == '\r')) run.err.pop_back();
+  run.err = run.err.substr(run.err.rfind('\n') + 1);
   if (!run.ok) run.error = fmt::format("{} {}", argv[0], describe_wait_status(status));
   return run;
 }

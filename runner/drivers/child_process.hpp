@@ -40,10 +40,12 @@ std::string describe_wait_status(int status);
 struct CapturedRun {
   bool ok = false;  // exited 0 within the time limit
   std::string out;
+  std::string err;  // the last line of its stderr, for the message when it fails
   std::string error;
 };
 
-// Runs a short command (an interpreter's version query) and captures stdout, bounded by `limit`.
-CapturedRun run_and_capture(const std::vector<std::string>& argv, std::chrono::milliseconds limit);
+// Runs a short command (a driver's discovery program) and captures its output, bounded by `limit`.
+CapturedRun run_and_capture(const std::vector<std::string>& argv, std::chrono::milliseconds limit,
+                            const std::vector<std::string>& environment = driver_environment());
 
 }  // namespace fdconform

@@ -26,18 +26,37 @@ std::vector<std::string> string_list(const nlohmann::json& j, const char* key, b
   return out;
 }
 
-}  // namespace
-
-DriverDescriptor parse_descriptor(const nlohmann::json& j) {
-  if (!j.is_object()) throw std::runtime_error("expected a descriptor object {\"id\", \"argv\", \"variant\"}");
-  for (const auto& [key, value] : j.items())
-    if (key != "id" && key != "argv" && key != "variant" && key != "reference_rank" && key != "files")
-      throw std::runtime_error(
-          fmt::format("unknown key '{}': expected id, argv, variant, reference_rank, files", key));
+// The keys every column has, runnable or not.
+DriverDescriptor identity(const nlohmann::json& j) {
   DriverDescriptor d;
   if (!j.contains("id") || !j["id"].is_string() || j["id"].get<std::string>().empty())
     throw std::runtime_error("\"id\": expected a non-empty string");
   d.id = j["id"].get<std::string>();
+  if (j.contains("default")) {
+    if (!j["default"].is_boolean()) throw std::runtime_error("\"default\": expected true or false");
+    d.default_column = j["default"].get<bool>();
+  }
+  return d;
+}
+
+}  // namespace
+
+DriverDescriptor parse_unavailable_descriptor(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::runtime_error("expected an object {\"id\", \"unavailable\"}");
+  for (const auto& [key, value] : j.items())
+    if (key != "id" && key != "default")
+      throw std::runtime_error(fmt::format("unknown key '{}' beside \"unavailable\": expected id, default", key));
+  return identity(j);
+}
+
+DriverDescriptor parse_descriptor(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::runtime_error("expected a descriptor object {\"id\", \"argv\", \"variant\"}");
+  for (const auto& [key, value] : j.items())
+    if (key != "id" && key != "argv" && key != "variant" && key != "reference_rank" && key != "files" &&
+        key != "default")
+      throw std::runtime_error(
+          fmt::format("unknown key '{}': expected id, argv, variant, reference_rank, files, default", key));
+  DriverDescriptor d = identity(j);
   if (!j.contains("argv")) throw std::runtime_error("\"argv\": expected a non-empty list of non-empty strings");
   d.argv = string_list(j, "argv", false);
   d.files = string_list(j, "files", true);
@@ -67,7 +86,10 @@ std::vector<DriverDescriptor> read_descriptor_file(const std::string& path) {
       for (const auto& item : j) out.push_back(parse_descriptor(item));
     else
       out.push_back(parse_descriptor(j));
-    for (auto& d : out) d.rerun = {"--driver", path};
+    for (auto& d : out) {
+      d.rerun = {"--driver", path};
+      d.default_column = true;  // the user named the file: its columns are in the run
+    }
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(fmt::format("{}: {}", path, e.what()));
   }

@@ -19,6 +19,11 @@ struct DriverDescriptor {
   // Files the driver needs besides argv[0] (a script it runs): a missing one makes the column
   // unavailable with the path named, before anything is started.
   std::vector<std::string> files;
+  // In a run that selects no columns (no --impl): every discovered column that says so, and every
+  // column from --driver or --with.
+  bool default_column = false;
+  // Set by discovery when the column cannot run here (no interpreter, no toolchain): why, in one line.
+  std::string unavailable;
 };
 
 // Reads `--driver FILE.json`: one descriptor object, or a list of them. Throws std::runtime_error
@@ -27,5 +32,8 @@ std::vector<DriverDescriptor> read_descriptor_file(const std::string& path);
 
 // Parses one descriptor; throws std::runtime_error saying what was expected.
 DriverDescriptor parse_descriptor(const nlohmann::json& j);
+
+// A discovered column that cannot run here: only "id" and "default" (the caller keeps the reason).
+DriverDescriptor parse_unavailable_descriptor(const nlohmann::json& j);
 
 }  // namespace fdconform

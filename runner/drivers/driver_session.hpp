@@ -17,7 +17,7 @@ namespace fdconform {
 struct DriverHello {
   std::string id, name, version, language, detail;
   // The standards this implementation follows, by name: {"python": "3.13"} for a column that
-  // implements CPython 3.13's subprocess. `requires.python` gates only columns that state "python".
+  // implements Python 3.13's subprocess. `requires.python` gates only columns that state "python".
   std::map<std::string, std::string> semantics;
   std::vector<std::string> features;
   nlohmann::json raw;

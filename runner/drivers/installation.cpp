@@ -28,24 +28,22 @@ Installation find_installation(std::string binary_dir) {
     binary_dir = ec ? std::string(".") : exe.parent_path().string();
   }
   Installation inst;
-  const std::string built_driver = lexically_joined(binary_dir, FDCONFORM_DRIVER_RELATIVE);
+  const std::string built_probe = lexically_joined(binary_dir, FDCONFORM_PROBE_RELATIVE);
   const std::string libexec_dir = lexically_joined(binary_dir, FDCONFORM_INSTALL_LIBEXEC_RELATIVE);
   // The build tree wins when both could apply, so a build keeps using what it just built.
-  inst.installed = !executable(built_driver) && executable(libexec_dir + "/fdconform-driver-spawn-core");
+  inst.installed = !executable(built_probe) && executable(libexec_dir + "/fdconform-probe");
   if (inst.installed) {
-    inst.spawn_core_driver = libexec_dir + "/fdconform-driver-spawn-core";
+    inst.drivers_dir = libexec_dir + "/drivers";
     inst.probe = libexec_dir + "/fdconform-probe";
     inst.data_dir = lexically_joined(binary_dir, FDCONFORM_INSTALL_DATA_RELATIVE);
   } else {
-    inst.spawn_core_driver = built_driver;
-    inst.probe = lexically_joined(binary_dir, FDCONFORM_PROBE_RELATIVE);
+    inst.drivers_dir = lexically_joined(binary_dir, FDCONFORM_DRIVERS_RELATIVE);
+    inst.probe = built_probe;
     inst.data_dir = FDCONFORM_SOURCE_DIR_DEFAULT;
   }
-  if (auto dir = env_or_empty("FDCONFORM_DRIVER_DIR"); !dir.empty())
-    inst.spawn_core_driver = lexically_joined(dir, "fdconform-driver-spawn-core");
+  if (auto dir = env_or_empty("FDCONFORM_DRIVERS_DIR"); !dir.empty()) inst.drivers_dir = dir;
   if (auto probe = env_or_empty("FDCONFORM_PROBE"); !probe.empty()) inst.probe = probe;
   if (auto source = env_or_empty("FDCONFORM_SOURCE_DIR"); !source.empty()) inst.data_dir = source;
-  inst.oracle_script = lexically_joined(inst.data_dir, "oracle/fdconform_oracle.py");
   inst.scenarios_dir = lexically_joined(inst.data_dir, "scenarios");
   inst.expectations_dir = lexically_joined(inst.data_dir, "expectations");
   return inst;

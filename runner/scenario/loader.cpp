@@ -73,7 +73,7 @@ void validate_metadata(YamlChecker& check, const MapView& top, std::string_view 
           check.error((*p)[i], fmt::format("peer[{}]: {} characters: expected at most {}", i, v.size(), max_peer_length));
         else if (!is_peer_test(v))
           check.error((*p)[i], fmt::format("peer[{}]: expected a peer-suite test as SUITE/FILE::TEST such as "
-                                           "cpython/test_subprocess.py::POSIXProcessTestCase.test_pass_fds, got '{}'",
+                                           "libuv/test/test-spawn.c::spawn_closed_process_io, got '{}'",
                                            i, shown(v)));
       }
       s.peer = *items;

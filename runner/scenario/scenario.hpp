@@ -18,7 +18,7 @@ struct Requirements {
   bool root = false;
   bool non_root = false;
   std::optional<std::string> kernel;  // minimum kernel release, e.g. "5.9"
-  std::optional<VersionGate> python;  // applies to CPython implementations only
+  std::optional<VersionGate> python;  // gates columns whose hello states Python semantics
   std::vector<std::string> features;  // capabilities every implementation must announce in its hello
   // From parent.nofile_limit: the soft RLIMIT_NOFILE the scenario parent sets, which the
   // machine's hard limit (the runner's, which every driver inherits) must allow.

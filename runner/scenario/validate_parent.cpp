@@ -244,7 +244,7 @@ class ResourceValidator {
         }
       }
     }
-    // Absent: null, the flag the runtime's own call gives (PEP 446 for CPython);
+    // Absent: null, the flag the runtime's own call gives (non-inheritable under PEP 446 for a Python runtime);
     // drivers then leave it alone, so that default is what the child meets.
     out["inheritable"] = nullptr;
     if (auto i = view.find("inheritable"); i && !YamlChecker::is_null(*i))
@@ -351,7 +351,7 @@ nlohmann::json validate_parent(ValidationContext& ctx, const YAML::Node* node) {
   if (auto env = view->find("env"); env && !YamlChecker::is_null(*env)) {
     if (auto e = check.map(*env, "parent.env", {"startup", "set", "unset", "putenv", "unsetenv"})) {
       // clean: the base environment only; keep: what the driver process had once
-      // its runtime started (a CPython 3.7+ adds LC_CTYPE=C.UTF-8 under LANG=C).
+      // its runtime started (a Python 3.7+ adds LC_CTYPE=C.UTF-8 under LANG=C).
       // A mapping: keep, with the driver started in the base environment changed
       // so (locale variables only), as `startup_env` the runner starts it with.
       if (auto st = e->find("startup"); st && !YamlChecker::is_null(*st)) {

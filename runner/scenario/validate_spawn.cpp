@@ -45,7 +45,7 @@ bool flag(ValidationContext& ctx, const YAML::Node* node, const std::string& pat
   return ctx.check.boolean(*node, path).value_or(fallback);
 }
 
-// A flag CPython reads by truth value from 3.12 (gh-60203) and as an int before: true/false, or,
+// A flag Python's subprocess reads by truth value from 3.12 (gh-60203) and as an int before: true/false, or,
 // wrong on purpose, a value of another type: {str: TEXT} (a Python str) or {none: true} (None).
 // The drivers get the boolean, or the typed mapping as written.
 nlohmann::json truth_flag(ValidationContext& ctx, const YAML::Node* node, const std::string& path, bool fallback) {
@@ -136,7 +136,7 @@ nlohmann::json stdio(ValidationContext& ctx, const YAML::Node* node, const std::
     }
     return {{"resource", *name}};
   }
-  // `stdout` is subprocess.STDOUT for all three: CPython itself decides what
+  // `stdout` is subprocess.STDOUT for all three: Python's subprocess itself decides what
   // it means for stdin and stdout (an error, differently by version: P11).
   std::optional<std::string> v = ctx.check.choice(*node, path, {"inherit", "pipe", "devnull", "stdout"});
   if (!v) return "inherit";
@@ -231,7 +231,7 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
     else if (auto o = check.octal(*u, p + ".umask", 07777)) out["umask"] = *o;
   }
   if (auto ps = view->find("pipesize")) out["pipesize"] = check.integer(*ps, p + ".pipesize", -1, 1 << 30).value_or(-1);
-  // How the child closes fds for close_fds, where an implementation lets the caller choose (spawn_core);
+  // How the child closes fds for close_fds, where an implementation lets the caller choose;
   // the observation must not depend on it, so the scenario's expect holds for every column.
   if (auto c = view->find("close_strategy"); c && !YamlChecker::is_null(*c))
     if (auto strategy = check.choice(*c, p + ".close_strategy", {"close_range", "proc_self_fd", "brute_force"}))
@@ -394,7 +394,7 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
     return nullptr;
   }
   if (e.key == "raise") {
-    // preexec_fn raising: the value says nothing (CPython reports a fixed message), so only `true` is accepted.
+    // preexec_fn raising: the value says nothing (Python's subprocess reports a fixed message), so only `true` is accepted.
     if (auto b = ctx.check.boolean(e.value, step_path); b && !*b)
       ctx.check.error(e.value, fmt::format("{}: expected true (a step that raises), or leave the step out", step_path));
     return {{"raise", true}};

@@ -112,7 +112,7 @@ TEST(Shard, SharesAreDisjointCoverEverythingAndIgnoreInputOrder) {
 }
 
 TEST(Suggest, NamesTheClosestValidName) {
-  std::vector<std::string> commands = {"validate", "list", "oracles", "run", "report", "merge", "show"};
+  std::vector<std::string> commands = {"validate", "list", "columns", "run", "report", "merge", "show"};
   EXPECT_EQ(fdconform::closest_name("rnu", commands), "run");
   EXPECT_EQ(fdconform::closest_name("mrege", commands), "merge");
   EXPECT_EQ(fdconform::closest_name("valdiate", commands), "validate");
@@ -164,7 +164,7 @@ TEST(Cli, FilterOrShardThatSelectsNothingIsAnError) {
 
 TEST(Cli, OracleTakesOneValueSoAPathAfterItIsAPath) {
   std::string json_path = per_test_path("results.json");
-  auto r = fdconform("run --oracle /usr/bin/python3 " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() +
+  auto r = fdconform("run --with /usr/bin/python3 " + scenarios + "/plain-spawn.yaml --driver " + fake_drivers() +
                      " --impl fake-b --reference fake-a --json " + json_path);
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(read_json(json_path)["scenarios"].size(), 1u) << r.out;

@@ -12,15 +12,25 @@ DriverDescriptor column(const std::string& id, const std::string& rank) {
   return d;
 }
 
+std::string reference_among(const std::vector<DriverDescriptor>& columns) {
+  std::vector<const DriverDescriptor*> pointers;
+  for (const auto& d : columns) pointers.push_back(&d);
+  return default_reference(pointers);
+}
+
 // The default reference is chosen by the columns' own ranks; no id is special.
 TEST(Descriptors, TheHighestReferenceRankIsTheDefaultReference) {
-  EXPECT_EQ(default_reference({column("spawn_core-auto", "0.1"), column("cpython-3.9.18", "1.3.9.18"),
-                               column("cpython-3.13.0", "1.3.13.0"), column("cpython-3.11.7", "1.3.11.7")}),
-            "cpython-3.13.0");
-  EXPECT_EQ(default_reference({column("x-runtime", ""), column("spawn_core-auto", "0.1")}), "spawn_core-auto");
-  // A column named like a CPython one but without a rank is never the default.
-  EXPECT_EQ(default_reference({column("cpython-9.9.9", ""), column("node-20", "2")}), "node-20");
-  EXPECT_EQ(default_reference({column("first", ""), column("second", "")}), "first");
+  EXPECT_EQ(reference_among({column("lib-auto", "0.1"), column("interp-3.9.18", "1.3.9.18"),
+                             column("interp-3.13.0", "1.3.13.0"), column("interp-3.11.7", "1.3.11.7")}),
+            "interp-3.13.0");
+  EXPECT_EQ(reference_among({column("x-runtime", ""), column("lib-auto", "0.1")}), "lib-auto");
+  // A column named like a ranked one but without a rank is never the default.
+  EXPECT_EQ(reference_among({column("interp-9.9.9", ""), column("node-20", "2")}), "node-20");
+  EXPECT_EQ(reference_among({column("first", ""), column("second", "")}), "first");
+  // A column that cannot run here is never the reference, whatever its rank.
+  auto gone = column("interp-9.0.0", "9");
+  gone.unavailable = "no interpreter";
+  EXPECT_EQ(reference_among({gone, column("lib-auto", "0.1")}), "lib-auto");
 }
 
 TEST(Descriptors, ParsesRankAndFilesAndRefusesWhatItDoesNotKnow) {
@@ -42,6 +52,8 @@ TEST(Descriptors, ParsesRankAndFilesAndRefusesWhatItDoesNotKnow) {
   EXPECT_NE(message_of(R"({"id": "a", "argv": ["x"], "files": [""]})").find("non-empty strings"), std::string::npos);
   EXPECT_NE(message_of(R"({"id": "a", "argv": ["x"], "rerun": []})").find("unknown key 'rerun'"), std::string::npos);
   EXPECT_NE(message_of(R"({"id": "a", "argv": []})").find("non-empty list"), std::string::npos);
+  EXPECT_NE(message_of(R"({"id": "a", "argv": ["x"], "default": "yes"})").find("true or false"), std::string::npos);
+  EXPECT_TRUE(parse_descriptor(nlohmann::json::parse(R"({"id": "a", "argv": ["x"], "default": true})")).default_column);
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ RUN_BOUND_SECONDS = 300  # a hang detector, not a speed check
 
 
 def oracle_args():
-    return ["--oracle", "/usr/bin/python3"] if os.path.exists("/usr/bin/python3") else []
+    return ["--with", "/usr/bin/python3"] if os.path.exists("/usr/bin/python3") else []
 
 
 class HarnessHygiene(unittest.TestCase):

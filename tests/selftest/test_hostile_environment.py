@@ -54,7 +54,7 @@ spawn:
 
 
 def oracle_args():
-    return ["--oracle", PYTHON] if os.path.exists(PYTHON) else []
+    return ["--with", PYTHON] if os.path.exists(PYTHON) else []
 
 
 def descriptor_file(path, entries):
@@ -194,7 +194,7 @@ class Hostile(unittest.TestCase):
     def test_invalid_utf8_in_the_oracle_path(self):
         link = os.path.join(os.fsencode(self.tmp), b"python-\xff")
         os.symlink(PYTHON, link)
-        status, output = self.run_fdconform(self.quiet, "--oracle", link, "--out", self.out)
+        status, output = self.run_fdconform(self.quiet, "--with", link, "--out", self.out)
         self.assert_not_killed(status, output)
         self.assertEqual(status, 0, output)
         argv = [i["argv"][0] for i in self.results()["implementations"]]
@@ -486,7 +486,7 @@ class Hostile(unittest.TestCase):
 
     @unittest.skipUnless(os.path.exists(PYTHON), "needs " + PYTHON)
     def test_sigkill_of_the_runner_ends_the_cpython_tree(self):
-        self.sigkill_mid_run("--impl", "cpython-*", "--oracle", PYTHON)
+        self.sigkill_mid_run("--impl", "cpython-*", "--with", PYTHON)
 
     # -- the rest of the list -------------------------------------------------------------
 

@@ -41,8 +41,12 @@ class Installed(unittest.TestCase):
 
     def check_installed_tree(self, root):
         usr = os.path.join(root, "usr")
-        for relative in ("bin/fdconform", "libexec/fdconform/fdconform-driver-spawn-core",
-                         "libexec/fdconform/fdconform-probe", "share/fdconform/oracle/fdconform_oracle.py",
+        for relative in ("bin/fdconform", "libexec/fdconform/fdconform-probe",
+                         "libexec/fdconform/drivers/spawn_core/columns",
+                         "libexec/fdconform/drivers/spawn_core/fdconform-driver-spawn-core",
+                         "libexec/fdconform/drivers/cpython/columns",
+                         "libexec/fdconform/drivers/cpython/discover_columns.py",
+                         "libexec/fdconform/drivers/cpython/fdconform_oracle.py",
                          "share/fdconform/scenarios", "share/fdconform/expectations",
                          "share/doc/fdconform/README.md", "share/doc/fdconform/CLI.md", "share/doc/fdconform/CI.md"):
             self.assertTrue(os.path.exists(os.path.join(usr, relative)), relative)
@@ -57,7 +61,7 @@ class Installed(unittest.TestCase):
 
         # No scenario path: the installed corpus. No --expectations: the installed expectation files.
         results = os.path.join(work, "results.json")
-        run = subprocess.run([fdconform, "run", "--filter", FILTER, "--oracle", PYTHON, "-j2", "--json", results],
+        run = subprocess.run([fdconform, "run", "--filter", FILTER, "--with", PYTHON, "-j2", "--json", results],
                              cwd=work, env=clean_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, timeout=600)
         self.assertEqual(run.returncode, 0, run.stdout)

@@ -19,7 +19,7 @@ FDCONFORM = sys.argv[1] if len(sys.argv) > 1 else "build/runner/fdconform"
 SOURCE = sys.argv[2] if len(sys.argv) > 2 else "."
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 FILTER = "^(umask|session|cwd|pass-fds|signal)"
-COLUMNS = ["--impl", "spawn_core-*", "--oracle", PYTHON, "-j2"]
+COLUMNS = ["--impl", "spawn_core-*", "--with", PYTHON, "-j2"]
 
 
 def run(*args):

@@ -22,7 +22,7 @@ def run(out_json, *extra):
     command = [FDCONFORM, "run", os.path.join(SOURCE_DIR, "scenarios"), "--filter", SUBSET,
                "--impl", "spawn_core-auto", "--impl", "cpython-*", "-j2", "--json", out_json] + list(extra)
     if os.path.exists("/usr/bin/python3"):
-        command += ["--oracle", "/usr/bin/python3"]
+        command += ["--with", "/usr/bin/python3"]
     completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                universal_newlines=True, timeout=900)
     with open(out_json) as f:

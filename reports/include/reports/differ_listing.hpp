@@ -22,7 +22,7 @@ struct ListingStyle {
 // (https://no-color.org): never colour in a file, a pipe or a CI log.
 bool colour_wanted(std::ostream& out);
 
-// `fdconform run <file> [--oracle PYTHON]... --reference REF --impl ID...`, shell-quoted: reruns one
+// `fdconform run <file> [--with PATH]... --reference REF --impl ID...`, shell-quoted: reruns one
 // scenario on the given columns against the same reference.
 std::string rerun_command(const Results& results, const Scenario& scenario, const std::vector<std::string>& impl_ids);
 

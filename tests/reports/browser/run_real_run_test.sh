@@ -21,7 +21,7 @@ mkdir -p "$out/bad" "$screenshots"
 printf 'format: 1\nid: broken-on-purpose\ntitle: a scenario file that does not load\ncolour: blue\n' \
   >"$out/bad/broken-on-purpose.yaml"
 status=0
-"$fdconform" run "$scenarios" "$out/bad/broken-on-purpose.yaml" -j2 --oracle /usr/bin/python3 \
+"$fdconform" run "$scenarios" "$out/bad/broken-on-purpose.yaml" -j2 --with /usr/bin/python3 \
   --deviate spawn_core-fork=umask --out "$out/run" >"$out/run.log" 2>&1 || status=$?
 # 1 is what a run with a failure must say; anything else means there is no report worth reading.
 if [[ $status -ne 1 ]]; then
