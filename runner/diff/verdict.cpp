@@ -57,6 +57,21 @@ std::string no_api_reason(const std::string& capability) { return "no API: " + c
 bool is_passed(Verdict v) { return v == Verdict::match || v == Verdict::expected_differ; }
 bool is_failed(Verdict v) { return v == Verdict::differ || v == Verdict::unexpected_pass || v == Verdict::error; }
 
+// What either column's runtime set up itself is left out on both sides (docs/PROTOCOL.md, hello).
+static DeclaredRuntimeState runtime_owned_by_either(const CellObservation& reference, const CellObservation& cell) {
+  DeclaredRuntimeState owned = cell.runtime_owned;
+  owned.fds.insert(reference.runtime_owned.fds.begin(), reference.runtime_owned.fds.end());
+  owned.signals.insert(reference.runtime_owned.signals.begin(), reference.runtime_owned.signals.end());
+  owned.process.insert(reference.runtime_owned.process.begin(), reference.runtime_owned.process.end());
+  return owned;
+}
+
+std::vector<FieldDifference> parent_state_differences(const CellObservation& reference, const CellObservation& cell) {
+  const DeclaredRuntimeState owned = runtime_owned_by_either(reference, cell);
+  return diff_observations(without_runtime_owned(reference.parent_state, owned),
+                           without_runtime_owned(cell.parent_state, owned));
+}
+
 Judgement judge_cell(const CellObservation& cell, const CellObservation* reference, bool is_reference,
                      const std::string& reference_unavailable, const nlohmann::json& expect,
                      const KnownDifferences& known, bool reference_skipped) {
@@ -96,13 +111,15 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
     return j;
   }
   if (reference && !is_reference) {
-    auto parent_diff = diff_observations(reference->parent_state, cell.parent_state);
+    auto parent_diff = parent_state_differences(*reference, cell);
     if (!parent_diff.empty()) {
       j.verdict = Verdict::error;
       j.reason = "parent states differ: " + summary(parent_diff, {});
       return j;
     }
-    j.diff = diff_observations(reference->observation, cell.observation);
+    const DeclaredRuntimeState owned = runtime_owned_by_either(*reference, cell);
+    j.diff = diff_observations(without_runtime_owned(reference->observation, owned),
+                               without_runtime_owned(cell.observation, owned));
   }
   j.expectation_failures = check_expectations(expect, cell.observation);
   bool differs = !j.diff.empty() || !j.expectation_failures.empty();

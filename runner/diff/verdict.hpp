@@ -9,6 +9,7 @@
 #include "diff/field_difference.hpp"
 #include "expectations/expectation_files.hpp"
 #include "normalize/observation.hpp"
+#include "normalize/runtime_owned.hpp"
 
 namespace fdconform {
 
@@ -29,6 +30,7 @@ struct CellObservation {
   std::string capability;      // no_api: what the runtime's API cannot express, in the driver's words
   Observation observation;     // ran: the normalized result
   Observation parent_state;    // ran: the normalized parent snapshot
+  DeclaredRuntimeState runtime_owned;  // ran: what the column's runtime set up itself, left out of parent fields
   bool cut_short = false;      // error: an interrupt stopped it; not a result, and the run is incomplete
 };
 
@@ -50,6 +52,10 @@ using KnownDifferences = std::optional<ExpectedDifference>;
 // (`reference_unavailable` then says why). Without one, a cell is never `match` or `unexpected-pass` by
 // comparison: it is `error` (the reference errored or did not run), or, when `reference_skipped`, judged by
 // its `expect` block alone; a failed `expect` is `differ` with its own reason either way.
+// Where two scenario parents' states differ, leaving out what either column's runtime owns: not empty
+// means the two parents were not in the same state, a harness error rather than a difference.
+std::vector<FieldDifference> parent_state_differences(const CellObservation& reference, const CellObservation& cell);
+
 Judgement judge_cell(const CellObservation& cell, const CellObservation* reference, bool is_reference,
                      const std::string& reference_unavailable, const nlohmann::json& expect,
                      const KnownDifferences& known = std::nullopt, bool reference_skipped = false);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "normalize/normalizer.hpp"
+#include "normalize/runtime_owned.hpp"
 #include "run/interrupt.hpp"
 
 namespace fdconform {
@@ -215,6 +216,7 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
     } else if (status == "ran") {
       PathSubstitution paths{workdir, settings.probe};
       try {
+        cell.runtime_owned = declared_runtime_state(result);
         cell.observation = normalize_result(result, paths);
         cell.parent_state = normalize_parent_state(result, paths, runtime_owned(scenario));
         cell.status = Status::ran;

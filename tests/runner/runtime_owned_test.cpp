@@ -1,0 +1,67 @@
+// A runtime's own start-up state is left out of the parent fields on both sides, never out of the child's.
+#include <gtest/gtest.h>
+
+#include "diff/verdict.hpp"
+#include "normalize/runtime_owned.hpp"
+
+namespace fdconform {
+namespace {
+
+DeclaredRuntimeState owned_from(const char* text) {
+  return declared_runtime_state(nlohmann::json{{"runtime_owned", nlohmann::json::parse(text)}});
+}
+
+TEST(RuntimeOwned, FdsSignalsAndMembersLeaveTheParentFieldsOnly) {
+  Observation fields = {{"parent.fds", "0,1,2,5,15"},       {"parent.fd.5", "pipe rdonly"},
+                        {"parent.fd.15", "epoll rdwr cloexec"}, {"parent.fd.15.shares", "fd.16"},
+                        {"parent.signals.caught", "SIGINT,SIGUSR1"}, {"parent.umask", "022"},
+                        {"parent_after.fds", "0,1,2,15"},     {"parent_after.fd.15", "epoll rdwr cloexec"},
+                        {"child.fds", "0,1,2,15"},            {"child.fd.15", "epoll rdwr"},
+                        {"child.signals.caught", "SIGUSR1"}, {"parent.signals.libc_internal_caught", "SIG33"}};
+  auto out = without_runtime_owned(fields, owned_from(R"({"fds": [15], "signals": ["SIGUSR1", "SIG33"], "process": ["umask"]})"));
+  EXPECT_EQ(out["parent.fds"], "0,1,2,5");
+  EXPECT_EQ(out.count("parent.fd.15"), 0u);
+  EXPECT_EQ(out.count("parent.fd.15.shares"), 0u);
+  EXPECT_EQ(out["parent.fd.5"], "pipe rdonly");
+  EXPECT_EQ(out["parent.signals.caught"], "SIGINT");
+  EXPECT_EQ(out.count("parent.umask"), 0u);
+  EXPECT_EQ(out.count("parent.signals.libc_internal_caught"), 0u);  // absent when empty, as the normalizer writes it
+  EXPECT_EQ(out["parent_after.fds"], "0,1,2");
+  EXPECT_EQ(out.count("parent_after.fd.15"), 0u);
+  // A leak into the child is the observation: untouched.
+  EXPECT_EQ(out["child.fds"], "0,1,2,15");
+  EXPECT_EQ(out["child.fd.15"], "epoll rdwr");
+  EXPECT_EQ(out["child.signals.caught"], "SIGUSR1");
+}
+
+TEST(RuntimeOwned, TheParentCheckIgnoresARuntimesOwnStateButNotTheScenarios) {
+  CellObservation reference, column;
+  reference.status = column.status = CellObservation::Status::ran;
+  reference.parent_state = {{"parent.fds", "0,1,2,5"}, {"parent.fd.0", "parent.stdin rdonly"}};
+  column.parent_state = {{"parent.fds", "1,2,5,15"}, {"parent.fd.15", "epoll rdwr cloexec"}};
+  auto differs = [&] { return !parent_state_differences(reference, column).empty(); };
+  EXPECT_TRUE(differs());  // without the declaration, the runtime's fds fail the check
+  column.runtime_owned = owned_from(R"({"fds": [0, 15]})");
+  EXPECT_FALSE(differs());
+  column.parent_state["parent.fd.5"] = "pipe wronly";  // the scenario's own fd still counts
+  EXPECT_TRUE(differs());
+}
+
+TEST(RuntimeOwned, AMalformedDeclarationIsRefusedWithWhatWasExpected) {
+  auto message_of = [](const char* owned) {
+    try {
+      owned_from(owned);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_NE(message_of(R"({"fds": ["5"]})").find("expected a list of fd numbers"), std::string::npos);
+  EXPECT_NE(message_of(R"({"signals": [1]})").find("expected a list of names"), std::string::npos);
+  EXPECT_NE(message_of(R"({"process": ["fds"]})").find("their own lists"), std::string::npos);
+  EXPECT_NE(message_of(R"([5])").find("expected an object"), std::string::npos);
+  EXPECT_TRUE(declared_runtime_state(nlohmann::json::object()).empty());
+}
+
+}  // namespace
+}  // namespace fdconform
