@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drivers/child_process.hpp"
+#include "run/utf8_text.hpp"
 
 extern char** environ;
 
@@ -46,7 +47,15 @@ std::vector<std::string> user_environment() {
 DiscoveredColumns discover_columns(const std::string& drivers_dir, const std::vector<std::string>& offered) {
   DiscoveredColumns found;
   std::map<std::string, std::vector<std::string>> unanswered;  // offered path -> why not, per program
-  for (const auto& path : offered) unanswered[path];
+  for (const auto& path : offered) {
+    // A discovery program answers in JSON text, which cannot carry other bytes: its answer could not
+    // name this path, so say so here rather than as a broken line of its output.
+    if (!is_valid_utf8(path))
+      throw std::runtime_error(fmt::format("--with {}: not valid UTF-8; drivers are told paths as JSON text, so "
+                                           "give a path that is (a symlink with a UTF-8 name will do)",
+                                           valid_utf8(path)));
+    unanswered[path];
+  }
   const auto is_offered = [&](const std::string& path) {
     return std::find(offered.begin(), offered.end(), path) != offered.end();
   };

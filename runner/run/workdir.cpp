@@ -20,7 +20,7 @@ namespace {
 
 // With TMPDIR unset the run directory goes on /dev/shm when that is a tmpfs fit for it, else on /tmp.
 // Every cell makes a directory, its scenario parent creates files there, its probe writes its report
-// there and the runner removes it all: on a disk file system that was about a third of a spawn_core
+// there and the runner removes it all: on a disk file system that was about a third of the cheapest
 // cell (docs/PERFORMANCE.md, "The matrix's cost per cell"). What would make a tmpfs unfit is checked
 // in suits_run_directories.
 constexpr const char* kMemoryBase = "/dev/shm";

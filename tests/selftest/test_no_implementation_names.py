@@ -37,9 +37,24 @@ def implementation_names(fdconform):
     return sorted(n for n in names if n)
 
 
+def name_pattern(names):
+    """What counts as naming an implementation: a column id or glob (`node-20`, `cpython-*`), a name
+    as a quoted string, and the bare word (any case) for names that are not also everyday words of
+    the code: a short plain word such as `node` (yaml-cpp's Node is everywhere in the loader) counts
+    only in the first two forms."""
+    forms = []
+    for name in names:
+        n = re.escape(name)
+        forms.append(r"\b%s-[A-Za-z0-9*]" % n)
+        forms.append(r"[\"']%s[\"']" % n)
+        if "_" in name or any(c.isdigit() for c in name) or len(name) >= 6:
+            forms.append(r"(?<![A-Za-z0-9])%s(?![A-Za-z0-9])" % n)
+    return re.compile("|".join(forms), re.IGNORECASE)
+
+
 def occurrences(roots, names):
-    """(path, line number, name) for every case-insensitive occurrence of a name in the sources."""
-    pattern = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
+    """(path, line number, text) for every occurrence of a name in the sources (name_pattern)."""
+    pattern = name_pattern(names)
     found = []
     for root in roots:
         for directory, _, files in os.walk(root):
@@ -75,6 +90,10 @@ class NoImplementationNames(unittest.TestCase):
                 f.write("int a;\n// the reference is Family_One unless\nint b;\n")
             self.assertEqual([(os.path.join(root, "commands", "columns.cpp"), 2, "Family_One")],
                              occurrences([root], ["family_one", "other"]))
+            with open(os.path.join(root, "commands", "columns.cpp"), "w") as f:
+                f.write('YAML::Node node;\nif (id.starts_with("node-20")) {}\nauto n = "node";\n')
+            found = occurrences([root], ["node"])
+            self.assertEqual([(2, "node-2"), (3, '"node"')], [(line, text) for _, line, text in found])
 
 
 if __name__ == "__main__":
