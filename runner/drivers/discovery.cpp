@@ -63,9 +63,17 @@ DiscoveredColumns discover_columns(const std::string& drivers_dir, const std::ve
     std::vector<std::string> argv = {program};
     for (const auto& path : offered) argv.insert(argv.end(), {"--with", path});
     CapturedRun run = run_and_capture(argv, discovery_limit, user_environment());
-    if (!run.ok)
-      throw std::runtime_error(fmt::format("listing columns: {}{}", run.error,
-                                           run.err.empty() ? "" : ": " + run.err));
+    if (!run.ok) {
+      // A driver that cannot list its columns here (a limit on processes, a broken runtime) is one
+      // column that cannot run, named after its folder, and a note; the other drivers' columns run.
+      DriverDescriptor family;
+      family.id = std::filesystem::path(program).parent_path().filename().string();
+      family.unavailable = fmt::format("listing its columns failed: {}{}", run.error, run.err.empty() ? "" : ": " + run.err);
+      found.notices.push_back(family.id + ": " + family.unavailable);
+      for (auto& [path, reasons] : unanswered) reasons.push_back(family.id + ": " + family.unavailable);
+      found.columns.push_back(std::move(family));
+      continue;
+    }
     std::istringstream lines(run.out);
     int number = 0;
     for (std::string line; std::getline(lines, line);) {

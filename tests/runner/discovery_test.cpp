@@ -147,9 +147,21 @@ TEST_F(Discovery, ABrokenProgramIsNamedWithItsLine) {
   error = error_of(RunOptions{});
   EXPECT_NE(error.find("line 1: unknown key 'colour'"), std::string::npos) << error;
   fs::remove_all(installation_.drivers_dir + "/bad");
-  driver("bad", "echo 'cannot look: no toolchain' >&2\nexit 3\n");
-  error = error_of(RunOptions{});
-  EXPECT_NE(error.find("exited with status 3: cannot look: no toolchain"), std::string::npos) << error;
+}
+
+TEST_F(Discovery, AProgramThatFailsIsOneUnavailableColumnAndTheOthersRun) {
+  driver("broken", "echo 'cannot look: no toolchain' >&2\nexit 3\n");
+  driver("lib", "echo '{\"id\": \"lib-a\", \"argv\": [\"/bin/true\"], \"default\": true}'\n");
+  RunOptions options;
+  options.impls = {"*"};
+  auto choice = choose_columns(options, installation_);
+  EXPECT_EQ(choice.reference_id, "lib-a");
+  ASSERT_EQ(ids(choice), (std::vector<std::string>{"lib-a", "broken"}));
+  EXPECT_NE(choice.descriptors[1].unavailable.find("listing its columns failed: "), std::string::npos);
+  EXPECT_NE(choice.descriptors[1].unavailable.find("exited with status 3: cannot look: no toolchain"), std::string::npos)
+      << choice.descriptors[1].unavailable;
+  ASSERT_EQ(choice.notices.size(), 1u);  // said once in every run, named or not
+  EXPECT_EQ(ids(choose_columns(RunOptions{}, installation_)), std::vector<std::string>{"lib-a"});
 }
 
 TEST_F(Discovery, TwoColumnsWithOneIdAreRefused) {
