@@ -144,21 +144,33 @@ IdPlaceholders id_placeholders(const nlohmann::json& parent, const nlohmann::jso
   return ids;
 }
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_word_character(char c) {
+  return is_digit(c) || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 // Each run-time number as its placeholder wherever it stands as a whole
-// number in `text`: they differ in every cell, so raw they would never compare equal.
+// number in `text`: they differ in every cell, so raw they would never compare
+// equal. A one-digit id is not distinctive: in a pid namespace whose session
+// or group leader lives outside, getsid and getpgid answer 0, and the
+// namespace's init is 1. Such an id reads back only where it stands alone
+// (no letter, digit or underscore beside it), so "sid=0" does and the 0 of
+// "argv0" does not.
 std::string with_placeholders(const std::string& text, const IdPlaceholders& ids) {
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
-    if (text[i] < '0' || text[i] > '9') {
+    if (!is_digit(text[i])) {
       out += text[i++];
       continue;
     }
     std::size_t end = i;
-    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    while (end < text.size() && is_digit(text[end])) ++end;
     const std::string number = text.substr(i, end - i);
+    const bool stands_alone =
+        (i == 0 || !is_word_character(text[i - 1])) && (end == text.size() || !is_word_character(text[end]));
     const auto match = std::find_if(ids.begin(), ids.end(), [&](const auto& id) { return id.first == number; });
-    out += match != ids.end() ? match->second : number;
+    out += match != ids.end() && (number.size() > 1 || stands_alone) ? match->second : number;
     i = end;
   }
   return out;

@@ -190,6 +190,18 @@ TEST(Normalize, ParentIdsInArgvAndEnvReadBackAsPlaceholders) {
   EXPECT_EQ(o["child.env"], "PARENT={parent_pid}\nOTHER=10");
 }
 
+// In a pid namespace whose session leader is outside, getsid answers 0 (CI
+// runs there): a one-digit id reads back only where it stands alone.
+TEST(Normalize, AOneDigitParentIdReadsBackOnlyWhereItStandsAlone) {
+  auto r = hand_made_result();
+  r["parent"]["sid"] = 0;
+  r["probe"]["argv"] = {"/opt/b/fdconform-probe", "renamed-argv0", "sid=0", "0", "x0y", "10", "--report=/tmp/run/c/p"};
+  r["probe"]["env"] = {"FDCONFORM_SCENARIO=exec-empty-argv0-close-fds", "SID=0"};
+  auto o = normalize_result(r, paths);
+  EXPECT_EQ(o["child.argv"], "{probe}\nrenamed-argv0\nsid={parent_sid}\n{parent_sid}\nx0y\n10");
+  EXPECT_EQ(o["child.env"], "FDCONFORM_SCENARIO=exec-empty-argv0-close-fds\nSID={parent_sid}");
+}
+
 TEST(Normalize, ARuntimeOwnedEnvironmentIsLeftOutOfTheParentState) {
   auto result = hand_made_result();
   EXPECT_EQ(normalize_parent_state(result, paths).count("parent.env"), 1u);
