@@ -1,0 +1,434 @@
+# The Perl column's adapter (docs/RUNTIMES.md, "Perl"): run by
+# fdconform-kit-host in a prepared scenario parent, it maps the scenario's
+# popen block onto Perl's fork and exec, the way a Perl program spawns a child
+# for anything beyond a plain system(): pipe, fork, then in the child
+# POSIX::dup2, chdir, umask, %SIG, POSIX::setsid/setpgid, POSIX::setgid/setuid,
+# $), POSIX::close and %ENV, then exec. The host does the protocol, the
+# parent's state and both snapshots (it reads them through procfs while this
+# process is stopped); drivers/kit/runtime_host.hpp describes the request and
+# outcome files. Core modules only.
+use strict;
+use warnings;
+# A failed exec is reported to the parent over the error pipe; Perl's own
+# "Can't exec" warning would land on the scenario's stderr besides.
+no warnings 'exec';
+use Config ();
+use File::Spec ();
+use Fcntl qw(F_GETFD F_SETFD FD_CLOEXEC O_RDONLY O_WRONLY);
+use JSON::PP ();
+use POSIX ();
+
+my $JSON = JSON::PP->new->canonical;
+my $VERSION = sprintf('%vd', $^V);
+
+sub hello {
+  return {
+    id => "perl-$VERSION",
+    name => 'Perl',
+    version => $VERSION,
+    language => 'perl',
+    detail => "fork and exec of Perl $VERSION (POSIX $POSIX::VERSION), run in each scenario parent by "
+      . 'fdconform-kit-host, which snapshots it from outside',
+    # What the forked child can be asked to do with Perl's own calls (docs/FEATURES.md).
+    features => ['process_group', 'umask', 'user_group'],
+  };
+}
+
+# The host snapshots this process while it is stopped, so nothing of ours
+# (an open request file, a pending read) is in the picture.
+sub stop_for_snapshot { kill 'STOP', $$ }
+
+sub read_file {
+  my ($path) = @_;
+  open(my $in, '<:raw', $path) or die "cannot read $path: $!\n";
+  local $/;
+  my $text = <$in>;
+  close $in;
+  return $text;
+}
+
+sub write_answer {
+  my ($path, $answer) = @_;
+  open(my $out, '>:raw', $path) or die "cannot write $path: $!\n";
+  print {$out} $JSON->encode($answer) or die "cannot write $path: $!\n";
+  close $out or die "cannot write $path: $!\n";
+}
+
+# What Perl's API cannot express, thrown while the block is mapped.
+package NoApi { sub new { my ($class, $capability) = @_; bless {capability => $capability}, $class } }
+
+# What Perl can express but the host does not hand over resolved: fork_exec
+# steps and preexec steps name the scenario's resources, whose fd numbers the
+# adapter is never told. Not no_api (Perl can fork and run steps in the
+# child): the adapter says so and fails, an error cell.
+package HostGap { sub new { my ($class, $what) = @_; bless {what => $what}, $class } }
+
+sub no_api { die NoApi->new($_[0]) }
+
+sub is_default {
+  my ($value, $fallback) = @_;
+  return 1 if !defined $value;
+  return 0 if ref $value;
+  return JSON::PP::is_bool($value) ? ($value ? 1 : 0) == $fallback : $value eq $fallback;
+}
+
+# A flag as a Perl program tests it: its truth value in Perl, where a
+# non-boolean value of the scenario's ({str: TEXT}, {none: true}) is a string or undef.
+sub perl_truth {
+  my ($value) = @_;
+  return 0 if !defined $value;
+  if (ref $value eq 'HASH') {
+    return 0 if exists $value->{none};
+    return $value->{str} ? 1 : 0 if exists $value->{str};
+    die "a flag of an unknown form: " . $JSON->encode($value) . "\n";
+  }
+  return $value ? 1 : 0;
+}
+
+# popen.stdin/stdout/stderr (resolved by the host): what the child's fd gets.
+sub stream_plan {
+  my ($stream, $value) = @_;
+  return {how => 'inherit'} if !defined $value || $value eq 'inherit';
+  return {how => 'pipe'} if !ref $value && $value eq 'pipe';
+  return {how => 'devnull'} if !ref $value && $value eq 'devnull';
+  return {how => 'fd', fd => $value->{fd}} if ref $value eq 'HASH' && defined $value->{fd};
+  if (!ref $value && $value eq 'stdout') {
+    return {how => 'stdout'} if $stream == 2;
+    no_api('popen.' . (qw(stdin stdout))[$stream] . ': stdout (Perl has no "the same as fd 1" for this stream)');
+  }
+  die "popen stream $stream: unexpected " . $JSON->encode($value) . "\n";
+}
+
+# A user or group as the number Perl's set-id calls take: a name is looked up
+# in the parent with getpwnam/getgrnam, as a Perl program does before it forks.
+sub id_number {
+  my ($key, $value) = @_;
+  return undef if !defined $value;
+  return $value if $value =~ /\A-?[0-9]+\z/;
+  my $number = $key eq 'user' ? getpwnam($value) : getgrnam($value);
+  die {lookup => $key, name => $value} if !defined $number;
+  return $number;
+}
+
+# The popen block as a plan for the forked child, or NoApi.
+sub spawn_plan {
+  my ($popen) = @_;
+  die HostGap->new('popen.preexec') if defined $popen->{preexec};
+  no_api('popen.pipesize (Fcntl has no F_SETPIPE_SZ)') if !is_default($popen->{pipesize}, -1);
+  my $argv = $popen->{argv};
+  my $shell = perl_truth($popen->{shell});
+  my %plan = (argv => $argv, shell => $shell);
+  if ($shell) {
+    # Perl's one-string exec: /bin/sh -c STRING, the shell fixed, no $0 or positional words.
+    no_api('popen.shell with an executable (Perl\'s one-string exec always runs /bin/sh)')
+      if defined $popen->{executable};
+    no_api('popen.shell with arguments after the command ($0, $1, ...; Perl\'s one-string exec takes one string)')
+      if @$argv > 1;
+  }
+  $plan{executable} = $popen->{executable};
+  $plan{streams} = [map { stream_plan($_, $popen->{(qw(stdin stdout stderr))[$_]}) } 0 .. 2];
+  $plan{pass_fds} = $popen->{pass_fds} // [];
+  $plan{close_fds} = perl_truth($popen->{close_fds} // 1);
+  $plan{cwd} = $popen->{cwd};
+  $plan{env} = $popen->{env};
+  $plan{umask} = is_default($popen->{umask}, -1) ? undef : $popen->{umask};
+  $plan{restore_signals} = perl_truth($popen->{restore_signals} // 1);
+  $plan{new_session} = perl_truth($popen->{start_new_session});
+  $plan{process_group} = $popen->{process_group};
+  if (defined $popen->{extra_groups}) {
+    # $) = "EGID G1 G2..." is Perl's only setgroups: with no group after the egid it makes no call.
+    no_api('popen.extra_groups: [] (Perl\'s $) cannot pass an empty list to setgroups)')
+      if !@{$popen->{extra_groups}};
+    $plan{extra_groups} = [map { id_number('group', $_) } @{$popen->{extra_groups}}];
+  }
+  $plan{gid} = id_number('group', $popen->{group});
+  $plan{uid} = id_number('user', $popen->{user});
+  return \%plan;
+}
+
+sub signal_name {
+  my ($number) = @_;
+  my @names = split ' ', $Config::Config{sig_name};
+  my @numbers = split ' ', $Config::Config{sig_num};
+  my %by_number;
+  @by_number{@numbers} = @names;
+  my $name = $by_number{$number} // '';
+  return "SIG$name" if $name =~ /\A[A-Z]+[0-9]*\z/ && $name !~ /\A(?:NUM|RTMIN|RTMAX)/;
+  my ($min) = grep { $names[$_] eq 'RTMIN' } 0 .. $#names;
+  return defined $min ? sprintf('SIGRTMIN+%d', $number - $numbers[$min]) : "SIG$number";
+}
+
+# fd's close-on-exec flag, through a handle Perl opens on it without a new fd;
+# the handle is kept, since closing it would close the fd.
+my @handles_kept;
+sub set_inheritable {
+  my ($fd, $inheritable) = @_;
+  open(my $handle, '<&=', $fd) or return 0;
+  push @handles_kept, $handle;
+  my $flags = fcntl($handle, F_GETFD, 0) // return 0;
+  $flags = $inheritable ? $flags & ~FD_CLOEXEC : $flags | FD_CLOEXEC;
+  return fcntl($handle, F_SETFD, $flags) ? 1 : 0;
+}
+
+# The forked child: each step as a Perl program writes it; a failure goes to
+# the parent over the close-on-exec error pipe as "STEP\0ERRNO\0WHAT", then the
+# child ends without running anything of the parent's.
+sub run_child {
+  my ($plan, $child_ends, $parent_ends, $error_pipe) = @_;
+  my $fail = sub {
+    my ($step, $what) = @_;
+    my $number = $! + 0;
+    syswrite($error_pipe, join("\0", $step, $number, $what // ''));
+    POSIX::_exit(127);
+  };
+  POSIX::close($_) for grep { defined } @$parent_ends;
+  my @target = @$child_ends;   # the fd each standard fd gets, or undef to leave it alone
+  my @opened;                  # fds of the child's own, closed once the standard fds are set
+  for my $stream (0 .. 2) {
+    my $how = $plan->{streams}[$stream]{how};
+    if ($how eq 'devnull') {
+      # As Perl programs write it: open STDIN, '<', '/dev/null' and STDOUT/STDERR with '>'.
+      $target[$stream] = POSIX::open('/dev/null', $stream == 0 ? O_RDONLY : O_WRONLY) // $fail->('open', '/dev/null');
+      push @opened, $target[$stream];
+    } elsif ($how eq 'fd') {
+      $target[$stream] = $plan->{streams}[$stream]{fd};
+    }
+  }
+  # A source sitting on a lower standard fd than its target would be overwritten by an earlier dup2.
+  for my $stream (1, 2) {
+    next if !defined $target[$stream] || $target[$stream] < 0;
+    while ($target[$stream] < $stream) {
+      $target[$stream] = POSIX::dup($target[$stream]) // $fail->('dup');
+      push @opened, $target[$stream];
+    }
+  }
+  for my $stream (0 .. 2) {
+    if ($plan->{streams}[$stream]{how} eq 'stdout') {
+      POSIX::dup2(1, 2) // $fail->('dup2');
+      next;
+    }
+    next if !defined $target[$stream];
+    if ($target[$stream] == $stream) {
+      set_inheritable($stream, 1) or $fail->('fcntl');
+    } else {
+      POSIX::dup2($target[$stream], $stream) // $fail->('dup2');
+    }
+  }
+  my %assigned = map { $_ => 1 } grep { defined $target[$_] || $plan->{streams}[$_]{how} eq 'stdout' } 0 .. 2;
+  POSIX::close($_) for grep { !$assigned{$_} } @opened;
+  if (defined $plan->{cwd}) { chdir($plan->{cwd}) or $fail->('chdir', $plan->{cwd}) }
+  umask(oct $plan->{umask}) if defined $plan->{umask};
+  # What Popen's restore_signals undoes: the dispositions a Python parent set.
+  if ($plan->{restore_signals}) { $SIG{PIPE} = 'DEFAULT'; $SIG{XFSZ} = 'DEFAULT' }
+  if ($plan->{new_session}) { POSIX::setsid() // $fail->('setsid') }
+  if (defined $plan->{process_group} && $plan->{process_group} >= 0) {
+    POSIX::setpgid(0, $plan->{process_group}) // $fail->('setpgid');
+  }
+  if ($plan->{extra_groups}) {
+    $! = 0;
+    $) = join(' ', $plan->{gid} // (split ' ', $))[0], @{$plan->{extra_groups}});
+    $fail->('setgroups') if $! != 0;
+  }
+  if (defined $plan->{gid}) { POSIX::setgid($plan->{gid}) // $fail->('setgid') }
+  if (defined $plan->{uid}) { POSIX::setuid($plan->{uid}) // $fail->('setuid') }
+  my %keep = map { $_ => 1 } 0, 1, 2, fileno($error_pipe);
+  for my $fd (@{$plan->{pass_fds}}) {
+    next if $fd <= 2;
+    set_inheritable($fd, 1) or $fail->('fcntl');
+    $keep{$fd} = 1;
+  }
+  if ($plan->{close_fds}) {
+    opendir(my $listing, '/proc/self/fd') or $fail->('opendir', '/proc/self/fd');
+    my @open = grep { /\A[0-9]+\z/ } readdir $listing;
+    closedir $listing;
+    POSIX::close($_) for grep { !$keep{$_} } @open;
+  }
+  if ($plan->{env}) {
+    %ENV = ();
+    $ENV{$_->[0]} = $_->[1] for @{$plan->{env}};
+  }
+  my @argv = @{$plan->{argv}};
+  if ($plan->{shell}) {
+    exec($argv[0]);
+  } else {
+    my $file = $plan->{executable} // $argv[0];
+    exec { $file } @argv;
+  }
+  $fail->('exec', $plan->{shell} ? '/bin/sh' : $plan->{executable} // $argv[0]);
+}
+
+# The outcome of a step that failed with an errno: Perl reports it in $!
+# alone (a number and its strerror, no filename), so that is the class, and
+# the message is what Perl says (its exec warning) or a Perl program would.
+sub errno_outcome {
+  my ($step, $number, $what) = @_;
+  local $! = $number;
+  my $text = "$!";
+  return {kind => 'exception', error_class => 'die', errno => undef, filename => undef, message => $what}
+    if $step eq 'perl';
+  my $message = $step eq 'exec' ? qq{Can't exec "$what": $text}
+    : $step eq 'chdir' ? qq{Can't chdir to "$what": $text}
+    : "$step: $text";
+  return {kind => 'exception', error_class => '$!', errno => $number, filename => undef, message => $message};
+}
+
+# As Popen.communicate() with no input: close the child's stdin pipe, read its output pipes to the end.
+sub communicate {
+  my ($stdin, @outputs) = @_;
+  close $stdin if $stdin;
+  my $diagnostics = '';
+  my %open = map { fileno($_) => $_ } grep { defined } @outputs;
+  while (%open) {
+    my $ready = '';
+    vec($ready, $_, 1) = 1 for keys %open;
+    next if select($ready, undef, undef, undef) < 0 && $!{EINTR};
+    for my $fd (keys %open) {
+      next if !vec($ready, $fd, 1);
+      my $got = sysread($open{$fd}, my $chunk, 65536);
+      next if !defined $got && $!{EINTR};
+      if (!$got) { close delete $open{$fd}; next }
+      $diagnostics .= $chunk if length $diagnostics < 4096;
+    }
+  }
+  return $diagnostics;
+}
+
+sub wait_outcome {
+  my ($pid) = @_;
+  my $got;
+  do { $got = waitpid($pid, 0) } while $got == -1 && $!{EINTR};
+  # The kernel reaped it itself (SIGCHLD ignored): Perl says -1 in $?, Popen and the protocol say exit 0.
+  return {kind => 'exited', returncode => 0} if $got == -1;
+  return {kind => 'signaled', signal => signal_name($? & 127)} if $? & 127;
+  return {kind => 'exited', returncode => $? >> 8};
+}
+
+sub spawn_and_wait {
+  my ($request, $plan) = @_;
+  stop_for_snapshot();
+  my (@child_ends, @child_handles, @parent_ends, $stdin_writer, @readers);
+  for my $stream (0 .. 2) {
+    next if $plan->{streams}[$stream]{how} ne 'pipe';
+    my ($read, $write);
+    pipe($read, $write) or return (undef, errno_outcome('pipe', $! + 0));
+    my ($child_end, $parent_end) = $stream == 0 ? ($read, $write) : ($write, $read);
+    $child_ends[$stream] = fileno $child_end;
+    push @child_handles, $child_end;
+    push @parent_ends, fileno $parent_end;
+    if ($stream == 0) { $stdin_writer = $write } else { push @readers, $read }
+  }
+  my ($error_reader, $error_writer);
+  pipe($error_reader, $error_writer) or return (undef, errno_outcome('pipe', $! + 0));
+  # Perl leaves a pipe that lands on fds 0-2 ($^F) inheritable, and the child's
+  # dup2 onto those would overwrite it: the write end moves above them.
+  my @lower;
+  while (fileno($error_writer) <= 2) {
+    open(my $higher, '>&', $error_writer) or return (undef, errno_outcome('dup', $! + 0));
+    push @lower, $error_writer;
+    $error_writer = $higher;
+  }
+  close $_ for @lower;
+  for my $end ($error_reader, $error_writer) {
+    fcntl($end, F_SETFD, FD_CLOEXEC) or return (undef, errno_outcome('fcntl', $! + 0));
+  }
+  push @parent_ends, fileno $error_reader;
+  my $pid = fork;
+  if (!defined $pid) {
+    return (undef, errno_outcome('fork', $! + 0));
+  }
+  if ($pid == 0) {
+    # Nothing of the parent's may run in the child: a Perl error ends it as a failed step.
+    eval { run_child($plan, \@child_ends, \@parent_ends, $error_writer) };
+    syswrite($error_writer, join("\0", 'perl', 0, "$@"));
+    POSIX::_exit(127);
+  }
+  close $error_writer;
+  close $_ for @child_handles;
+  my $report = '';
+  while (1) {
+    my $got = sysread($error_reader, my $chunk, 4096);
+    next if !defined $got && $!{EINTR};
+    last if !$got;
+    $report .= $chunk;
+  }
+  close $error_reader;
+  if (length $report) {
+    close $stdin_writer if $stdin_writer;
+    close $_ for @readers;
+    wait_outcome($pid);
+    my ($step, $number, $what) = split /\0/, $report, 3;
+    return ($pid, errno_outcome($step, $number + 0, $what));
+  }
+  my $diagnostics = communicate($stdin_writer, @readers);
+  return ($pid, wait_outcome($pid), $diagnostics);
+}
+
+sub host_gap {
+  my ($what) = @_;
+  print STDERR "perl adapter: $what needs fdconform-kit-host to resolve it (resource names as fds, "
+    . "placeholders, the probe's --report argument); it passes this block as the scenario wrote it\n";
+  return 3;
+}
+
+# The column's descriptor line for drivers/perl/columns (docs/DRIVERS.md,
+# "Discovery"), printed by the perl that runs this file: its version is the id.
+sub describe_column {
+  my @args = @_;
+  my %option = map { /\A--([a-z]+)=(.*)\z/s ? ($1 => $2) : () } @args;
+  my ($host, $perl) = map { File::Spec->rel2abs($_) } @option{qw(host perl)};
+  my $adapter = File::Spec->rel2abs(__FILE__);
+  my %column = (id => "perl-$VERSION", argv => [$host, '--', $perl, $adapter], files => [$adapter],
+                default => JSON::PP::false);
+  $column{with} = $option{with} if defined $option{with};
+  print $JSON->encode(\%column), "\n";
+  return 0;
+}
+
+sub main {
+  my @args = @_;
+  if (@args && $args[0] eq '--hello') {
+    print $JSON->encode(hello()), "\n";
+    return 0;
+  }
+  return describe_column(@args[1 .. $#args]) if @args && $args[0] eq '--describe-column';
+  my ($request_path) = map { /\A--request=(.*)\z/s ? $1 : () } @args;
+  if (!defined $request_path) {
+    print STDERR "usage: perl adapter.pl --hello | --request=PATH (run by fdconform-kit-host)\n";
+    return 2;
+  }
+  my $request = $JSON->decode(read_file($request_path));
+  if ($request->{measure}) {
+    stop_for_snapshot();
+    return 0;
+  }
+  my $kind = $request->{kind};
+  return host_gap('a fork_exec block') if $kind eq 'fork_exec';
+  if ($kind ne 'popen') {
+    my $capability = $kind =~ /\Aposix_spawnp?\z/ ? "$kind (Perl's POSIX module has no posix_spawn)" : "spawn kind $kind";
+    write_answer($request->{outcome}, {no_api => $capability});
+    return 0;
+  }
+  my $plan = eval { spawn_plan($request->{spawn}) };
+  if (my $error = $@) {
+    if (ref $error eq 'NoApi') {
+      write_answer($request->{outcome}, {no_api => $error->{capability}});
+      return 0;
+    }
+    return host_gap($error->{what}) if ref $error eq 'HostGap';
+    die $error if ref $error ne 'HASH';
+    # A user or group name nobody has: getpwnam/getgrnam return nothing, before any child exists.
+    stop_for_snapshot();
+    my $message = "no such $error->{lookup}: $error->{name}";
+    write_answer($request->{outcome}, {pid => undef, api => 'fork+exec',
+      outcome => {kind => 'exception', error_class => 'die', errno => undef, filename => undef, message => $message}});
+    stop_for_snapshot();
+    return 0;
+  }
+  my ($pid, $outcome, $diagnostics) = spawn_and_wait($request, $plan);
+  write_answer($request->{outcome},
+               {pid => $pid, outcome => $outcome, diagnostics => $diagnostics // '', api => 'fork+exec'});
+  stop_for_snapshot();
+  return 0;
+}
+
+exit main(@ARGV);
