@@ -14,11 +14,13 @@ use warnings;
 no warnings 'exec';
 use Config ();
 use File::Spec ();
-use Fcntl qw(F_GETFD F_SETFD FD_CLOEXEC O_RDONLY O_WRONLY);
+use Fcntl qw(F_GETFD F_SETFD FD_CLOEXEC O_RDWR);
 use JSON::PP ();
 use POSIX ();
 
-my $JSON = JSON::PP->new->canonical;
+# Text in and out as UTF-8; what goes to the kernel (argv, paths, the
+# environment) is turned back into those bytes first (os_bytes).
+my $JSON = JSON::PP->new->utf8->canonical;
 my $VERSION = sprintf('%vd', $^V);
 
 sub hello {
@@ -64,6 +66,13 @@ package NoApi { sub new { my ($class, $capability) = @_; bless {capability => $c
 package HostGap { sub new { my ($class, $what) = @_; bless {what => $what}, $class } }
 
 sub no_api { die NoApi->new($_[0]) }
+
+sub os_bytes {
+  my ($text) = @_;
+  return undef if !defined $text;
+  utf8::encode($text);
+  return $text;
+}
 
 sub is_default {
   my ($value, $fallback) = @_;
@@ -125,12 +134,13 @@ sub spawn_plan {
     no_api('popen.shell with arguments after the command ($0, $1, ...; Perl\'s one-string exec takes one string)')
       if @$argv > 1;
   }
-  $plan{executable} = $popen->{executable};
+  $plan{argv} = [map { os_bytes($_) } @$argv];
+  $plan{executable} = os_bytes($popen->{executable});
   $plan{streams} = [map { stream_plan($_, $popen->{(qw(stdin stdout stderr))[$_]}) } 0 .. 2];
   $plan{pass_fds} = $popen->{pass_fds} // [];
   $plan{close_fds} = perl_truth($popen->{close_fds} // 1);
-  $plan{cwd} = $popen->{cwd};
-  $plan{env} = $popen->{env};
+  $plan{cwd} = os_bytes($popen->{cwd});
+  $plan{env} = $popen->{env} && [map { [os_bytes($_->[0]), os_bytes($_->[1])] } @{$popen->{env}}];
   $plan{umask} = is_default($popen->{umask}, -1) ? undef : $popen->{umask};
   $plan{restore_signals} = perl_truth($popen->{restore_signals} // 1);
   $plan{new_session} = perl_truth($popen->{start_new_session});
@@ -163,6 +173,7 @@ sub signal_name {
 my @handles_kept;
 sub set_inheritable {
   my ($fd, $inheritable) = @_;
+  $! = 0;   # Perl refuses a negative fd without setting errno
   open(my $handle, '<&=', $fd) or return 0;
   push @handles_kept, $handle;
   my $flags = fcntl($handle, F_GETFD, 0) // return 0;
@@ -184,12 +195,16 @@ sub run_child {
   POSIX::close($_) for grep { defined } @$parent_ends;
   my @target = @$child_ends;   # the fd each standard fd gets, or undef to leave it alone
   my @opened;                  # fds of the child's own, closed once the standard fds are set
+  my $devnull;
   for my $stream (0 .. 2) {
     my $how = $plan->{streams}[$stream]{how};
     if ($how eq 'devnull') {
-      # As Perl programs write it: open STDIN, '<', '/dev/null' and STDOUT/STDERR with '>'.
-      $target[$stream] = POSIX::open('/dev/null', $stream == 0 ? O_RDONLY : O_WRONLY) // $fail->('open', '/dev/null');
-      push @opened, $target[$stream];
+      # One open of /dev/null for reading and writing (open(..., '+<', '/dev/null')) serves every stream.
+      if (!defined $devnull) {
+        $devnull = POSIX::open('/dev/null', O_RDWR) // $fail->('open', '/dev/null');
+        push @opened, $devnull;
+      }
+      $target[$stream] = $devnull;
     } elsif ($how eq 'fd') {
       $target[$stream] = $plan->{streams}[$stream]{fd};
     }
@@ -209,7 +224,7 @@ sub run_child {
     }
     next if !defined $target[$stream];
     if ($target[$stream] == $stream) {
-      set_inheritable($stream, 1) or $fail->('fcntl');
+      set_inheritable($stream, 1) or $fail->('fcntl', "fd $stream");
     } else {
       POSIX::dup2($target[$stream], $stream) // $fail->('dup2');
     }
@@ -233,8 +248,8 @@ sub run_child {
   if (defined $plan->{uid}) { POSIX::setuid($plan->{uid}) // $fail->('setuid') }
   my %keep = map { $_ => 1 } 0, 1, 2, fileno($error_pipe);
   for my $fd (@{$plan->{pass_fds}}) {
-    next if $fd <= 2;
-    set_inheritable($fd, 1) or $fail->('fcntl');
+    next if $fd >= 0 && $fd <= 2;   # as Popen: the standard fds are the stream arguments' business
+    set_inheritable($fd, 1) or $fail->('fcntl', "fd $fd");
     $keep{$fd} = 1;
   }
   if ($plan->{close_fds}) {
@@ -264,10 +279,12 @@ sub errno_outcome {
   my ($step, $number, $what) = @_;
   local $! = $number;
   my $text = "$!";
+  utf8::decode($what) if defined $what;
   return {kind => 'exception', error_class => 'die', errno => undef, filename => undef, message => $what}
     if $step eq 'perl';
   my $message = $step eq 'exec' ? qq{Can't exec "$what": $text}
     : $step eq 'chdir' ? qq{Can't chdir to "$what": $text}
+    : defined $what && length $what ? "$step ($what): " . ($number ? $text : 'failed without an errno')
     : "$step: $text";
   return {kind => 'exception', error_class => '$!', errno => $number, filename => undef, message => $message};
 }
@@ -377,6 +394,7 @@ sub describe_column {
   my %option = map { /\A--([a-z]+)=(.*)\z/s ? ($1 => $2) : () } @args;
   my ($host, $perl) = map { File::Spec->rel2abs($_) } @option{qw(host perl)};
   my $adapter = File::Spec->rel2abs(__FILE__);
+  utf8::decode($_) for $host, $perl, $adapter, grep { defined } $option{with};
   my %column = (id => "perl-$VERSION", argv => [$host, '--', $perl, $adapter], files => [$adapter],
                 default => JSON::PP::false);
   $column{with} = $option{with} if defined $option{with};
