@@ -457,7 +457,7 @@ fn plan_from(popen: &Json) -> Result<Plan, Result<NoApi, String>> {
     match popen.get("restore_signals") {
         None | Some(Json::Null) | Some(Json::Bool(true)) => {}
         Some(Json::Bool(false)) => {
-            return no_api("popen.restore_signals: false (Command always resets SIGPIPE and the blocked mask)")
+            return no_api("popen.restore_signals: false (Command always resets SIGPIPE to its default in the child)")
         }
         Some(_) => return no_api("popen.restore_signals as a non-boolean"),
     }
@@ -495,9 +495,14 @@ fn plan_from(popen: &Json) -> Result<Plan, Result<NoApi, String>> {
             _ => return Err(Err(format!("spawn.pass_fds: expected a list, found {}", pass_fds.dump()))),
         };
         // Popen leaves the standard fds to the stdio arguments; any other is a placement Command cannot make.
-        if let Some(fd) = fds.iter().find(|fd| fd.as_i64().map_or(true, |n| n > 2)) {
-            return Err(Ok(NoApi(format!("popen.pass_fds: fd {} kept open at child fd {} (Command places only fds 0-2)",
-                                        fd.dump(), fd.dump()))));
+        for fd in fds {
+            match fd.as_i64() {
+                Some(0..=2) => {}
+                Some(n) if n >= 0 => {
+                    return Err(Ok(NoApi(format!("popen.pass_fds: fd {} kept open at child fd {} (Command places only fds 0-2)", n, n))))
+                }
+                _ => return Err(Ok(NoApi(format!("popen.pass_fds entry {} (Command takes no list of fds)", fd.dump())))),
+            }
         }
     }
     // close_fds: Command has no switch. It never closes the parent's fds; each
@@ -760,11 +765,12 @@ fn hello() -> Json {
     ])
 }
 
-fn no_api_for_kind(kind: &str) -> String {
+// The capability a scenario's other spawn kinds ask for, or None for a kind the protocol does not have.
+fn no_api_for_kind(kind: &str) -> Option<String> {
     match kind {
-        "posix_spawn" | "posix_spawnp" => format!("{} (std::process has no file actions or spawn attributes)", kind),
-        "fork_exec" => "fork_exec (std has no fork)".to_string(),
-        other => format!("spawn kind {}", other),
+        "posix_spawn" | "posix_spawnp" => Some(format!("{} (std::process has no file actions or spawn attributes)", kind)),
+        "fork_exec" => Some("fork_exec (std has no fork)".to_string()),
+        _ => None,
     }
 }
 
@@ -785,7 +791,12 @@ fn run(request_path: &str) -> Result<(), String> {
     }
     let kind = request.get("kind").and_then(Json::as_str).unwrap_or("");
     if kind != "popen" {
-        return write_file(&outcome_path, &object(vec![("no_api", text(&no_api_for_kind(kind)))]).dump());
+        return match no_api_for_kind(kind) {
+            Some(capability) => write_file(&outcome_path, &object(vec![("no_api", text(&capability))]).dump()),
+            None => Err(format!(
+                "request file {}: unknown spawn kind {:?} (expected popen, posix_spawn, posix_spawnp or fork_exec)",
+                request_path, kind)),
+        };
     }
     let popen = request.get("spawn").filter(|spawn| !spawn.is_null()).unwrap_or(&Json::Null);
     let plan = match plan_from(popen) {
