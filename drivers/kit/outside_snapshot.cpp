@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/kcmp.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -78,48 +77,6 @@ std::string link_target(const std::string& path) {
   return n < 0 ? std::string() : std::string(target, static_cast<size_t>(n));
 }
 
-bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
-
-// The same classification as the probe's own table (probe/snapshot/src/fd_table.cpp).
-std::string kind_of(const struct stat& st, const std::string& target) {
-  if (starts_with(target, "anon_inode:")) {
-    static const char* const known[][2] = {
-        {"[eventfd]", "eventfd"}, {"[eventpoll]", "epoll"}, {"[signalfd]", "signalfd"},
-        {"[timerfd]", "timerfd"}, {"[pidfd]", "pidfd"},     {"inotify", "inotify"}};
-    for (const auto& pair : known)
-      if (target.find(pair[0]) != std::string::npos) return pair[1];
-    return "anon";
-  }
-  if (S_ISREG(st.st_mode)) return starts_with(target, "/memfd:") ? "memfd" : "file";
-  if (S_ISDIR(st.st_mode)) return "dir";
-  if (S_ISFIFO(st.st_mode)) return starts_with(target, "pipe:") ? "pipe" : "fifo";
-  if (S_ISSOCK(st.st_mode)) return "socket";
-  if (S_ISCHR(st.st_mode)) return "chr";
-  if (S_ISBLK(st.st_mode)) return "blk";
-  return "unknown";
-}
-
-std::string access_of(int status_flags) {
-  if (status_flags & O_PATH) return "path";
-  switch (status_flags & O_ACCMODE) {
-    case O_RDONLY: return "rdonly";
-    case O_WRONLY: return "wronly";
-    default: return "rdwr";
-  }
-}
-
-std::vector<std::string> flags_of(int status_flags) {
-  std::vector<std::string> flags;
-  if (status_flags & O_APPEND) flags.emplace_back("append");
-  if (status_flags & O_NONBLOCK) flags.emplace_back("nonblock");
-  if ((status_flags & O_SYNC) == O_SYNC) flags.emplace_back("sync");
-  else if (status_flags & O_DSYNC) flags.emplace_back("dsync");
-  if (status_flags & O_DIRECT) flags.emplace_back("direct");
-  if (status_flags & O_NOATIME) flags.emplace_back("noatime");
-  if (status_flags & O_ASYNC) flags.emplace_back("async");
-  return flags;
-}
-
 // F_GETPIPE_SZ needs an fd of our own on the same open file description:
 // pidfd_getfd gives one without opening the pipe a second time (which would
 // add a reader or writer). -1 when the kernel has no pidfd_getfd.
@@ -159,23 +116,16 @@ bool read_fd_table(pid_t pid, std::vector<snap::FdEntry>& entries) {
     // added for the fd's own close-on-exec flag, in octal.
     const int flags = static_cast<int>(std::strtol(field_of(info, "flags").c_str(), nullptr, 8));
     entry.cloexec = (flags & O_CLOEXEC) != 0;
-    entry.kind = kind_of(st, entry.path);
-    entry.access = access_of(flags & ~O_CLOEXEC);
-    entry.flags = flags_of(flags & ~O_CLOEXEC);
+    entry.kind = snap::fd_kind(st, entry.path);
+    entry.access = snap::fd_access(flags & ~O_CLOEXEC);
+    entry.flags = snap::fd_status_flags(flags & ~O_CLOEXEC);
     const std::string pos = field_of(info, "pos");
     entry.offset = pos.empty() ? -1 : std::strtoll(pos.c_str(), nullptr, 10);
     if (entry.kind == "pipe" || entry.kind == "fifo") entry.pipe_size = pipe_size_of(pidfd, fd);
     entries.push_back(std::move(entry));
   }
   if (pidfd >= 0) close(pidfd);
-  if (!entries.empty() && syscall(SYS_kcmp, pid, pid, KCMP_FILE, entries.front().fd, entries.front().fd) == 0) {
-    int next_class = 0;
-    for (size_t i = 0; i < entries.size(); ++i) {
-      for (size_t j = 0; j < i && entries[i].ofd < 0; ++j)
-        if (syscall(SYS_kcmp, pid, pid, KCMP_FILE, entries[j].fd, entries[i].fd) == 0) entries[i].ofd = entries[j].ofd;
-      if (entries[i].ofd < 0) entries[i].ofd = next_class++;
-    }
-  }
+  snap::classify_open_file_descriptions(entries, pid);
   return true;
 }
 

@@ -70,7 +70,9 @@ bool starts_with(const std::string& text, const char* prefix) {
   return text.rfind(prefix, 0) == 0;
 }
 
-std::string kind_of(const struct stat& st, const std::string& target) {
+}  // namespace
+
+std::string fd_kind(const struct stat& st, const std::string& target) {
   if (starts_with(target, "anon_inode:")) {
     static const char* const known[][2] = {
         {"[eventfd]", "eventfd"}, {"[eventpoll]", "epoll"}, {"[signalfd]", "signalfd"},
@@ -88,7 +90,7 @@ std::string kind_of(const struct stat& st, const std::string& target) {
   return "unknown";
 }
 
-std::string access_of(int status_flags) {
+std::string fd_access(int status_flags) {
   if (status_flags & O_PATH) return "path";
   switch (status_flags & O_ACCMODE) {
     case O_RDONLY: return "rdonly";
@@ -97,7 +99,7 @@ std::string access_of(int status_flags) {
   }
 }
 
-std::vector<std::string> flags_of(int status_flags) {
+std::vector<std::string> fd_status_flags(int status_flags) {
   std::vector<std::string> flags;
   if (status_flags & O_APPEND) flags.emplace_back("append");
   if (status_flags & O_NONBLOCK) flags.emplace_back("nonblock");
@@ -109,16 +111,9 @@ std::vector<std::string> flags_of(int status_flags) {
   return flags;
 }
 
-bool same_open_file(int a, int b) {
-  const pid_t self = getpid();
-  return syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
-}
-
-bool kcmp_works(int fd) { return syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, fd, fd) == 0; }
-
-// Gives each fd the class of the first earlier fd sharing its open file description.
-void classify_open_file_descriptions(std::vector<FdEntry>& entries) {
-  if (entries.empty() || !kcmp_works(entries.front().fd)) return;
+void classify_open_file_descriptions(std::vector<FdEntry>& entries, pid_t pid) {
+  const auto same_open_file = [pid](int a, int b) { return syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b) == 0; };
+  if (entries.empty() || !same_open_file(entries.front().fd, entries.front().fd)) return;
   int next_class = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     for (size_t j = 0; j < i && entries[i].ofd < 0; ++j)
@@ -126,8 +121,6 @@ void classify_open_file_descriptions(std::vector<FdEntry>& entries) {
     if (entries[i].ofd < 0) entries[i].ofd = next_class++;
   }
 }
-
-}  // namespace
 
 bool read_fd_table(std::vector<FdEntry>& entries, int hidden_fd) {
   entries.clear();
@@ -145,15 +138,15 @@ bool read_fd_table(std::vector<FdEntry>& entries, int hidden_fd) {
     const int status_flags = fcntl(fd, F_GETFL);
     const int fd_flags = fcntl(fd, F_GETFD);
     entry.path = link_target(fd);
-    entry.kind = kind_of(st, entry.path);
-    entry.access = access_of(status_flags);
-    entry.flags = flags_of(status_flags);
+    entry.kind = fd_kind(st, entry.path);
+    entry.access = fd_access(status_flags);
+    entry.flags = fd_status_flags(status_flags);
     entry.cloexec = fd_flags >= 0 && (fd_flags & FD_CLOEXEC);
     entry.offset = fdinfo_position(fd);
     if (entry.kind == "pipe" || entry.kind == "fifo") entry.pipe_size = fcntl(fd, F_GETPIPE_SZ);
     entries.push_back(std::move(entry));
   }
-  classify_open_file_descriptions(entries);
+  classify_open_file_descriptions(entries, getpid());
   return true;
 }
 

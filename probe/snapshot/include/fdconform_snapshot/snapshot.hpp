@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <string>
@@ -69,6 +70,19 @@ struct Snapshot {
 // not be mistaken for "every fd closed").
 bool read_fd_table(std::vector<FdEntry>& fds, int hidden_fd = -1);
 ProcessState read_process_state();
+
+// How an fd table entry is described, whoever reads it: the probe from its own
+// fds, the driver kit from another process's /proc/PID (drivers/kit/outside_snapshot.cpp).
+// One classification for both, so a snapshot taken from outside names an fd as the probe would.
+//   fd_kind          from the fd's stat and its /proc link target ("pipe:[..]", "anon_inode:[eventfd]", a path)
+//   fd_access        rdonly, wronly, rdwr or path, from the open file description's status flags
+//   fd_status_flags  the other status flags, in the report's order (append nonblock sync|dsync direct noatime async)
+std::string fd_kind(const struct stat& st, const std::string& link_target);
+std::string fd_access(int status_flags);
+std::vector<std::string> fd_status_flags(int status_flags);
+// Gives each entry of process `pid`'s table the class of the first earlier entry sharing
+// its open file description (kcmp KCMP_FILE); leaves every ofd at -1 when kcmp is unavailable.
+void classify_open_file_descriptions(std::vector<FdEntry>& entries, pid_t pid);
 SignalState read_signal_state();
 // Every thread's unreaped children, zombies included, ascending by pid; false
 // (errno set) when /proc/self/task cannot be listed.
