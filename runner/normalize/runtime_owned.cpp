@@ -49,6 +49,28 @@ long long fd_of_field(const std::string& field, const std::string& prefix) {
   return std::stoll(rest);
 }
 
+// The names parent_after.fds gives the owned fds, one per fd: that list names fds by identity
+// ("unknown:file"), not by number, so a number can only be matched through its parent_after.fd.N field.
+std::multiset<std::string> parent_after_names_of(const Observation& fields, const std::set<long long>& fds) {
+  std::multiset<std::string> names;
+  for (long long fd : fds) {
+    auto it = fields.find(fmt::format("parent_after.fd.{}", fd));
+    if (it != fields.end()) names.insert(it->second.substr(0, it->second.find(' ')));
+  }
+  return names;
+}
+
+std::string without_names(const std::string& list, std::multiset<std::string> names) {
+  std::vector<std::string> kept;
+  std::istringstream items(list);
+  for (std::string item; std::getline(items, item, ',');) {
+    auto it = names.find(item);
+    if (it != names.end()) names.erase(it);
+    else kept.push_back(item);
+  }
+  return fmt::format("{}", fmt::join(kept, ","));
+}
+
 }  // namespace
 
 DeclaredRuntimeState declared_runtime_state(const nlohmann::json& result) {
@@ -66,6 +88,7 @@ DeclaredRuntimeState declared_runtime_state(const nlohmann::json& result) {
 
 Observation without_runtime_owned(Observation fields, const DeclaredRuntimeState& owned) {
   if (owned.empty()) return fields;
+  const std::multiset<std::string> owned_after_names = parent_after_names_of(fields, owned.fds);
   for (const std::string prefix : {"parent.", "parent_after."}) {
     for (auto it = fields.begin(); it != fields.end();) {
       const std::string& field = it->first;
@@ -80,7 +103,8 @@ Observation without_runtime_owned(Observation fields, const DeclaredRuntimeState
         it = fields.erase(it);
         continue;
       }
-      if (rest == "fds") it->second = without_items(it->second, owned.fds);
+      if (rest == "fds" && prefix == "parent_after.") it->second = without_names(it->second, owned_after_names);
+      else if (rest == "fds") it->second = without_items(it->second, owned.fds);
       else if (rest.starts_with("signals.")) it->second = without_items(it->second, owned.signals);
       // The libc-internal lists exist only when not empty (normalizer.cpp, add_signals).
       if (rest.starts_with("signals.libc_internal_") && it->second.empty()) {
