@@ -301,7 +301,9 @@ void fdconform_report_no_api(fdconform_outcome* outcome, const char* capability)
   outcome->no_api = kit::text_or_empty(capability);
 }
 
-const char* fdconform_oserror_class(int error_number) { return kit::oserror_class(error_number); }
+const char* fdconform_oserror_class(int error_number) {
+  return fdconform_common::python_oserror_class(error_number);
+}
 
 int fdconform_serve(const fdconform_adapter* adapter) {
   for (const char* text : {adapter->id, adapter->name, adapter->version, adapter->language, adapter->detail}) {

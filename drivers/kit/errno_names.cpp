@@ -52,28 +52,4 @@ std::string errno_name(int error_number) {
   return fmt::format("E{}", error_number);
 }
 
-const char* oserror_class(int error_number) {
-  switch (error_number) {
-    case EAGAIN:  // also EWOULDBLOCK on Linux
-    case EALREADY:
-    case EINPROGRESS: return "BlockingIOError";
-    case ECHILD: return "ChildProcessError";
-    case EPIPE:
-    case ESHUTDOWN: return "BrokenPipeError";
-    case ECONNABORTED: return "ConnectionAbortedError";
-    case ECONNREFUSED: return "ConnectionRefusedError";
-    case ECONNRESET: return "ConnectionResetError";
-    case EEXIST: return "FileExistsError";
-    case ENOENT: return "FileNotFoundError";
-    case EISDIR: return "IsADirectoryError";
-    case ENOTDIR: return "NotADirectoryError";
-    case EINTR: return "InterruptedError";
-    case EACCES:
-    case EPERM: return "PermissionError";
-    case ESRCH: return "ProcessLookupError";
-    case ETIMEDOUT: return "TimeoutError";
-    default: return "OSError";
-  }
-}
-
 }  // namespace kit

@@ -39,7 +39,7 @@ Json outcome_from_exception(const std::string& error_class, int error_number, co
 
 Json outcome_from_errno(int error_number) {
   char buffer[256];
-  return outcome_from_exception(oserror_class(error_number), error_number, std::nullopt,
+  return outcome_from_exception(fdconform_common::python_oserror_class(error_number), error_number, std::nullopt,
                                 fmt::format("[Errno {}] {}", error_number, strerror_r(error_number, buffer, sizeof buffer)));
 }
 

@@ -47,7 +47,9 @@ std::chrono::milliseconds time_left(Clock::time_point deadline) {
 }
 
 Json raised(int error_number) {
-  return Json{{"raised", {{"error_class", oserror_class(error_number)}, {"errno_name", errno_name(error_number)}}}};
+  return Json{{"raised",
+               {{"error_class", fdconform_common::python_oserror_class(error_number)},
+                {"errno_name", errno_name(error_number)}}}};
 }
 
 Json returned(Json value) { return Json{{"returned", std::move(value)}}; }

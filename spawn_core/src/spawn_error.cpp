@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "fdconform_common/oserror_class.hpp"
+
 #include "python_repr.hpp"
 
 namespace spawn_core {
@@ -50,44 +52,6 @@ SpawnError SpawnError::path_not_eligible(std::string message) {
   return error;
 }
 
-std::string python_oserror_type(int error_number) {
-  // PEP 3151's errno -> subclass table, as CPython's OSError constructor applies it.
-  switch (error_number) {
-    case EAGAIN:  // == EWOULDBLOCK on Linux
-    case EALREADY:
-    case EINPROGRESS:
-      return "BlockingIOError";
-    case ECHILD:
-      return "ChildProcessError";
-    case EPIPE:
-    case ESHUTDOWN:
-      return "BrokenPipeError";
-    case ECONNABORTED:
-      return "ConnectionAbortedError";
-    case ECONNREFUSED:
-      return "ConnectionRefusedError";
-    case ECONNRESET:
-      return "ConnectionResetError";
-    case EEXIST:
-      return "FileExistsError";
-    case ENOENT:
-      return "FileNotFoundError";
-    case EISDIR:
-      return "IsADirectoryError";
-    case ENOTDIR:
-      return "NotADirectoryError";
-    case EINTR:
-      return "InterruptedError";
-    case EACCES:
-    case EPERM:
-      return "PermissionError";
-    case ESRCH:
-      return "ProcessLookupError";
-    case ETIMEDOUT:
-      return "TimeoutError";
-    default:
-      return "OSError";
-  }
-}
+std::string python_oserror_type(int error_number) { return fdconform_common::python_oserror_class(error_number); }
 
 }  // namespace spawn_core
