@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
-#include "drivers/discovery.hpp"
+#include "session/discovery.hpp"
 #include "scenario/version_gate.hpp"
 
 namespace fdconform {

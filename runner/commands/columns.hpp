@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "commands/commands.hpp"
-#include "drivers/driver_session.hpp"
-#include "drivers/installation.hpp"
 #include "run/column.hpp"
+#include "session/driver_session.hpp"
+#include "session/installation.hpp"
 
 namespace fdconform {
 

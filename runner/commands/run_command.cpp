@@ -20,7 +20,7 @@
 #include "commands/commands.hpp"
 #include "commands/corpus.hpp"
 #include "commands/shard.hpp"
-#include "drivers/installation.hpp"
+#include "session/installation.hpp"
 #include "fdconform_common/signal_names.hpp"
 #include "report/outputs.hpp"
 #include "run/cleanup_watcher.hpp"

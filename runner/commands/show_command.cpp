@@ -8,13 +8,13 @@
 #include "commands/columns.hpp"
 #include "commands/commands.hpp"
 #include "commands/corpus.hpp"
-#include "drivers/installation.hpp"
 #include "run/environment.hpp"
 #include "run/interrupt.hpp"
 #include "run/orphan_reaper.hpp"
 #include "run/scheduler.hpp"
 #include "run/utf8_text.hpp"
 #include "run/workdir.hpp"
+#include "session/installation.hpp"
 
 namespace fdconform {
 namespace {

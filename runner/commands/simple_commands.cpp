@@ -7,7 +7,7 @@
 #include "commands/commands.hpp"
 #include "expectations/expectation_files.hpp"
 #include "commands/corpus.hpp"
-#include "drivers/installation.hpp"
+#include "session/installation.hpp"
 #include "commands/columns.hpp"
 #include "run/utf8_text.hpp"
 #include "run/environment.hpp"

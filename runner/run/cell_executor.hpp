@@ -5,11 +5,11 @@
 #include <string>
 
 #include "diff/verdict.hpp"
-#include "drivers/driver_session.hpp"
 #include "run/column.hpp"
 #include "run/requirements_gate.hpp"
 #include "run/workdir.hpp"
 #include "scenario/scenario.hpp"
+#include "session/driver_session.hpp"
 
 namespace fdconform {
 

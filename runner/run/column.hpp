@@ -2,7 +2,7 @@
 // One implementation column of the matrix: its descriptor, and what its driver said in its hello.
 #include <string>
 
-#include "drivers/driver_session.hpp"
+#include "session/driver_session.hpp"
 
 namespace fdconform {
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <thread>
 
-#include "drivers/child_process.hpp"
+#include "session/child_process.hpp"
 
 namespace fdconform {
 namespace {

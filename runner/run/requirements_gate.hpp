@@ -3,8 +3,8 @@
 #include <optional>
 #include <string>
 
-#include "drivers/driver_session.hpp"
 #include "scenario/scenario.hpp"
+#include "session/driver_session.hpp"
 
 namespace fdconform {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/protocol_messages.hpp"
 #include "fuzz_checks.hpp"
 #include "normalize/normalizer.hpp"
+#include "session/protocol_messages.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

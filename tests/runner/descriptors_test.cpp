@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "commands/columns.hpp"
-#include "drivers/descriptor.hpp"
+#include "session/descriptor.hpp"
 
 namespace fdconform {
 namespace {

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "commands/columns.hpp"
-#include "drivers/discovery.hpp"
+#include "session/discovery.hpp"
 
 namespace fdconform {
 namespace {

@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "drivers/driver_session.hpp"
+#include "session/driver_session.hpp"
 
 namespace fdconform {
 namespace {

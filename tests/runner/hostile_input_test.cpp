@@ -14,10 +14,10 @@
 #include <functional>
 #include <thread>
 
-#include "drivers/child_process.hpp"
 #include "run/judged_cell.hpp"
 #include "run/orphan_reaper.hpp"
 #include "run/results_document.hpp"
+#include "session/child_process.hpp"
 
 namespace fdconform {
 namespace {

@@ -1,4 +1,4 @@
-#include "drivers/descriptor.hpp"
+#include "session/descriptor.hpp"
 
 #include <fmt/format.h>
 

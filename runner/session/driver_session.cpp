@@ -1,7 +1,7 @@
-#include "drivers/driver_session.hpp"
+#include "session/driver_session.hpp"
 
-#include "drivers/protocol_messages.hpp"
 #include "run/utf8_text.hpp"
+#include "session/protocol_messages.hpp"
 
 #include <poll.h>
 #include <signal.h>

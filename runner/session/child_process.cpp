@@ -1,4 +1,4 @@
-#include "drivers/child_process.hpp"
+#include "session/child_process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "drivers/descriptor.hpp"
+#include "session/descriptor.hpp"
 
 namespace fdconform {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "drivers/child_process.hpp"
-#include "drivers/descriptor.hpp"
+#include "session/child_process.hpp"
+#include "session/descriptor.hpp"
 
 namespace fdconform {
 

@@ -1,4 +1,4 @@
-#include "drivers/installation.hpp"
+#include "session/installation.hpp"
 
 #include <unistd.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/driver_session.hpp"
+#include "session/driver_session.hpp"
 
 namespace fdconform {
 

@@ -1,4 +1,4 @@
-#include "drivers/discovery.hpp"
+#include "session/discovery.hpp"
 
 #include <unistd.h>
 
@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "drivers/child_process.hpp"
 #include "run/utf8_text.hpp"
+#include "session/child_process.hpp"
 
 extern char** environ;
 

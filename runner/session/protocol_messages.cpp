@@ -1,4 +1,4 @@
-#include "drivers/protocol_messages.hpp"
+#include "session/protocol_messages.hpp"
 
 #include <fmt/format.h>
 
