@@ -109,10 +109,46 @@ Json resolved_popen(const Json& spec, const SpawnContext& context) {
       pairs.push_back({key, substitute_placeholders(string_at(value, where + ".env." + key), context.placeholders)});
     out["env"] = pairs;
   }
-  // A preexec hook is checked (its paths stay in the workdir) before a runtime says it has none.
-  if (const Json* list = member(spec, "preexec", where))
-    child_steps_from(*list, where + ".preexec", context.resources, true, context.placeholders, context.confined);
   return out;
+}
+
+// docs/PROTOCOL.md, "Confinement": a path that would leave the workdir is an error even in a
+// cell the runtime cannot express, so the host checks every path the block names before the
+// adapter is asked (as the kit does for its C adapters).
+void check_block_paths(const std::string& kind, const Json& spec, const SpawnContext& context) {
+  const std::string where = "scenario.spawn." + kind;
+  object_at(spec, where);
+  if (kind == "popen") {
+    if (const Json* list = member(spec, "preexec", where))
+      child_steps_from(*list, where + ".preexec", context.resources, true, context.placeholders, context.confined);
+    return;
+  }
+  if (kind == "fork_exec") {
+    const Json* list = member(spec, "steps", where);
+    if (!list) return;
+    Json plain = Json::array();
+    size_t index = 0;
+    for (const Json& step : array_at(*list, where + ".steps")) {
+      const std::string at = fmt::format("{}.steps[{}]", where, index++);
+      if (const Json* nested = step.is_object() ? member(step, "spawn", at) : nullptr) {
+        const NestedSpawn inner = named_spawn(*nested, at + ".spawn");
+        for (const auto& entry : inner.block.items()) check_block_paths(entry.key(), entry.value(), context);
+      } else {
+        plain.push_back(step);
+      }
+    }
+    child_steps_from(plain, where + ".steps", context.resources, false, context.placeholders, context.confined);
+    return;
+  }
+  const Json* actions = member(spec, "file_actions", where);
+  if (!actions) return;
+  for (const Json& action : array_at(*actions, where + ".file_actions")) {
+    if (!action.is_object() || !action.contains("open") || !action["open"].is_object()) continue;
+    if (const Json* path = member(action["open"], "path", where + ".file_actions[].open"))
+      check_child_open_path(
+          substitute_placeholders(string_at(*path, where + ".file_actions[].open.path"), context.placeholders),
+          context.placeholders.workdir, context.confined);
+  }
 }
 
 std::string text_member(const Json& object, const char* key) {
@@ -133,12 +169,29 @@ std::string describe_status(int status) {
   return fmt::format("exited with status {}", WEXITSTATUS(status));
 }
 
+// Whether this runtime sets close-on-exec again on the fds it inherits, so that the scenario's
+// non-inheritable fds can be carried through its exec (measured once at start-up, before any
+// scenario parent is forked, which inherits the answer).
+bool runtime_restores_close_on_exec = false;
+
+// The scenario's close-on-exec fds (the snapshot's, so never the result channel): exec would
+// close them, and the runtime's parent is to hold them as the scenario does.
+std::vector<int> close_on_exec_fds(const Json& snapshot) {
+  std::vector<int> fds;
+  for (const Json& entry : snapshot.value("fds", Json::array()))
+    if (entry.value("cloexec", false)) fds.push_back(entry.value("fd", -1));
+  return fds;
+}
+
 // Forks the runtime in the calling process's state (which is the scenario
 // parent's), then watches it from outside: a snapshot at each stop, the spawn
 // bounded by `spawn_timeout` from the first stop. The observer keeps only
 // `keep_fd`: it must hold no end of a pipe the child or the runtime reads.
+// `carried_fds` lose close-on-exec in the runtime's process only, so that they
+// survive its exec; the runtime sets it again (node at start-up, for every fd
+// it inherits), which the first stop's snapshot shows.
 RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request_path, int keep_fd,
-                       std::chrono::milliseconds spawn_timeout) {
+                       std::chrono::milliseconds spawn_timeout, const std::vector<int>& carried_fds = {}) {
   std::vector<std::string> args = runtime.argv;
   args.push_back("--request=" + request_path);
   std::vector<char*> argv;
@@ -151,10 +204,16 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
     // Not part of the observed state: the runtime must not outlive the scenario parent.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != observer) _exit(127);
+    for (int fd : carried_fds) fcntl(fd, F_SETFD, 0);
     execv(argv[0], argv.data());
     _exit(127);
   }
   // The observer: none of the scenario's fds, its own SIGCHLD waited for with a deadline.
+  // It is not the scenario's parent (the runtime is), so it takes back root's effective id
+  // where the scenario gave only that up (real uid 0, effective nobody): procfs lets no one
+  // else read the fd table of a process whose ids differ from the reader's.
+  if (getuid() == 0 && geteuid() != 0 && seteuid(0) != 0)
+    throw std::system_error(errno, std::generic_category(), "seteuid(0) for the runtime's observer");
   if (keep_fd > 0) close_range(0, static_cast<unsigned>(keep_fd - 1), 0);
   close_range(static_cast<unsigned>(keep_fd + 1), ~0U, 0);
   struct sigaction default_action {};
@@ -201,6 +260,24 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
   }
   reap_adopted_orphans();
   return run;
+}
+
+// A close-on-exec fd the runtime did not make close-on-exec again is a parent state this
+// runtime cannot hold: its public API has no call that sets the flag on an fd it did not open
+// (node marks inherited fds only up to the first gap above fd 15).
+std::optional<std::string> close_on_exec_lost(const Json& before_exec, const Json& at_spawn,
+                                              const std::vector<int>& carried) {
+  std::map<int, Json> now, was;
+  for (const Json& entry : at_spawn.value("fds", Json::array())) now[entry.value("fd", -1)] = entry;
+  for (const Json& entry : before_exec.value("fds", Json::array())) was[entry.value("fd", -1)] = entry;
+  for (int fd : carried) {
+    const bool same = now.count(fd) && was.count(fd) && was[fd].value("dev", -1) == now[fd].value("dev", -2) &&
+                      was[fd].value("ino", -1) == now[fd].value("ino", -2);
+    if (!same || !now[fd].value("cloexec", false))
+      return fmt::format("a non-inheritable fd {} in the parent (the runtime left the fd it inherited "
+                         "inheritable, and has no call that sets close-on-exec)", fd);
+  }
+  return std::nullopt;
 }
 
 // The outcome member of the result from what the adapter wrote.
@@ -283,17 +360,23 @@ Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, cons
   object_at(block, "scenario.spawn");
   if (block.size() != 1) throw RequestError("scenario.spawn: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec");
   const std::string kind = block.begin().key();
+  if (kind != "popen" && kind != "posix_spawn" && kind != "posix_spawnp" && kind != "fork_exec")
+    throw RequestError(fmt::format("scenario.spawn: expected popen, posix_spawn, posix_spawnp or fork_exec, got \"{}\"", kind));
   const std::string report_path = request.workdir + "/probe.json";
   SpawnContext context{adapter, prepared.resources, placeholders, "--report=" + report_path,
                        std::chrono::milliseconds(request.timeout_ms), request.variant, std::nullopt,
                        scenario_is_confined(request.scenario)};
+  check_block_paths(kind, block.begin().value(), context);
   Json spawn = kind == "popen" ? resolved_popen(block.begin().value(), context) : block.begin().value();
 
+  const std::vector<int> carried =
+      runtime_restores_close_on_exec ? close_on_exec_fds(before_exec) : std::vector<int>();
   const std::string request_path = request.workdir + "/.fdconform-runtime-request.json";
   const std::string outcome_path = request.workdir + "/.fdconform-runtime-outcome.json";
-  write_text(request_path, Json{{"kind", kind}, {"spawn", spawn}, {"outcome", outcome_path}, {"variant", request.variant}}.dump());
+  write_text(request_path, Json{{"kind", kind}, {"spawn", spawn}, {"outcome", outcome_path}, {"variant", request.variant},
+                                {"close_on_exec", carried}}.dump());
 
-  RuntimeRun run = run_runtime(runtime, request_path, result_channel_fd, context.timeout);
+  RuntimeRun run = run_runtime(runtime, request_path, result_channel_fd, context.timeout, carried);
   Json answer = Json::parse(read_text(outcome_path), nullptr, false);
   unlink(request_path.c_str());
   unlink(outcome_path.c_str());
@@ -310,11 +393,16 @@ Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, cons
     if (printed.size() > diagnostics_limit) printed = printed.substr(printed.size() - diagnostics_limit);
     result["status"] = "error";
     result["reason"] = *run.failure;
+    // The adapter is this scenario's parent: its death without an outcome is the harness
+    // error docs/PROTOCOL.md names for a scenario parent that dies without a result.
+    if (!run.timed_out) result["harness_error"] = *run.failure;
     if (!printed.empty()) result["stderr"] = printed;
     if (!run.at_spawn.is_null()) run.at_spawn["resources"] = resource_map(prepared);
     result["parent"] = run.at_spawn;
     return result;
   }
+  if (auto lost = close_on_exec_lost(before_exec, run.at_spawn, carried))
+    return no_api_result(request.scenario_id, implementation, *lost);
   run.at_spawn["resources"] = resource_map(prepared);
   result["runtime_owned"] = runtime_owned_between(before_exec, run.at_spawn);
   result["outcome"] = outcome_from_adapter(answer["outcome"]);
@@ -348,7 +436,19 @@ Json measure_runtime_owned(const RuntimeProgram& runtime) {
       RuntimeRun run = run_runtime(runtime, request_path, channel[1], std::chrono::milliseconds(10000));
       if (run.failure) throw std::runtime_error(*run.failure);
       if (run.at_spawn.is_null()) throw std::runtime_error("the runtime's adapter did not stop in --request measure mode");
-      text = Json{{"runtime_owned", runtime_owned_between(before_exec, run.at_spawn)}}.dump();
+      // A second start with one non-inheritable fd carried through exec: does the runtime make it
+      // close-on-exec again before its spawn call (node does for every fd it inherits)?
+      const int marker = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (marker < 0) throw std::system_error(errno, std::generic_category(), "open /dev/null");
+      const Json marked = take_parent_snapshot(channel[1]);
+      write_text(request_path, Json{{"measure", true}, {"outcome", workdir + "/outcome.json"},
+                                    {"close_on_exec", {marker}}}.dump());
+      RuntimeRun carried = run_runtime(runtime, request_path, channel[1], std::chrono::milliseconds(10000), {marker});
+      if (carried.failure) throw std::runtime_error(*carried.failure);
+      if (carried.at_spawn.is_null()) throw std::runtime_error("the runtime's adapter did not stop in --request measure mode");
+      const bool restores = !close_on_exec_lost(marked, carried.at_spawn, {marker});
+      text = Json{{"runtime_owned", runtime_owned_between(before_exec, run.at_spawn)},
+                  {"restores_close_on_exec", restores}}.dump();
     } catch (const std::exception& error) {
       text = Json{{"error", error.what()}}.dump();
     }
@@ -371,6 +471,7 @@ Json measure_runtime_owned(const RuntimeProgram& runtime) {
   const Json answer = Json::parse(text, nullptr, false);
   if (!answer.is_object()) throw std::runtime_error("measuring the runtime's start-up state gave no answer");
   if (answer.contains("error")) throw std::runtime_error("measuring the runtime's start-up state: " + text_member(answer, "error"));
+  runtime_restores_close_on_exec = answer.value("restores_close_on_exec", false);
   return answer["runtime_owned"];
 }
 

@@ -71,8 +71,10 @@ function spawnArguments(popen) {
   if (!isDefault(popen.start_new_session, false) && popen.start_new_session !== true) {
     throw new NoApi('popen.start_new_session as a non-boolean');
   }
-  if (!isDefault(popen.close_fds, true)) {
-    throw new NoApi('popen.close_fds: false (spawn has no switch for the parent\'s other fds)');
+  // spawn has no switch for the parent's other fds: every inheritable one reaches the child,
+  // which is what close_fds: false asks, and what close_fds: true (Popen's default) does not.
+  if (popen.close_fds !== undefined && popen.close_fds !== null && typeof popen.close_fds !== 'boolean') {
+    throw new NoApi('popen.close_fds as a non-boolean');
   }
   if (!isDefault(popen.path_type, 'str')) throw new NoApi(`popen.path_type: ${popen.path_type}`);
 

@@ -684,17 +684,27 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertEqual(result["outcome"]["returncode"], 0, result["outcome"])
         parent, probe = result["parent"], result["probe"]
         workdir = self.workdir
+        # What the runtime set up or changed itself at start-up (docs/PROTOCOL.md, hello runtime_owned:
+        # a column whose scenario parent is a runtime started in the prepared state) is left out of the
+        # parent's checks, and so out of what its child inherits from it; every other column owns nothing.
+        owned = result.get("runtime_owned") or {}
+        owned_fds, owned_signals = set(owned.get("fds", [])), set(owned.get("signals", []))
+        owned_process = set(owned.get("process", []))
         self.assertEqual(parent["cwd"], os.path.join(workdir, "sub"), "parent.cwd names a dir resource")
         self.assertEqual(parent["umask"], "027")
         self.assertEqual(parent["resources"].get("log"), 7, parent["resources"])
         self.assertEqual(parent["resources"].get("hidden"), 8, parent["resources"])
         self.assertEqual(parent["resources"].get("parent.stdout"), 1, parent["resources"])
         parent_fds = dict((e["fd"], e) for e in parent["fds"])
-        self.assertFalse(parent_fds[7]["cloexec"])
+        if 7 not in owned_fds:
+            self.assertFalse(parent_fds[7]["cloexec"])
         self.assertTrue(parent_fds[8]["cloexec"], "resources are non-inheritable by default")
-        self.assertIn("SIGUSR1", parent["signals"]["ignored"])
-        self.assertIn("SIGHUP", parent["signals"]["blocked"])
-        self.assertEqual(parent["rlimit_nofile"]["soft"], 48, "parent.nofile_limit lowers the soft limit")
+        if "SIGUSR1" not in owned_signals:
+            self.assertIn("SIGUSR1", parent["signals"]["ignored"])
+        if "SIGHUP" not in owned_signals:
+            self.assertIn("SIGHUP", parent["signals"]["blocked"])
+        if "rlimit_nofile" not in owned_process:
+            self.assertEqual(parent["rlimit_nofile"]["soft"], 48, "parent.nofile_limit lowers the soft limit")
         # the child
         self.assertEqual(probe["rlimit_nofile"], parent["rlimit_nofile"], "resource limits are inherited")
         self.assertEqual(probe["umask"], "027")
@@ -706,14 +716,18 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertIn("FDCONFORM_SCENARIO=known-state", env)
         self.assertIn("PATH=/usr/local/bin:/usr/bin:/bin", env)
         self.assertFalse([e for e in env if e.startswith("LANG=")], "LANG was unset")
-        self.assertIn("SIGUSR1", probe["signals"]["ignored"])
-        self.assertIn("SIGHUP", probe["signals"]["blocked"])
+        if "SIGUSR1" not in owned_signals:
+            self.assertIn("SIGUSR1", probe["signals"]["ignored"])
+        if "SIGHUP" not in owned_signals:
+            self.assertIn("SIGHUP", probe["signals"]["blocked"])
         fds = dict((e["fd"], e) for e in probe["fds"])
-        self.assertEqual(sorted(fds), [0, 1, 2, 7], "close_fds=False: the std fds and the inheritable file only")
-        log = fds[7]
-        self.assertEqual((log["kind"], log["access"], log["flags"], log["offset"]), ("file", "rdwr", ["append"], 3))
-        self.assertEqual(log["path"], os.path.join(workdir, "log"))
-        self.assertEqual((log["dev"], log["ino"]), (parent_fds[7]["dev"], parent_fds[7]["ino"]))
+        expected_fds = [0, 1, 2] + ([7] if 7 not in owned_fds else [])
+        self.assertEqual(sorted(fds), expected_fds, "close_fds=False: the std fds and the inheritable file only")
+        if 7 in fds:
+            log = fds[7]
+            self.assertEqual((log["kind"], log["access"], log["flags"], log["offset"]), ("file", "rdwr", ["append"], 3))
+            self.assertEqual(log["path"], os.path.join(workdir, "log"))
+            self.assertEqual((log["dev"], log["ino"]), (parent_fds[7]["dev"], parent_fds[7]["ino"]))
         for fd, name in enumerate(("stdin", "stdout", "stderr")):
             self.assertEqual(fds[fd]["path"], os.path.join(workdir, "parent." + name))
             self.assertEqual(fds[fd]["access"], "rdonly" if fd == 0 else "wronly")
@@ -732,6 +746,10 @@ class SessionTest(unittest.TestCase, ShapeChecks):
                 "resources": [{"name": "log", "kind": "file", "content": "abc"}]})
             result = self.ask(scenario)
             self.check_result(result, "kind-" + name, self.implementation)
+            # Popen's block is every column's; a runtime that cannot fork itself (or has no file
+            # actions) answers no_api for the others, which check_result has held to its shape.
+            if result["status"] == "no_api" and name != "popen":
+                continue
             self.assertEqual(result["status"], "ran", result.get("reason"))
             self.assertEqual(result["outcome"]["kind"], "exited", "%s: %s" % (name, result["outcome"]))
             probe_fds = [e["fd"] for e in result["probe"]["fds"]]
@@ -743,7 +761,10 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertEqual(result["status"], "ran", result.get("reason"))
         outcome = result["outcome"]
         self.assertEqual(outcome["kind"], "exception", outcome)
-        self.assertEqual(outcome["error_class"], "FileNotFoundError", outcome)
+        # The class is the runtime's own (docs/PROTOCOL.md, Result): CPython's name only where the
+        # column follows CPython's semantics; any other names one (check_outcome holds it non-empty).
+        if (self.hello.get("semantics") or {}).get("python"):
+            self.assertEqual(outcome["error_class"], "FileNotFoundError", outcome)
         self.assertEqual((outcome["errno"], outcome["errno_name"]), (errno.ENOENT, "ENOENT"), outcome)
         self.assertTrue(outcome["filename"].endswith("/no-such-program"), outcome)
         self.assertIsNone(result["probe"])
@@ -871,6 +892,8 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.check_result(result, "preexec-exit", self.implementation)
         if result["status"] == "skip":
             self.skipTest("this driver does not run a preexec hook here: %s" % result.get("reason"))
+        if result["status"] == "no_api":  # a legitimate answer: the runtime has no hook (check_result saw its shape)
+            self.skipTest("this column's runtime has no preexec hook: %s" % result["capability"])
         self.assertEqual(result["status"], "ran", result.get("reason"))
         self.assertEqual((result["outcome"]["kind"], result["outcome"]["returncode"]), ("exited", 7), result["outcome"])
         self.assertIsNone(result["probe"], "the child never reached the probe")
@@ -1067,6 +1090,8 @@ class ConfinementTest(unittest.TestCase):
                                  "file_actions": [{"open": {"fd": 5, "path": target, "flags": ["wronly", "creat"],
                                                             "mode": "0644"}}]}}
         _, result = self.ask(spawn=spawn)
+        # Confinement comes first: a column whose runtime has no posix_spawn still refuses the path
+        # (docs/PROTOCOL.md, "Confinement"); only a variant that skips the block never looks at it.
         if result.get("status") == "skip":
             self.skipTest("this driver does not run posix_spawn: %s" % result.get("reason"))
         self.assert_refused(result, "a file action opening a path outside the workdir")
@@ -1083,6 +1108,7 @@ class ConfinementTest(unittest.TestCase):
         _, result = self.ask(spawn=spawn)
         if result.get("status") == "skip":
             self.skipTest("this driver does not run a preexec hook here: %s" % result.get("reason"))
+        # Checked before any no_api answer, as the file action above.
         self.assert_refused(result, "a preexec step opening a path outside the workdir")
 
     def test_shell_command_report_path_with_space_and_quote(self):
