@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -190,13 +191,18 @@ std::vector<int> close_on_exec_fds(const Json& snapshot) {
 // `carried_fds` lose close-on-exec in the runtime's process only, so that they
 // survive its exec; the runtime sets it again (node at start-up, for every fd
 // it inherits), which the first stop's snapshot shows.
+// `write_request` is given the runtime's pid before it execs (the runtime process is the
+// scenario's parent, so {parent_pid} names it); the request file must exist once it returns.
 RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request_path, int keep_fd,
-                       std::chrono::milliseconds spawn_timeout, const std::vector<int>& carried_fds = {}) {
+                       std::chrono::milliseconds spawn_timeout, const std::vector<int>& carried_fds = {},
+                       const std::function<void(pid_t)>& write_request = {}) {
   std::vector<std::string> args = runtime.argv;
   args.push_back("--request=" + request_path);
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe for the runtime's start");
   const pid_t observer = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork for the runtime");
@@ -204,10 +210,27 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
     // Not part of the observed state: the runtime must not outlive the scenario parent.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != observer) _exit(127);
+    close(gate[1]);
+    // Exec only once the observer says the request is written (one byte; EOF alone means it failed).
+    char go = 0;
+    ssize_t got;
+    while ((got = read(gate[0], &go, 1)) < 0 && errno == EINTR) {
+    }
+    if (got != 1) _exit(127);
     for (int fd : carried_fds) fcntl(fd, F_SETFD, 0);
     execv(argv[0], argv.data());
     _exit(127);
   }
+  close(gate[0]);
+  try {
+    if (write_request) write_request(pid);
+  } catch (...) {
+    close(gate[1]);
+    reap(pid);
+    throw;
+  }
+  (void)!write(gate[1], "g", 1);
+  close(gate[1]);
   // The observer: none of the scenario's fds, its own SIGCHLD waited for with a deadline.
   // It is not the scenario's parent (the runtime is), so it takes back root's effective id
   // where the scenario gave only that up (real uid 0, effective nobody): procfs lets no one
@@ -373,10 +396,18 @@ Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, cons
       runtime_restores_close_on_exec ? close_on_exec_fds(before_exec) : std::vector<int>();
   const std::string request_path = request.workdir + "/.fdconform-runtime-request.json";
   const std::string outcome_path = request.workdir + "/.fdconform-runtime-outcome.json";
-  write_text(request_path, Json{{"kind", kind}, {"spawn", spawn}, {"outcome", outcome_path}, {"variant", request.variant},
-                                {"close_on_exec", carried}}.dump());
+  // Resolved again once the runtime's pid is known: it is the parent whose id {parent_pid} names.
+  auto write_request = [&](pid_t runtime_pid) {
+    PlaceholderValues runtime_values = placeholders;
+    runtime_values.parent_pid = std::to_string(runtime_pid);
+    SpawnContext runtime_context = context;
+    runtime_context.placeholders = runtime_values;
+    Json resolved = kind == "popen" ? resolved_popen(block.begin().value(), runtime_context) : spawn;
+    write_text(request_path, Json{{"kind", kind}, {"spawn", resolved}, {"outcome", outcome_path},
+                                  {"variant", request.variant}, {"close_on_exec", carried}}.dump());
+  };
 
-  RuntimeRun run = run_runtime(runtime, request_path, result_channel_fd, context.timeout, carried);
+  RuntimeRun run = run_runtime(runtime, request_path, result_channel_fd, context.timeout, carried, write_request);
   Json answer = Json::parse(read_text(outcome_path), nullptr, false);
   unlink(request_path.c_str());
   unlink(outcome_path.c_str());
