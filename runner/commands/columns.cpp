@@ -54,9 +54,23 @@ ColumnChoice choose_columns(const RunOptions& options, const Installation& insta
   DiscoveredColumns discovered = discover_columns(installation.drivers_dir, options.offered);
   std::vector<DriverDescriptor> all = std::move(discovered.columns);
   choice.notices = std::move(discovered.notices);
+  // A --driver file's column replaces a discovered column of the same id: the file is what the
+  // user named (a test's own descriptor of a column the build also lists, a modified adapter).
+  // Two --driver files with one id are still an error, below.
+  const std::size_t discovered_count = all.size();
+  std::vector<bool> replaced(discovered_count, false);
   for (const auto& file : options.driver_files) {
-    auto extra = read_descriptor_file(file);
-    all.insert(all.end(), extra.begin(), extra.end());
+    for (auto& extra : read_descriptor_file(file)) {
+      std::size_t same = 0;
+      while (same < discovered_count && all[same].id != extra.id) ++same;
+      if (same < discovered_count && !replaced[same]) {
+        choice.notices.push_back(fmt::format("--driver {} replaces the discovered column {}", file, extra.id));
+        all[same] = std::move(extra);
+        replaced[same] = true;
+      } else {
+        all.push_back(std::move(extra));
+      }
+    }
   }
   for (std::size_t i = 0; i < all.size(); ++i)
     for (std::size_t k = 0; k < i; ++k)

@@ -170,6 +170,24 @@ TEST_F(Discovery, TwoColumnsWithOneIdAreRefused) {
   EXPECT_NE(error_of(RunOptions{}).find("a second column with the id 'same'"), std::string::npos);
 }
 
+// A test's own descriptor of a column the build also lists (a runtime column's corpus test), or a
+// modified adapter: the named file wins, and says so; two files with one id stay an error.
+TEST_F(Discovery, ADriverFileReplacesTheDiscoveredColumnOfItsId) {
+  two_families();
+  const std::string file = installation_.drivers_dir + "/mine.json";
+  std::ofstream(file) << R"({"id": "lib-b", "argv": ["/bin/false"]})";
+  RunOptions options;
+  options.driver_files = {file};
+  options.impls = {"lib-b"};
+  auto choice = choose_columns(options, installation_);
+  ASSERT_EQ(ids(choice), (std::vector<std::string>{"interp-3.11", "lib-b"}));  // the reference runs too
+  EXPECT_EQ(choice.descriptors[1].argv, std::vector<std::string>{"/bin/false"});
+  ASSERT_EQ(choice.notices.size(), 1u);
+  EXPECT_EQ(choice.notices[0], "--driver " + file + " replaces the discovered column lib-b");
+  options.driver_files = {file, file};
+  EXPECT_NE(error_of(options).find("'lib-b'"), std::string::npos) << error_of(options);
+}
+
 TEST_F(Discovery, NoColumnsAtAllSaysWhereItLooked) {
   std::string error = error_of(RunOptions{});
   EXPECT_NE(error.find("no columns: no driver in " + installation_.drivers_dir), std::string::npos) << error;
