@@ -216,13 +216,20 @@ def libc_text():
         return "unknown libc"
 
 
+# What the interpreter sets up for itself as it starts (apply_baseline_signals gives every scenario
+# parent the same): CPython's, not the scenario's, so the parent-state check leaves it out against a
+# column whose runtime starts otherwise (docs/PROTOCOL.md, runtime_owned). The child still reports it.
+RUNTIME_OWNED = {"fds": [], "signals": ["SIGINT", "SIGPIPE", "SIGXFSZ"], "process": []}
+
+
 def hello():
     return {"fdconform_driver": 1,
             "implementation": {"id": IMPLEMENTATION_ID, "name": "CPython", "version": VERSION_TEXT,
                                "language": "python",
                                "detail": "%s; %s" % (sys.executable or "?", libc_text())},
             "semantics": {"python": VERSION_TEXT},
-            "features": features()}
+            "features": features(),
+            "runtime_owned": RUNTIME_OWNED}
 
 
 # ---------------------------------------------------------------- names
@@ -1812,6 +1819,7 @@ def replay(request):
     audit_events = record_audit_events() if (scenario.get("parent") or {}).get("audit") else None
     exclude = (RESULT_CHANNEL_FD,)
     result = base_result(scenario["id"], "ran")
+    result["runtime_owned"] = RUNTIME_OWNED
     parent = snapshot(exclude)
     parent["resources"] = resource_map(resources, closed)
     result["parent"] = parent

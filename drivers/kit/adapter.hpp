@@ -11,6 +11,7 @@
 
 #include "json_access.hpp"
 #include "spawn_from_scenario.hpp"
+#include "startup_signals.hpp"
 
 namespace kit {
 
@@ -19,8 +20,14 @@ struct Hello {
   Json semantics = Json::object();  // {"python": "3.13"}, or empty: follows none
   std::vector<std::string> features;
   // What the runtime sets up for itself at start-up (runtime_host.hpp), or null:
-  // a column whose scenario parent is the kit's own process owns nothing.
+  // measured by fdconform-kit-host for a runtime that cannot link the kit.
   Json runtime_owned;
+  // The start-up dispositions of the runtime this column stands for, which the
+  // kit gives every scenario parent before the scenario's own settings. They are
+  // declared as runtime_owned signals (in the hello and every ran result), so the
+  // parent-state check leaves them out against a column that starts otherwise;
+  // the child's report still shows what it inherited. Empty: all at their defaults.
+  StartupSignals startup_signals;
 };
 
 struct RuntimeProgram;

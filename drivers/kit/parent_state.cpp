@@ -238,12 +238,14 @@ void apply_baseline_signals() {
     if (signo == SIGKILL || signo == SIGSTOP) continue;
     reset_to_default_raw(signo);
   }
-  set_disposition(SIGPIPE, SIG_IGN);
-  set_disposition(SIGXFSZ, SIG_IGN);
-  set_disposition(SIGINT, do_nothing_handler);
   sigset_t empty;
   sigemptyset(&empty);
   sigprocmask(SIG_SETMASK, &empty, nullptr);
+}
+
+void apply_startup_signals(const StartupSignals& startup) {
+  for (int signo : startup.ignored) set_disposition(signo, SIG_IGN);
+  for (int signo : startup.caught) set_disposition(signo, do_nothing_handler);
 }
 
 PreparedParent prepare_parent(const Json& scenario, const std::string& scenario_id, const std::string& workdir,

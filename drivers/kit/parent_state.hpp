@@ -8,6 +8,7 @@
 #include "json_access.hpp"
 #include "placeholders.hpp"
 #include "resources.hpp"
+#include "startup_signals.hpp"
 
 namespace kit {
 
@@ -16,9 +17,13 @@ namespace kit {
 // Returns false (errno set) when a file cannot be opened.
 bool redirect_standard_fds(const std::string& workdir, int keep_fd);
 
-// Step 2: what a CPython interpreter has at start-up (docs/DRIVERS.md):
-// SIGPIPE and SIGXFSZ ignored, SIGINT caught, everything else default, mask empty.
+// Step 2, what every column starts from: every signal at its default (glibc's
+// own 32 and 33 included) and an empty mask, however the driver was started.
 void apply_baseline_signals();
+
+// Step 2, the column's part: the dispositions its runtime sets up at start-up
+// (an adapter's Hello::startup_signals), on top of the baseline.
+void apply_startup_signals(const StartupSignals& startup);
 
 struct PreparedParent {
   ResourceTable resources;

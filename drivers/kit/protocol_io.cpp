@@ -1,8 +1,11 @@
 #include "protocol_io.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <vector>
 
 #include "adapter.hpp"
+#include "fdconform_common/signal_names.hpp"
 
 namespace kit {
 
@@ -18,8 +21,24 @@ Json hello_message(const Hello& hello) {
                 {"detail", hello.detail}}},
               {"semantics", hello.semantics},
               {"features", features}};
-  if (!hello.runtime_owned.is_null()) message["runtime_owned"] = hello.runtime_owned;
+  const Json runtime_owned = with_startup_signals(hello.runtime_owned, hello.startup_signals);
+  if (!runtime_owned.is_null()) message["runtime_owned"] = runtime_owned;
   return message;
+}
+
+Json with_startup_signals(Json runtime_owned, const StartupSignals& startup) {
+  if (startup.empty()) return runtime_owned;
+  std::vector<int> numbers = startup.ignored;
+  numbers.insert(numbers.end(), startup.caught.begin(), startup.caught.end());
+  std::sort(numbers.begin(), numbers.end());
+  if (runtime_owned.is_null())
+    runtime_owned = Json{{"fds", Json::array()}, {"signals", Json::array()}, {"process", Json::array()}};
+  Json& signals = runtime_owned["signals"];
+  for (int number : numbers) {
+    const std::string name = fdconform_common::signal_name(number);
+    if (std::find(signals.begin(), signals.end(), Json(name)) == signals.end()) signals.push_back(name);
+  }
+  return runtime_owned;
 }
 
 Json empty_result(const std::string& scenario_id, const std::string& implementation) {

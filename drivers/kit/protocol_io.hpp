@@ -8,8 +8,13 @@
 namespace kit {
 
 struct Hello;
+struct StartupSignals;
 
 Json hello_message(const Hello& hello);
+
+// `runtime_owned` (null or {fds, signals, process}) with the start-up signals'
+// names added to its "signals": what a column's runtime sets up is not the scenario's.
+Json with_startup_signals(Json runtime_owned, const StartupSignals& startup);
 
 // A result with every key present and nothing observed yet.
 Json empty_result(const std::string& scenario_id, const std::string& implementation);

@@ -111,7 +111,8 @@ Json replay(const Request& request, const SpawnAdapter& adapter) {
 
 }  // namespace
 
-void run_scenario_parent(const Request& request, const SpawnAdapter& adapter, int channel_fd) {
+void run_scenario_parent(const Request& request, const SpawnAdapter& adapter, const StartupSignals& startup,
+                         int channel_fd) {
   const std::string& implementation = request.implementation;
   if (channel_fd != result_channel_fd) {
     if (dup3(channel_fd, result_channel_fd, O_CLOEXEC) < 0) {
@@ -135,6 +136,7 @@ void run_scenario_parent(const Request& request, const SpawnAdapter& adapter, in
     _exit(0);
   }
   apply_baseline_signals();
+  apply_startup_signals(startup);
 
   Json result;
   try {
@@ -146,6 +148,8 @@ void run_scenario_parent(const Request& request, const SpawnAdapter& adapter, in
   } catch (const std::exception& error) {
     result = error_result(request.scenario_id, implementation, fmt::format("scenario parent failed: {}", error.what()));
   }
+  if (result.value("status", "") == "ran" && !startup.empty())
+    result["runtime_owned"] = with_startup_signals(result.value("runtime_owned", Json()), startup);
   write_to_channel(result);
   _exit(0);
 }

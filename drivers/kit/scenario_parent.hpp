@@ -4,6 +4,7 @@
 #pragma once
 
 #include "request.hpp"
+#include "startup_signals.hpp"
 
 namespace kit {
 
@@ -14,7 +15,9 @@ inline constexpr int result_channel_fd = 1023;
 
 // Runs in the freshly forked child and never returns: writes one result
 // document to `channel_fd` (moved to result_channel_fd first), then _exit(0).
-// `adapter` starts the scenario's children.
-[[noreturn]] void run_scenario_parent(const Request& request, const SpawnAdapter& adapter, int channel_fd);
+// `adapter` starts the scenario's children; `startup` is its hello's start-up
+// signals, set before the scenario's own and declared in a ran result's runtime_owned.
+[[noreturn]] void run_scenario_parent(const Request& request, const SpawnAdapter& adapter,
+                                      const StartupSignals& startup, int channel_fd);
 
 }  // namespace kit

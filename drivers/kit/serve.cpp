@@ -54,7 +54,7 @@ std::string read_until_eof(int fd, std::chrono::steady_clock::time_point deadlin
   }
 }
 
-Json replay_in_scenario_parent(const Request& request, const SpawnAdapter& adapter) {
+Json replay_in_scenario_parent(const Request& request, const SpawnAdapter& adapter, const StartupSignals& startup) {
   int channel[2];
   if (pipe2(channel, O_CLOEXEC) != 0)
     return error_result(request.scenario_id, request.implementation, fmt::format("pipe: {}", strerror(errno)));
@@ -73,7 +73,7 @@ Json replay_in_scenario_parent(const Request& request, const SpawnAdapter& adapt
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != driver_pid) _exit(1);  // the driver died before the line above took effect
     close(channel[0]);
-    run_scenario_parent(request, adapter, channel[1]);
+    run_scenario_parent(request, adapter, startup, channel[1]);
   }
   close(channel[1]);
   bool timed_out = false;
@@ -94,13 +94,14 @@ Json replay_in_scenario_parent(const Request& request, const SpawnAdapter& adapt
   return error;
 }
 
-Json answer(const std::string& line, const SpawnAdapter& adapter, const std::string& default_id) {
+Json answer(const std::string& line, const SpawnAdapter& adapter, const Hello& hello) {
+  const std::string& default_id = hello.id;
   Json message = Json::parse(line, nullptr, false);
   if (message.is_discarded()) return error_result("", default_id, "malformed request: not a JSON document");
   const std::string scenario_id = scenario_id_of(message);
   try {
     Request request = parse_request(message, adapter);
-    return replay_in_scenario_parent(request, adapter);
+    return replay_in_scenario_parent(request, adapter, hello.startup_signals);
   } catch (const RequestError& error) {
     return error_result(scenario_id, default_id, fmt::format("malformed request: {}", error.what()));
   } catch (const std::exception& error) {
@@ -118,7 +119,7 @@ int serve(const SpawnAdapter& adapter) {
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    write_message(answer(line, adapter, hello.id));
+    write_message(answer(line, adapter, hello));
     if (!std::cout) return 1;
   }
   return 0;

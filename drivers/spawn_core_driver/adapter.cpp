@@ -1,5 +1,7 @@
 #include <gnu/libc-version.h>
 
+#include <csignal>
+
 #include <fmt/format.h>
 
 #include "capabilities.hpp"
@@ -30,14 +32,19 @@ Json outcome_from_error(const spawn_core::SpawnError& error) {
 }
 
 kit::Hello Adapter::hello() const {
-  return kit::Hello{spawn_core_driver::implementation_id(default_path_),
-                    "spawn_core",
-                    FDCONFORM_VERSION,
-                    "c++",
-                    std::string("spawn_core (CPython ") + implemented_python_version + " semantics), path " +
-                        path_name(default_path_) + "; glibc " + gnu_get_libc_version(),
-                    Json{{"python", implemented_python_version}},
-                    driver_features()};
+  kit::Hello hello{spawn_core_driver::implementation_id(default_path_),
+                   "spawn_core",
+                   FDCONFORM_VERSION,
+                   "c++",
+                   std::string("spawn_core (CPython ") + implemented_python_version + " semantics), path " +
+                       path_name(default_path_) + "; glibc " + gnu_get_libc_version(),
+                   Json{{"python", implemented_python_version}},
+                   driver_features()};
+  // spawn_core stands for CPython's subprocess, whose caller is an interpreter that has, from its
+  // start-up on, SIGPIPE and SIGXFSZ ignored and a SIGINT handler: the state restore_signals undoes
+  // in the child, so its scenario parents start in it.
+  hello.startup_signals = {{SIGPIPE, SIGXFSZ}, {SIGINT}};
+  return hello;
 }
 
 spawn_core::SpawnPath Adapter::path_of(const Json& variant) const {
