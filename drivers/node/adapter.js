@@ -9,13 +9,17 @@ const childProcess = require('child_process');
 const fs = require('fs');
 const os = require('os');
 
-function hello() {
+// The call a column replays: child_process.spawn (the default) or, with --api=spawnSync in the
+// descriptor's argv, child_process.spawnSync, which waits on a loop of its own.
+const APIS = ['spawn', 'spawnSync'];
+
+function hello(api) {
   return {
-    id: `node-${process.versions.node}`,
+    id: `node-${process.versions.node}${api === 'spawn' ? '' : `-${api}`}`,
     name: 'Node.js',
     version: process.versions.node,
     language: 'javascript',
-    detail: `child_process.spawn of Node.js ${process.versions.node} (libuv ${process.versions.uv}), ` +
+    detail: `child_process.${api} of Node.js ${process.versions.node} (libuv ${process.versions.uv}), ` +
       'run in each scenario parent by fdconform-kit-host, which snapshots it from outside',
     features: [],
   };
@@ -133,7 +137,27 @@ function finish(outcomePath, answer) {
   process.exit(0);
 }
 
-function spawnAndWait(request) {
+// spawnSync returns once the child has exited and its output pipes are drained, as
+// Popen.communicate() does; stdin, a pipe with no input given, is closed at once.
+function spawnSyncAndFinish(request, spawnArgs) {
+  stopForSnapshot();
+  let result;
+  try {
+    result = childProcess.spawnSync(spawnArgs.command, spawnArgs.args, spawnArgs.options);
+  } catch (error) {  // invalid arguments: thrown before any child exists
+    finish(request.outcome, { pid: null, outcome: errorOutcome(error), api: 'child_process.spawnSync' });
+    return;
+  }
+  const printed = [result.stdout, result.stderr].filter(Boolean).map((chunk) => chunk.toString('latin1')).join('');
+  let outcome;
+  if (result.error) outcome = errorOutcome(result.error);
+  else if (result.signal) outcome = { kind: 'signaled', signal: result.signal };
+  else outcome = { kind: 'exited', returncode: result.status };
+  finish(request.outcome, { pid: result.pid || null, outcome, diagnostics: printed.slice(0, 4096),
+    api: 'child_process.spawnSync' });
+}
+
+function spawnAndWait(request, api) {
   let spawnArgs;
   try {
     spawnArgs = spawnArguments(request.spawn);
@@ -143,6 +167,10 @@ function spawnAndWait(request) {
       process.exit(0);
     }
     throw error;
+  }
+  if (api === 'spawnSync') {
+    spawnSyncAndFinish(request, spawnArgs);
+    return;
   }
   stopForSnapshot();
   let child;
@@ -184,13 +212,20 @@ function noApiForKind(kind) {
 }
 
 function main(argv) {
-  if (argv[0] === '--hello') {
-    process.stdout.write(`${JSON.stringify(hello())}\n`);
+  const apiArg = argv.find((arg) => arg.startsWith('--api='));
+  const api = apiArg ? apiArg.slice('--api='.length) : 'spawn';
+  if (!APIS.includes(api)) {
+    process.stderr.write(`adapter.js: --api=${api}: expected one of ${APIS.join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (argv.includes('--hello')) {
+    process.stdout.write(`${JSON.stringify(hello(api))}\n`);
     return;
   }
   const requestArg = argv.find((arg) => arg.startsWith('--request='));
   if (!requestArg) {
-    process.stderr.write('usage: node adapter.js --hello | --request=PATH (run by fdconform-kit-host)\n');
+    process.stderr.write('usage: node adapter.js [--api=spawn|spawnSync] --hello | --request=PATH (run by fdconform-kit-host)\n');
     process.exitCode = 2;
     return;
   }
@@ -203,7 +238,7 @@ function main(argv) {
     fs.writeFileSync(request.outcome, JSON.stringify({ no_api: noApiForKind(request.kind) }));
     return;
   }
-  spawnAndWait(request);
+  spawnAndWait(request, api);
 }
 
 main(process.argv.slice(2));

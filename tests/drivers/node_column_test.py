@@ -1,6 +1,7 @@
 """The Node.js column (drivers/node/, on the kit's external scenario parent).
 
-Each mode first asks the column's discovery program for its descriptor and
+Each mode first asks the column's discovery program for its descriptor (the
+child_process.spawn column, or with --api spawnSync the spawnSync one) and
 exits 77 (skipped) when it reports node unavailable.
 
   node_column_test.py protocol --columns PROGRAM --work DIR -- PROTOCOL_TEST_ARGS...
@@ -49,12 +50,13 @@ def descriptor(options):
     """The column's descriptor file, or None when node is unavailable here."""
     out = subprocess.run([options.columns], stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
     lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-    usable = [line for line in lines if "argv" in line]
+    usable = [line for line in lines
+              if "argv" in line and line["id"].endswith("-spawnSync") == (options.api == "spawnSync")]
     if not usable:
         print("skipped: " + "; ".join(line.get("unavailable", "?") for line in lines))
         return None
     os.makedirs(options.work, exist_ok=True)
-    path = os.path.join(options.work, "node.json")
+    path = os.path.join(options.work, "node-%s.json" % options.api)
     with open(path, "w") as f:
         json.dump(usable[0], f)
     return path
@@ -227,6 +229,7 @@ def main():
     parser.add_argument("--scenarios")
     parser.add_argument("--probe")
     parser.add_argument("--reference")
+    parser.add_argument("--api", choices=["spawn", "spawnSync"], default="spawn")
     options = parser.parse_args(argv)
     if options.mode == "protocol":
         return protocol(options, rest)
