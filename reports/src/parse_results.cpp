@@ -119,6 +119,9 @@ Implementation parse_implementation(const json& entry, const std::string& where)
   impl.features = string_list(entry, "features", where);
   impl.argv = string_list(entry, "argv", where);
   impl.rerun = string_list(entry, "rerun", where);
+  impl.language = optional_text(entry, "language");
+  if (const json* variant = member(entry, "variant"); variant && variant->is_object()) impl.variant = *variant;
+  impl.unavailable = optional_text(entry, "unavailable");
   return impl;
 }
 
@@ -162,6 +165,9 @@ Cell parse_cell(const json& entry, const std::string& where) {
   if (const json* duration = member(entry, "duration_ms"); duration && duration->is_number())
     cell.duration_ms = duration->get<double>();
   cell.expectation = expectation_notes(entry, where);
+  if (const json* observation_class = member(entry, "class"); observation_class && observation_class->is_number_integer())
+    cell.observation_class = static_cast<int>(std::clamp<long long>(observation_class->get<long long>(), 0, 1 << 30));
+  cell.capability = optional_text(entry, "capability");
   return cell;
 }
 
@@ -220,6 +226,19 @@ Results parse_results(const json& document) {
     if (!invalid->is_array()) fail("top level", "expected \"invalid_scenarios\" to be an array");
     for (std::size_t i = 0; i < invalid->size(); ++i)
       results.invalid_scenarios.push_back(parse_invalid_scenario((*invalid)[i], fmt::format("invalid_scenarios[{}]", i)));
+  }
+  if (const json* unmatched = member(document, "unmatched_expectations"); unmatched && unmatched->is_array()) {
+    results.unmatched_expectations.emplace();
+    for (const auto& entry : *unmatched) {
+      if (!entry.is_object()) continue;
+      UnmatchedExpectation u;
+      u.file = optional_text(entry, "file");
+      if (const json* line = member(entry, "line"); line && line->is_number_integer())
+        u.line = static_cast<int>(std::clamp<long long>(line->get<long long>(), 1, 1 << 30));
+      u.scenario = optional_text(entry, "scenario");
+      u.why = optional_text(entry, "why");
+      results.unmatched_expectations->push_back(std::move(u));
+    }
   }
   return results;
 }

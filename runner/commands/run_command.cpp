@@ -29,7 +29,7 @@
 #include "run/orphan_reaper.hpp"
 #include "expectations/expectation_files.hpp"
 #include "expectations/update_expectations.hpp"
-#include "run/results_document.hpp"
+#include "report/results_document.hpp"
 #include "run/scheduler.hpp"
 #include "run/newly_skipped.hpp"
 #include "run/unmatched_expectations.hpp"

@@ -99,4 +99,73 @@ TEST(ParseResults, NamesAMalformedExpectationOrInvalidScenarioList) {
   EXPECT_EQ(results.invalid_scenarios[0].line, 1);
 }
 
+// A run's document as the runner writes it, with every member the schema has (docs/RESULTS.md).
+json full_run_document() {
+  json observation = {{"outcome", "exited 0"}, {"child.fds", "0,1,2"}};
+  json cell_base = {{"reason", nullptr}, {"diff", json::array()}, {"expectation_failures", json::array()},
+                    {"duration_ms", 4.5}, {"class", 0}, {"observation", observation}};
+  json match = cell_base, accepted = cell_base, lacking = cell_base, failed = cell_base;
+  match.update({{"scenario", "fds-defaults"}, {"implementation", "ref"}, {"verdict", "match"}});
+  accepted.update({{"scenario", "fds-defaults"}, {"implementation", "other"}, {"verdict", "expected-differ"},
+                   {"class", 1},
+                   {"diff", json::array({{{"field", "child.fds"}, {"expected", "0,1,2"}, {"actual", nullptr}}})},
+                   {"expectation", {{"reason", "why"}, {"link", "https://example.org/1"}, {"file", "e.yaml"},
+                                    {"line", 7}, {"also", json::array({{{"reason", "too"}, {"link", ""},
+                                                                        {"file", "f.yaml"}, {"line", 3}}})}}}});
+  lacking.update({{"scenario", "fds-defaults"}, {"implementation", "gone"}, {"verdict", "no-api"},
+                  {"reason", "no API: fd at child fd 7"}, {"observation", json::object()}, {"class", nullptr},
+                  {"capability", "fd at child fd 7"}});
+  failed.update({{"scenario", "umask"}, {"implementation", "ref"}, {"verdict", "differ"}, {"reason", "expect"},
+                 {"expectation_failures", json::array({{{"field", "child.umask"}, {"expected", "077"},
+                                                         {"actual", "022"}}})}});
+  return {
+      {"fdconform_results", 1},
+      {"complete", false},
+      {"fdconform", {{"version", "0.1.0"}, {"commit", "abc1234"}}},
+      {"environment", {{"host", "h"}, {"cores", 2}, {"root", false}}},
+      {"reference", "ref"},
+      {"implementations",
+       json::array({{{"id", "ref"}, {"name", "Ref"}, {"version", "1"}, {"detail", "d"}, {"features", {"a", "b"}},
+                     {"argv", {"/bin/ref"}}, {"language", "c"}, {"variant", json::object()}, {"rerun", json::array()}},
+                    {{"id", "other"}, {"name", "Other"}, {"version", "2"}, {"detail", ""}, {"features", json::array()},
+                     {"argv", {"/bin/other", "-x"}}, {"language", "python"}, {"variant", {{"path", "vfork"}}},
+                     {"rerun", {"--impl", "other"}}, {"host", "h"}},
+                    {{"id", "gone"}, {"name", ""}, {"version", ""}, {"detail", ""}, {"features", json::array()},
+                     {"argv", {"/nonexistent"}}, {"language", ""}, {"variant", json::object()},
+                     {"rerun", json::array()}, {"unavailable", "cannot start /nonexistent"}}})},
+      {"scenarios",
+       json::array({{{"id", "fds-defaults"}, {"title", "t"}, {"description", "d"}, {"file", "scenarios/f.yaml"},
+                     {"line", 1}, {"tags", {"fds"}}, {"covers", {"X1"}}, {"source", "s"}, {"yaml", "id: fds-defaults\n"}},
+                    {{"id", "umask"}, {"title", ""}, {"description", ""}, {"file", "scenarios/u.yaml"}, {"line", 1},
+                     {"tags", json::array()}, {"covers", json::array()}, {"source", ""}, {"yaml", ""}}})},
+      {"cells", json::array({match, accepted, lacking, failed})},
+      {"invalid_scenarios", json::array({{{"file", "scenarios/bad.yaml"}, {"line", 4}, {"column", 9}, {"message", "m"}},
+                                         {{"file", "scenarios/bad.yaml"}, {"line", 5}, {"column", 1}, {"message", "n"}}})},
+      {"summary", {{"match", 1}, {"differ", 1}, {"expected-differ", 1}, {"unexpected-pass", 0}, {"skip", 0},
+                   {"error", 0}, {"no-api", 1}, {"invalid_scenarios", 1}}},
+      {"unmatched_expectations",
+       json::array({{{"file", "e.yaml"}, {"line", 14}, {"scenario", "renamed"}, {"why", "not in the corpus"}}})}};
+}
+
+// The writer and the parser describe one schema: what one reads, the other writes back unchanged.
+TEST(WriteResults, WritesBackEveryMemberTheParserRead) {
+  const json document = full_run_document();
+  EXPECT_EQ(reports::write_results(reports::parse_results(document)), document)
+      << reports::write_results(reports::parse_results(document)).dump(1);
+}
+
+TEST(WriteResults, CountsTheSummaryAndLeavesOutWhatARunDidNotHave) {
+  json document = full_run_document();
+  document.erase("unmatched_expectations");
+  document["summary"] = {{"match", 0}};  // the writer counts; a stale block is not copied
+  json written = reports::write_results(reports::parse_results(document));
+  EXPECT_FALSE(written.contains("unmatched_expectations"));
+  EXPECT_EQ(written["summary"], full_run_document()["summary"]);
+  // Several machines' blocks are "environments"; one is "environment".
+  document["environments"] = json::array({{{"host", "a"}}, {{"host", "b"}}});
+  written = reports::write_results(reports::parse_results(document));
+  EXPECT_FALSE(written.contains("environment"));
+  EXPECT_EQ(written["environments"].size(), 2u);
+}
+
 }  // namespace

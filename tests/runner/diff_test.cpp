@@ -3,7 +3,7 @@
 #include "diff/expectations.hpp"
 #include "diff/verdict.hpp"
 #include "run/judged_cell.hpp"
-#include "run/results_document.hpp"
+#include "report/results_document.hpp"
 
 namespace fdconform {
 namespace {

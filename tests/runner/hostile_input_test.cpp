@@ -16,7 +16,7 @@
 
 #include "run/judged_cell.hpp"
 #include "run/orphan_reaper.hpp"
-#include "run/results_document.hpp"
+#include "report/results_document.hpp"
 #include "session/child_process.hpp"
 
 namespace fdconform {

@@ -1,9 +1,11 @@
 #pragma once
-// The results document of docs/RESULTS.md, built from a run; every report is rendered from it.
+// What a run found, as the results document of docs/RESULTS.md: the runner fills reports::Results and
+// reports/ writes it (reports::write_results), beside the parser that reads it back.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
+#include "reports/results.hpp"
 #include "run/column.hpp"
 #include "run/judged_cell.hpp"
 #include "run/unmatched_expectations.hpp"
@@ -28,11 +30,12 @@ struct RunRecord {
   nlohmann::json fdconform = nlohmann::json::object();
 };
 
-// Every string in it is valid UTF-8: bytes that are not (a directory name, TMPDIR, a driver's stderr) are
-// mapped as docs/RESULTS.md says, so neither dumping it nor rendering a report from it can fail.
-nlohmann::json results_document(const RunRecord& run);
+// The run in the document's shape.
+reports::Results results_of(const RunRecord& run);
 
-// Counts per verdict name, all six present.
-nlohmann::json verdict_summary(const std::vector<JudgedCell>& cells);
+// The document itself. Every string in it is valid UTF-8: bytes that are not (a directory name, TMPDIR, a
+// driver's stderr) are mapped as docs/RESULTS.md says, so neither dumping it nor rendering a report from it
+// can fail.
+nlohmann::json results_document(const RunRecord& run);
 
 }  // namespace fdconform
