@@ -134,6 +134,14 @@ int show_command(const ShowOptions& options, std::ostream& out, std::ostream& er
                        to_string(cell.judgement.verdict), valid_utf8(cell.judgement.reason));
     return 1;
   }
+  // No observation to paste: the column's runtime has no API for what the scenario asks, and that is
+  // the one thing worth saying.
+  if (cell.judgement.verdict == Verdict::no_api) {
+    err << fmt::format("fdconform: show: {} on {}: {} (this column's runtime cannot express the scenario, so "
+                       "there is no observation to show)\n",
+                       scenarios.front().id, impl, valid_utf8(no_api_reason(cell.observation.capability)));
+    return 1;
+  }
   out << fmt::format("# {} on {}: its normalized observation. Keep the fields the scenario is about.\n",
                      scenarios.front().id, impl);
   out << "expect:\n  fields:\n";

@@ -279,4 +279,17 @@ TEST(Cli, ShowPrintsAnExpectBlock) {
   EXPECT_EQ(r.status, 2) << r.out;
 }
 
+// A no-api cell has no observation: show names the capability the column's runtime lacks, never an empty
+// block that would paste as an expectation of nothing.
+TEST(Cli, ShowOnANoApiCellNamesTheMissingCapability) {
+  std::string path = per_test_path("no-api.json");
+  std::string script = tests_dir + "/fake_drivers/fake_driver.py";
+  std::ofstream(path) << json::array({{{"id", "fake-c"}, {"argv", {"/usr/bin/python3", script, "no-api", "fake-c"}}}})
+                             .dump();
+  auto r = fdconform("show " + scenarios + "/plain-spawn.yaml --driver " + path + " --impl fake-c");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("plain-spawn on fake-c: no API: fd at child fd 7"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("expect:"), std::string::npos) << r.out;
+}
+
 }  // namespace
