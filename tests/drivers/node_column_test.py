@@ -17,6 +17,11 @@ exits 77 (skipped) when it reports node unavailable.
       does: equal once each result's runtime_owned fds and signals are left out, and different
       without that (node's own event-loop fds and handlers), which shows the check can fail.
 
+  node_column_test.py host --columns PROGRAM --work DIR --probe PROBE
+      what the external-runtime host does for node: a non-inheritable resource is in node's
+      parent (carried through its exec, close-on-exec again), {parent_pid} is node's pid (the
+      probe's parent), and a non-inheritable fd above node's start-up sweep is no_api.
+
 Standard library only; the test runner is Debian's /usr/bin/python3.
 """
 import argparse
@@ -215,6 +220,48 @@ def runtime_owned(options):
         shutil.rmtree(work, ignore_errors=True)
 
 
+HOST_SCENARIOS = [
+    {"id": "node-host-carried", "parent": {"resources": [{"name": "hidden", "kind": "file", "fd": 8}]},
+     "spawn": {"popen": {"argv": ["{probe}", "{parent_pid}"]}}},
+    {"id": "node-host-above-sweep", "parent": {"resources": [{"name": "high", "kind": "file", "fd": 40}]},
+     "spawn": {"popen": {"argv": ["{probe}"]}}},
+]
+
+
+def host(options):
+    path = descriptor(options)
+    if path is None:
+        return SKIP
+    with open(path) as f:
+        node_argv = json.load(f)["argv"]
+    work = tempfile.mkdtemp(prefix="node-host-")
+    try:
+        (carried, above), dirs = replay(node_argv, HOST_SCENARIOS, options.probe, work)
+        failures = []
+        if carried.get("status") != "ran":
+            failures.append("node-host-carried: not run: %s" % carried)
+        else:
+            fds = dict((e["fd"], e) for e in carried["parent"]["fds"])
+            hidden = fds.get(8) or {}
+            if not (hidden.get("path", "").endswith("/hidden") and hidden.get("cloexec")):
+                failures.append("node-host-carried: fd 8 in node's parent is %s, not the close-on-exec file hidden" % hidden)
+            if 8 in carried["runtime_owned"]["fds"]:
+                failures.append("node-host-carried: the carried fd 8 is declared runtime-owned")
+            probe = carried.get("probe") or {}
+            if probe.get("argv", [None, None])[1] != str(probe.get("ppid")):
+                failures.append("node-host-carried: {parent_pid} is %r, the probe's parent %r"
+                                % (probe.get("argv", [None, None])[1], probe.get("ppid")))
+        if above.get("status") != "no_api" or "fd 40" not in (above.get("capability") or ""):
+            failures.append("node-host-above-sweep: expected no_api naming fd 40, got %s %s"
+                            % (above.get("status"), above.get("capability") or above.get("reason")))
+        for failure in failures:
+            print("FAIL: " + failure)
+        print("host: %d checks, %d failed" % (4, len(failures)))
+        return 1 if failures else 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     argv = sys.argv[1:]
     rest = []
@@ -222,7 +269,7 @@ def main():
         rest = argv[argv.index("--") + 1:]
         argv = argv[:argv.index("--")]
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["protocol", "corpus", "runtime-owned"])
+    parser.add_argument("mode", choices=["protocol", "corpus", "runtime-owned", "host"])
     parser.add_argument("--columns", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--runner")
@@ -235,6 +282,8 @@ def main():
         return protocol(options, rest)
     if options.mode == "corpus":
         return corpus(options)
+    if options.mode == "host":
+        return host(options)
     return runtime_owned(options)
 
 
