@@ -1,6 +1,6 @@
 #pragma once
 // A skip must not hide a bug: with `run --baseline RESULTS.json`, a cell that the earlier run saw pass
-// (match or expected-differ) and this run skips becomes an error naming both runs.
+// (match or expected-differ) and this run skips, or finds no-api, becomes an error naming both runs.
 #include <map>
 #include <optional>
 #include <string>
@@ -21,7 +21,7 @@ struct Baseline {
 // Reads a results document (docs/RESULTS.md). nullopt and `why` set when it is not one.
 std::optional<Baseline> read_baseline(const std::string& file, std::string& why);
 
-// Turns every skip that `baseline` saw pass into an error; returns how many.
+// Turns every skip and no-api cell that `baseline` saw pass into an error; returns how many.
 std::size_t mark_newly_skipped(std::vector<JudgedCell>& cells, const std::vector<Scenario>& scenarios,
                                const std::vector<Column>& columns, const Baseline& baseline);
 

@@ -279,6 +279,39 @@ TEST(Cli, ShowPrintsAnExpectBlock) {
   EXPECT_EQ(r.status, 2) << r.out;
 }
 
+// --baseline catches a cell that passed before and is no-api now, as it catches a new skip; a cell the
+// baseline did not see pass keeps its no-api verdict.
+TEST(Cli, BaselineTurnsANewlyNoApiCellIntoAnError) {
+  std::string drivers = per_test_path("drivers.json");
+  std::string script = tests_dir + "/fake_drivers/fake_driver.py";
+  std::ofstream(drivers) << json::array({{{"id", "fake-a"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-a"}}},
+                                         {{"id", "fake-c"}, {"argv", {"/usr/bin/python3", script, "no-api", "fake-c"}}}})
+                                .dump();
+  auto run_with_baseline = [&](const std::string& old_verdict) {
+    std::string baseline = per_test_path("baseline-" + old_verdict + ".json");
+    std::ofstream(baseline) << json({{"fdconform_results", 1},
+                                     {"cells", json::array({{{"scenario", "plain-spawn"}, {"implementation", "fake-c"},
+                                                             {"verdict", old_verdict}}})}})
+                                   .dump();
+    std::string results = per_test_path("results-" + old_verdict + ".json");
+    auto r = fdconform("run " + scenarios + " --filter '^plain-spawn$' --driver " + drivers +
+                       " --impl 'fake-*' --reference fake-a --baseline " + baseline + " --json " + results);
+    json found, document = read_json(results);
+    for (const auto& c : document["cells"])
+      if (c["implementation"] == "fake-c") found = c;
+    return std::pair{r, found};
+  };
+  auto [r, cell] = run_with_baseline("match");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(cell["verdict"], "error") << cell.dump();
+  EXPECT_TRUE(cell["reason"].get<std::string>().starts_with("newly without API: match in the baseline ")) << cell.dump();
+  EXPECT_NE(cell["reason"].get<std::string>().find("no API now: no API: fd at child fd 7"), std::string::npos)
+      << cell.dump();
+  std::tie(r, cell) = run_with_baseline("skip");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(cell["verdict"], "no-api") << cell.dump();
+}
+
 // A no-api cell has no observation: show names the capability the column's runtime lacks, never an empty
 // block that would paste as an expectation of nothing.
 TEST(Cli, ShowOnANoApiCellNamesTheMissingCapability) {
