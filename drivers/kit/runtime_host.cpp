@@ -113,6 +113,75 @@ Json resolved_popen(const Json& spec, const SpawnContext& context) {
   return out;
 }
 
+// One posix_spawn file action with its fds as numbers and its path resolved:
+// {"open": {"fd", "path", "flags": [names], "mode": N}}, {"close": fd},
+// {"dup2": [source, target]} or {"closefrom": fd}.
+Json resolved_file_action(const Json& action, const std::string& where, const SpawnContext& context) {
+  auto [kind, spec] = single_entry(action, where, "open, close, dup2, closefrom");
+  const std::string here = where + "." + kind;
+  if (kind == "open") {
+    object_at(spec, here);
+    const Json* fd = member(spec, "fd", here);
+    const Json* path = member(spec, "path", here);
+    if (!fd || !path) throw RequestError(here + ": expected fd and path");
+    Json flags = Json::array();
+    if (const Json* list = member(spec, "flags", here)) {
+      open_flags_from(*list, here + ".flags");  // only to refuse an unknown name here, with its place
+      flags = *list;
+    }
+    unsigned mode = 0644;
+    if (const Json* m = member(spec, "mode", here)) mode = octal_at(*m, here + ".mode");
+    return Json{{"open", {{"fd", integer_at(*fd, here + ".fd")},
+                          {"path", substitute_placeholders(string_at(*path, here + ".path"), context.placeholders)},
+                          {"flags", flags},
+                          {"mode", mode}}}};
+  }
+  if (kind == "close" || kind == "closefrom") return Json{{kind, context.resources.resolve_fd(spec, here)}};
+  if (kind == "dup2") {
+    if (!spec.is_array() || spec.size() != 2) throw RequestError(here + ": expected [source, target]");
+    return Json{{"dup2", {context.resources.resolve_fd(spec[0], here + "[0]"),
+                          context.resources.resolve_fd(spec[1], here + "[1]")}}};
+  }
+  throw RequestError(fmt::format("{}: expected open, close, dup2 or closefrom, got \"{}\"", where, kind));
+}
+
+// The posix_spawn / posix_spawnp block as the adapter gets it: path and argv
+// with placeholders substituted (the probe's report argument last), env as
+// ordered pairs or null, file actions resolved; the attributes as given.
+Json resolved_posix_spawn(const std::string& kind, const Json& spec, const SpawnContext& context) {
+  const std::string where = "scenario.spawn." + kind;
+  object_at(spec, where);
+  Json out = spec;
+  std::string path = context.placeholders.probe;
+  if (const Json* p = member(spec, "path", where)) path = substitute_placeholders(string_at(*p, where + ".path"), context.placeholders);
+  out["path"] = path;
+  std::vector<std::string> args = argv_from(spec, where, context.placeholders);
+  append_report_argument(args, false, context.report_argument);
+  out["argv"] = args;
+  out["env"] = nullptr;
+  if (const Json* env = member(spec, "env", where)) {
+    Json pairs = Json::array();
+    for (const auto& [key, value] : object_at(*env, where + ".env").items())
+      pairs.push_back({key, substitute_placeholders(string_at(value, where + ".env." + key), context.placeholders)});
+    out["env"] = pairs;
+  }
+  Json actions = Json::array();
+  if (const Json* list = member(spec, "file_actions", where)) {
+    size_t index = 0;
+    for (const Json& action : array_at(*list, where + ".file_actions"))
+      actions.push_back(resolved_file_action(action, fmt::format("{}.file_actions[{}]", where, index++), context));
+  }
+  out["file_actions"] = actions;
+  return out;
+}
+
+// The spawn block the adapter reads, for every kind the host resolves (fork_exec goes as written).
+Json resolved_block(const std::string& kind, const Json& spec, const SpawnContext& context) {
+  if (kind == "popen") return resolved_popen(spec, context);
+  if (kind == "posix_spawn" || kind == "posix_spawnp") return resolved_posix_spawn(kind, spec, context);
+  return spec;
+}
+
 // docs/PROTOCOL.md, "Confinement": a path that would leave the workdir is an error even in a
 // cell the runtime cannot express, so the host checks every path the block names before the
 // adapter is asked (as the kit does for its C adapters).
@@ -390,7 +459,8 @@ Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, cons
                        std::chrono::milliseconds(request.timeout_ms), request.variant, std::nullopt,
                        scenario_is_confined(request.scenario)};
   check_block_paths(kind, block.begin().value(), context);
-  Json spawn = kind == "popen" ? resolved_popen(block.begin().value(), context) : block.begin().value();
+  // Resolved once here so that a malformed block is a request error before the runtime starts.
+  const Json spawn = resolved_block(kind, block.begin().value(), context);
 
   const std::vector<int> carried =
       runtime_restores_close_on_exec ? close_on_exec_fds(before_exec) : std::vector<int>();
@@ -402,7 +472,7 @@ Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, cons
     runtime_values.parent_pid = std::to_string(runtime_pid);
     SpawnContext runtime_context = context;
     runtime_context.placeholders = runtime_values;
-    Json resolved = kind == "popen" ? resolved_popen(block.begin().value(), runtime_context) : spawn;
+    Json resolved = kind == "fork_exec" ? spawn : resolved_block(kind, block.begin().value(), runtime_context);
     write_text(request_path, Json{{"kind", kind}, {"spawn", resolved}, {"outcome", outcome_path},
                                   {"variant", request.variant}, {"close_on_exec", carried}}.dump());
   };

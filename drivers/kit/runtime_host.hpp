@@ -9,9 +9,21 @@
 //
 // The adapter program's side, started as ARGV... --request=PATH:
 //   the request file is {"kind": "popen" | "posix_spawn" | ..., "spawn": the
-//   block resolved (placeholders substituted, fds and dirs resolved, the probe's
-//   report argument in argv), "outcome": PATH, "variant": {...}}, or
-//   {"measure": true, "outcome": PATH} at start-up;
+//   block resolved, "outcome": PATH, "variant": {...}, "close_on_exec": [fds]},
+//   or {"measure": true, "outcome": PATH, "close_on_exec": [fds]} at start-up;
+//   "close_on_exec" lists the scenario's close-on-exec fds the host carried
+//   through the adapter's exec as inheritable (the adapter sets the flag again).
+//   A popen block: placeholders substituted, the probe's report argument in
+//   argv, stdin/stdout/stderr as a name or {"fd": N}, pass_fds as numbers, a dir
+//   resource in cwd as its path, env as ordered [name, value] pairs.
+//   A posix_spawn / posix_spawnp block: "path" and "argv" substituted (the
+//   report argument last), "env" null (the caller's environ) or ordered pairs,
+//   "file_actions" a list (empty when none) of {"open": {"fd": N, "path":
+//   substituted, "flags": [names as in the scenario], "mode": N}},
+//   {"close": fd}, {"dup2": [source fd, target fd]}, {"closefrom": fd}, every
+//   resource name replaced by the parent's fd number; setpgroup, resetids,
+//   setsid, setsigmask and setsigdef (signal names) and scheduler as the
+//   scenario gives them. A fork_exec block goes as written.
 //   right before its spawn call it stops itself (SIGSTOP): the parent snapshot;
 //   once the spawn is over it writes the outcome file and stops again: the
 //   after snapshot; then it exits 0 when continued. The outcome file is
