@@ -10,6 +10,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/suggest.hpp"
+#include "fuzz/fuzz_command.hpp"
 #include "run/standard_fds.hpp"
 
 namespace {
@@ -166,6 +167,31 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0));
   show->add_flag("--allow-unconfined", show_options.allow_unconfined, "run it even if it is marked `unconfined`");
 
+  fdconform::FuzzOptions fuzz_options;
+  auto* fuzz = app.add_subcommand("fuzz", "run generated scenarios on the chosen columns and reduce each new "
+                                          "difference from the reference to a small scenario file");
+  fuzz->add_option("--seed", fuzz_options.seed, "the generator's seed: the same seed gives the same cases");
+  auto* fuzz_cases = fuzz->add_option("--cases", fuzz_options.cases, "run this many cases (default: 1000)")
+                         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  fuzz->add_option("--budget", fuzz_options.budget_seconds, "run for this many seconds, reductions included")
+      ->check(CLI::Range(1.0, 7 * 86400.0))
+      ->excludes(fuzz_cases);
+  fuzz->add_option("--impl", fuzz_options.impls, "the columns, as `run --impl` takes them (repeatable)")
+      ->allow_extra_args(false);
+  fuzz->add_option("--reference", fuzz_options.reference, "the column differences are against, as in `run`");
+  fuzz->add_option("--driver", fuzz_options.driver_files, "a driver descriptor JSON file adding a column (repeatable)")
+      ->allow_extra_args(false);
+  fuzz->add_option("--with", fuzz_options.offered, "an executable to offer to every driver's discovery (repeatable)")
+      ->allow_extra_args(false);
+  fuzz->add_option("--expectations", fuzz_options.expectations_dir,
+                   "directory of expectation files whose explained fields are not reported (default: as `run`)");
+  fuzz->add_flag("--no-expectations", fuzz_options.no_expectations, "report every difference");
+  fuzz->add_option("--out", fuzz_options.out_dir, "write the reduced scenarios and summary.json here (default: fuzz-out)");
+  fuzz->add_option("-j,--jobs", fuzz_options.jobs, "parallel workers (default: one per core)")->check(CLI::Range(1, 256));
+  fuzz->add_option("--timeout", fuzz_options.timeout_seconds, "seconds per case")->check(CLI::Range(0.1, 86400.0));
+  bool fuzz_no_reduce = false;
+  fuzz->add_flag("--no-reduce", fuzz_no_reduce, "write each difference's case as generated, unreduced");
+
   // `--version` anywhere (`fdconform run --version`) answers the same, before any other check.
   for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
     if (std::string_view(argv[i]) == "--version") {
@@ -197,6 +223,10 @@ int main(int argc, char** argv) {
   if (report->parsed()) return fdconform::report_command(report_options, std::cout, std::cerr);
   if (merge->parsed()) return fdconform::merge_command(merge_options, std::cout, std::cerr);
   if (show->parsed()) return fdconform::show_command(show_options, std::cout, std::cerr);
+  if (fuzz->parsed()) {
+    fuzz_options.reduce = !fuzz_no_reduce;
+    return fdconform::fuzz_command(fuzz_options, std::cout, std::cerr);
+  }
   if (columns->parsed()) return fdconform::columns_command(columns_offered, std::cout, std::cerr);
   return usage_error;
 }

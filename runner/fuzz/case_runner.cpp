@@ -1,0 +1,104 @@
+#include "fuzz/case_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "scenario/loader.hpp"
+
+namespace fdconform::fuzz {
+
+std::string general_field(const std::string& field) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= field.size()) {
+    std::size_t end = field.find('.', start);
+    if (end == std::string::npos) end = field.size();
+    std::string part = field.substr(start, end - start);
+    bool number = !part.empty();
+    for (char c : part) number = number && std::isdigit(static_cast<unsigned char>(c));
+    if (!out.empty() || start > 0) out += '.';
+    out += number ? "N" : part;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string describe(const CaseSignature& signature) {
+  std::vector<std::string> parts;
+  for (const auto& [column, fields] : signature) parts.push_back(fmt::format("{}: {}", column, fmt::join(fields, ", ")));
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+ExplainedFields explained_fields(const ExpectationSet& expectations, const std::vector<Column>& columns,
+                                 std::size_t reference) {
+  ExplainedFields explained(columns.size());
+  const std::string& reference_id = columns[reference].descriptor.id;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (c == reference) continue;
+    for (const auto& file : expectations.files) {
+      if (!applies(file.applies_to, columns[c].descriptor.id, columns[c].hello.version, reference_id)) continue;
+      for (const auto& entry : file.entries)
+        for (const auto& [field, value] : entry.fields) explained[c].insert(general_field(field));
+    }
+  }
+  return explained;
+}
+
+CaseRunner::CaseRunner(const std::vector<Column>& columns, std::size_t reference, CellSettings settings,
+                       RunDirectory& run_dir, ExplainedFields explained, std::size_t slots,
+                       std::vector<std::unique_ptr<DriverSession>> first_sessions)
+    : columns_(columns), reference_(reference), settings_(std::move(settings)), run_dir_(run_dir),
+      explained_(std::move(explained)), sessions_(std::max<std::size_t>(1, slots)) {
+  first_sessions.resize(columns.size());
+  sessions_[0] = std::move(first_sessions);
+  for (auto& slot : sessions_) slot.resize(columns.size());
+}
+
+CaseOutcome CaseRunner::run(const std::string& id, const std::string& text, const std::vector<std::size_t>& columns,
+                            std::size_t slot) {
+  CaseOutcome outcome;
+  LoadResult loaded = load_scenario_text(id + ".yaml", text, id);
+  if (!loaded.scenario) {
+    outcome.invalid_reason = loaded.diagnostics.empty() ? "refused" : loaded.diagnostics.front().to_string();
+    return outcome;
+  }
+  outcome.valid = true;
+  Scenario& scenario = *loaded.scenario;
+  scenario.file = id + ".yaml";
+  auto& sessions = sessions_[slot];
+  CellObservation reference = execute_cell(scenario, columns_[reference_], sessions[reference_], run_dir_,
+                                           next_cell_.fetch_add(1), settings_);
+  if (reference.status != CellObservation::Status::ran) {
+    outcome.reference_problem = reference.status == CellObservation::Status::no_api
+                                    ? no_api_reason(reference.capability)
+                                    : reference.reason;
+    return outcome;
+  }
+  outcome.reference_ran = true;
+  std::vector<std::size_t> chosen = columns;
+  if (chosen.empty())
+    for (std::size_t c = 0; c < columns_.size(); ++c) chosen.push_back(c);
+  for (std::size_t c : chosen) {
+    if (c == reference_) continue;
+    CellObservation cell = execute_cell(scenario, columns_[c], sessions[c], run_dir_, next_cell_.fetch_add(1), settings_);
+    Judgement judgement = judge_cell(cell, &reference, false, "", scenario.expect);
+    const std::string& column_id = columns_[c].descriptor.id;
+    if (judgement.verdict == Verdict::error) {
+      outcome.signature[column_id] = {"(error)"};
+      outcome.reasons[column_id] = judgement.reason;
+    } else if (judgement.verdict == Verdict::differ) {
+      std::set<std::string> fields;
+      for (const auto& difference : judgement.diff) {
+        std::string field = general_field(difference.field);
+        if (!explained_[c].contains(field)) fields.insert(std::move(field));
+      }
+      if (fields.empty()) continue;
+      outcome.signature[column_id] = std::move(fields);
+      outcome.reasons[column_id] = judgement.reason;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace fdconform::fuzz

@@ -1,0 +1,74 @@
+#pragma once
+// Runs generated cases through the same steps as `fdconform run` (validation, warm driver sessions,
+// normalization, the verdict against the reference) and says in which fields each column differs.
+#include <cstddef>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "expectations/expectation_files.hpp"
+#include "run/cell_executor.hpp"
+#include "run/column.hpp"
+#include "run/workdir.hpp"
+#include "session/driver_session.hpp"
+
+namespace fdconform::fuzz {
+
+// Which columns differ from the reference, and in which fields: column id -> field names, each
+// number in a name written N (child.fd.N.offset), so renumbering an fd keeps the signature. A
+// column whose verdict is error has the single field "(error)".
+using CaseSignature = std::map<std::string, std::set<std::string>>;
+
+// "child.fd.7.offset" -> "child.fd.N.offset".
+std::string general_field(const std::string& field);
+
+// "spawn_core-fork: child.fds, child.fd.N; other: (error)".
+std::string describe(const CaseSignature& signature);
+
+// Per column, the fields the expectation files accept as different from this reference in some
+// scenario (numbers written N). Expectation entries name scenarios, and a generated case is in
+// none of them, so the fuzzer applies them field by field: a difference only in fields the
+// applicable files already explain for that column is not reported again.
+using ExplainedFields = std::vector<std::set<std::string>>;
+ExplainedFields explained_fields(const ExpectationSet& expectations, const std::vector<Column>& columns,
+                                 std::size_t reference);
+
+struct CaseOutcome {
+  bool valid = false;
+  std::string invalid_reason;    // the validator's first diagnostic
+  bool reference_ran = false;
+  std::string reference_problem;  // why the reference has no observation (skip, no-api, error)
+  CaseSignature signature;        // empty: nothing unexplained differs
+  std::map<std::string, std::string> reasons;  // column id -> the verdict's reason, for the summary
+};
+
+class CaseRunner {
+ public:
+  // `first_sessions` are the sessions start_columns left (indexed by column), used by slot 0.
+  CaseRunner(const std::vector<Column>& columns, std::size_t reference, CellSettings settings, RunDirectory& run_dir,
+             ExplainedFields explained, std::size_t slots,
+             std::vector<std::unique_ptr<DriverSession>> first_sessions);
+
+  // Validates `text` as scenario `id` and runs it on the reference and `columns` (indexes; empty:
+  // every column), with slot `slot`'s warm sessions. Slots may run at the same time on different threads.
+  CaseOutcome run(const std::string& id, const std::string& text, const std::vector<std::size_t>& columns,
+                  std::size_t slot);
+
+  std::size_t slots() const { return sessions_.size(); }
+  const std::vector<Column>& columns() const { return columns_; }
+  std::size_t reference() const { return reference_; }
+
+ private:
+  const std::vector<Column>& columns_;
+  std::size_t reference_;
+  CellSettings settings_;
+  RunDirectory& run_dir_;
+  ExplainedFields explained_;
+  std::vector<std::vector<std::unique_ptr<DriverSession>>> sessions_;  // [slot][column]
+  std::atomic<long long> next_cell_{0};
+};
+
+}  // namespace fdconform::fuzz
