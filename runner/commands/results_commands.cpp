@@ -13,9 +13,7 @@
 #include "report/outputs.hpp"
 #include "run/utf8_text.hpp"
 
-#ifdef FDCONFORM_HAVE_REPORTS
 #include "reports/reports.hpp"
-#endif
 
 namespace fdconform {
 namespace {
@@ -49,7 +47,6 @@ bool read_json_file(const std::string& path, nlohmann::json& document, std::stri
 
 }  // namespace
 
-#ifdef FDCONFORM_HAVE_REPORTS
 
 int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err) {
   nlohmann::json document;
@@ -126,18 +123,5 @@ int merge_command(const MergeOptions& options, std::ostream& out, std::ostream& 
   return 0;
 }
 
-#else
-
-int report_command(const ReportOptions&, std::ostream&, std::ostream& err) {
-  err << "fdconform: report needs the reports library (reports/), which this build lacks\n";
-  return 2;
-}
-
-int merge_command(const MergeOptions&, std::ostream&, std::ostream& err) {
-  err << "fdconform: merge needs the reports library (reports/), which this build lacks\n";
-  return 2;
-}
-
-#endif
 
 }  // namespace fdconform

@@ -35,10 +35,8 @@
 #include "run/unmatched_expectations.hpp"
 #include "run/utf8_text.hpp"
 
-#ifdef FDCONFORM_HAVE_REPORTS
 #include "reports/progress.hpp"
 #include "reports/verdict.hpp"
-#endif
 
 namespace fdconform {
 namespace {
@@ -96,39 +94,25 @@ std::string source_dir() { return find_installation().data_dir; }
 class LiveOutput {
  public:
   LiveOutput(std::ostream& out, std::size_t total)
-      : out_(out)
-#ifdef FDCONFORM_HAVE_REPORTS
-        , progress_(out, total, reports::is_terminal(out))
-#endif
-  {
-    (void)total;
-  }
+      : out_(out), progress_(out, total, reports::is_terminal(out)) {}
 
   void row(const std::vector<JudgedCell*>& row, const std::vector<Scenario>& scenarios, const std::vector<Column>& columns) {
     for (const auto* cell : row) {
       const auto& scenario = scenarios[cell->scenario].id;
       const auto& impl = columns[cell->column].descriptor.id;
       const auto& j = cell->judgement;
-#ifdef FDCONFORM_HAVE_REPORTS
       if (auto v = reports::parse_verdict(to_string(j.verdict))) progress_.record(scenario, impl, *v, j.reason);
-#else
-      if (j.verdict != Verdict::match) out_ << fmt::format("{} {} [{}]: {}\n", to_string(j.verdict), scenario, impl, j.reason);
-#endif
     }
   }
 
   void finish() {
-#ifdef FDCONFORM_HAVE_REPORTS
     progress_.finish();
-#endif
     out_.flush();
   }
 
  private:
   std::ostream& out_;
-#ifdef FDCONFORM_HAVE_REPORTS
   reports::Progress progress_;
-#endif
 };
 
 }  // namespace

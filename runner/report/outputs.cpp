@@ -15,9 +15,7 @@
 
 #include "run/utf8_text.hpp"
 
-#ifdef FDCONFORM_HAVE_REPORTS
 #include "reports/reports.hpp"
-#endif
 
 namespace fdconform {
 namespace {
@@ -76,10 +74,8 @@ int create_temporary(const std::string& path, std::string& temporary) {
 std::string render(const std::string& which, const nlohmann::json& document) {
   std::ostringstream out;
   if (which == "json") out << dump_json(document, 1) << '\n';
-#ifdef FDCONFORM_HAVE_REPORTS
   if (which == "junit") reports::write_junit(document, out);
   if (which == "html") reports::write_html(document, out);
-#endif
   return out.str();
 }
 
@@ -201,12 +197,6 @@ WrittenOutputs write_outputs(const nlohmann::json& document, const OutputFiles& 
                                     {"junit", &files.junit},
                                     {"html", &files.html}}) {
     if (path->empty()) continue;
-#ifndef FDCONFORM_HAVE_REPORTS
-    if (which != "json") {
-      result.errors.push_back("JUnit and HTML reports need the reports library (reports/), which this build lacks");
-      continue;
-    }
-#endif
     std::string text;
     try {
       text = render(which, document);
@@ -222,17 +212,8 @@ WrittenOutputs write_outputs(const nlohmann::json& document, const OutputFiles& 
 }
 
 void write_closing_summary(const nlohmann::json& document, std::ostream& out) {
-#ifdef FDCONFORM_HAVE_REPORTS
   reports::write_differ_listing(document, out);
   out << reports::summary_line(document) << '\n';
-#else
-  const auto& s = document["summary"];
-  int passed = s.value("match", 0) + s.value("expected-differ", 0);
-  int failed = s.value("differ", 0) + s.value("unexpected-pass", 0) + s.value("error", 0);
-  out << fmt::format("fdconform: {} passed, {} failed, {} skipped", passed, failed, s.value("skip", 0));
-  if (s.value("no-api", 0) > 0) out << fmt::format(", {} no API", s.value("no-api", 0));
-  out << '\n';
-#endif
 }
 
 }  // namespace fdconform

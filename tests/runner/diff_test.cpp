@@ -108,6 +108,31 @@ TEST(Verdict, KnownDifferencesGiveExpectedDifferAndUnexpectedPass) {
   EXPECT_EQ(judge_cell(ran({}), &reference, false, "", {}, absent).verdict, Verdict::expected_differ);
 }
 
+// A runtime column differs from the reference in a field the scenario's expect block names: the
+// entry explaining the difference covers the block's failure on that field with that value, and
+// nothing else; what the column's runtime declares its own is not the scenario's to expect.
+TEST(Verdict, AnEntryCoversTheExpectBlockOnTheFieldsItNames) {
+  auto reference = ran({{"child.umask", "022"}, {"outcome", "exited 0"}});
+  const nlohmann::json expect = {{"fields", {{"child.umask", "022"}}}};
+  KnownDifferences umask = DifferenceSignature{{"child.umask", "077"}};
+  auto column = ran({{"child.umask", "077"}, {"outcome", "exited 0"}});
+  EXPECT_EQ(judge_cell(column, &reference, false, "", expect, umask).verdict, Verdict::expected_differ);
+  // Without the entry the block fails as before; with another value the entry does not cover it.
+  EXPECT_EQ(judge_cell(column, &reference, false, "", expect, {}).verdict, Verdict::differ);
+  KnownDifferences other_value = DifferenceSignature{{"child.umask", "027"}};
+  EXPECT_EQ(judge_cell(column, &reference, false, "", expect, other_value).verdict, Verdict::differ);
+  // A block failing on a field the entry does not name still fails the cell.
+  const nlohmann::json expect_outcome = {{"fields", {{"child.umask", "022"}}}, {"outcome", "exception"}};
+  EXPECT_EQ(judge_cell(column, &reference, false, "", expect_outcome, umask).verdict, Verdict::differ);
+  // The runtime's own fd leaves parent_after.fds before the block looks at it.
+  auto runtime = ran({{"parent_after.fds", "parent.stdin,unknown:file"}, {"parent_after.fd.3", "unknown:file rdonly"}});
+  runtime.runtime_owned.fds = {3};
+  const nlohmann::json expect_after = {{"fields", {{"parent_after.fds", "parent.stdin"}}}};
+  EXPECT_TRUE(judge_cell(runtime, nullptr, true, "", expect_after, {}).expectation_failures.empty());
+  runtime.runtime_owned.fds.clear();
+  EXPECT_FALSE(judge_cell(runtime, nullptr, true, "", expect_after, {}).expectation_failures.empty());
+}
+
 ExpectedDifference umask_entry() {
   ExpectedDifference known(DifferenceSignature{{"child.umask", "077"}});
   known.sources.push_back({"expectations/x.yaml", 12, "vfork keeps the umask", "https://example.invalid/1"});
