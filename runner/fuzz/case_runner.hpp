@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,13 +29,22 @@ std::string general_field(const std::string& field);
 // "spawn_core-fork: child.fds, child.fd.N; other: (error)".
 std::string describe(const CaseSignature& signature);
 
-// Per column, the fields the expectation files accept as different from this reference in some
-// scenario (numbers written N). Expectation entries name scenarios, and a generated case is in
-// none of them, so the fuzzer applies them field by field: a difference only in fields the
-// applicable files already explain for that column is not reported again.
-using ExplainedFields = std::vector<std::set<std::string>>;
+// A difference with its field names general (numbers written N): field -> every value this column
+// shows under that name (nullopt: absent).
+using GeneralDifference = std::map<std::string, std::set<std::optional<std::string>>>;
+
+// Per column, the differences the expectation files that apply to it (against this reference)
+// accept, one per entry. Entries name scenarios, and a generated case is in none of them, so the
+// fuzzer applies them by their content: a cell whose difference is one an entry describes is not
+// reported (see explains).
+using ExplainedFields = std::vector<std::vector<GeneralDifference>>;
 ExplainedFields explained_fields(const ExpectationSet& expectations, const std::vector<Column>& columns,
                                  std::size_t reference);
+
+// Whether `accepted` (one entry) describes `seen`: the same fields, the same values in fields named
+// without a number, and in numbered fields (child.fd.N...), whose values name the case's own fds and
+// resources, the same presence or absence.
+bool explains(const GeneralDifference& accepted, const GeneralDifference& seen);
 
 struct CaseOutcome {
   bool valid = false;
