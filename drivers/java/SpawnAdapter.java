@@ -6,9 +6,10 @@
 // describes the request and outcome files read and written here.
 //
 // Standard library only, compiled with --release 11 so that one class file
-// runs on every JDK from 11 on. The one native piece is stopForSnapshot: a JVM
-// has no public way to stop itself (sun.misc.Signal refuses SIGSTOP), so a
-// small JNI library (stop_for_snapshot.c) calls kill(getpid(), SIGSTOP).
+// runs on every JDK from 11 on. Two calls are native (stop_for_snapshot.c),
+// for what Java has no public call for: stopping this JVM for the host's
+// snapshots, and setting close-on-exec on the fds the host carried through
+// the JVM's exec.
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -27,6 +28,20 @@ import java.util.regex.Pattern;
 
 public final class SpawnAdapter {
   private static native void stopForSnapshot();
+
+  private static native int setCloseOnExec(int fd);
+
+  // The scenario's close-on-exec fds, which the host carried through this JVM's exec: close-on-exec
+  // again before the first stop, as the scenario's parent holds them (drivers/kit/runtime_host.hpp).
+  private static void restoreCloseOnExec(Object fds) {
+    if (fds == null) return;
+    if (!(fds instanceof List)) throw new IllegalArgumentException("close_on_exec: expected a list of fds");
+    for (Object fd : (List<?>) fds) {
+      if (!(fd instanceof Long)) throw new IllegalArgumentException("close_on_exec: expected fd numbers, found " + fd);
+      int error = setCloseOnExec(((Long) fd).intValue());
+      if (error != 0) throw new IllegalStateException("close_on_exec: fd " + fd + ": errno " + error);
+    }
+  }
 
   /** What ProcessBuilder has no way to say; answered as {"no_api": capability}. */
   private static final class NoApi extends Exception {
@@ -256,6 +271,7 @@ public final class SpawnAdapter {
     String text = new String(Files.readAllBytes(Paths.get(requestPath)), StandardCharsets.UTF_8);
     @SuppressWarnings("unchecked")
     Map<String, Object> request = (Map<String, Object>) Json.parse(text, requestPath);
+    restoreCloseOnExec(request.get("close_on_exec"));
     if (Boolean.TRUE.equals(request.get("measure"))) {
       stopForSnapshot();
       return;
