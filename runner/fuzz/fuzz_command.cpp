@@ -87,6 +87,21 @@ struct FoundDifference {
   std::string file;
 };
 
+// A signature on one terminal line: a spawn that fails on one side only differs in some 25 fields.
+std::string brief(const CaseSignature& signature) {
+  constexpr std::size_t shown = 4;
+  std::vector<std::string> parts;
+  for (const auto& [column, fields] : signature) {
+    std::vector<std::string> first(fields.begin(), std::next(fields.begin(), static_cast<std::ptrdiff_t>(
+                                                                               std::min(shown, fields.size()))));
+    if (fields.contains("outcome") && fields.size() > shown) first = {"outcome"};
+    parts.push_back(fmt::format("{}: {}{}", column, fmt::join(first, ", "),
+                                fields.size() > first.size() ? fmt::format(" and {} more fields", fields.size() - first.size())
+                                                             : ""));
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 class Progress {
  public:
   explicit Progress(std::ostream& err) : err_(err) {}
@@ -273,7 +288,7 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
       difference.signature = outcome.signature;
       difference.reasons = outcome.reasons;
       difference.original_lines = fuzz::line_count(texts[i]);
-      progress.maybe(fmt::format("{}; case {} differs: {}", status_line(), case_number, fuzz::describe(outcome.signature)),
+      progress.maybe(fmt::format("{}; case {} differs: {}", status_line(), case_number, brief(outcome.signature)),
                      true);
 
       std::vector<std::size_t> involved{reference};
@@ -327,7 +342,7 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
       }
       difference.file = file;
       out << fmt::format("fdconform fuzz: case {} ({}): {}; reduced from {} to {} lines in {} steps: {}\n", case_number,
-                         fuzz::describe(outcome.signature), difference.confirmed ? "confirmed" : "NOT confirmed",
+                         brief(outcome.signature), difference.confirmed ? "confirmed" : "NOT confirmed",
                          difference.original_lines, difference.reduced_lines, difference.reduction_steps, file)
           << std::flush;
       found.push_back(std::move(difference));
