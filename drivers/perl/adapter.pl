@@ -415,6 +415,17 @@ sub main {
     return 2;
   }
   my $request = $JSON->decode(read_file($request_path));
+  # The scenario's close-on-exec fds, carried by the host through perl's exec: close-on-exec
+  # again before the first stop, as the scenario's parent holds them (drivers/kit/runtime_host.hpp).
+  # The raw fcntl system call, not a handle on the fd: a scenario may have filled the fd table,
+  # and opening a handle can need one. Without sys/syscall.ph the flags stay as they came; the
+  # host then finds at start-up that this column cannot hold such fds and says so per scenario.
+  if (@{$request->{close_on_exec} // []} && eval { require 'sys/syscall.ph'; 1 }) {
+    for my $fd (@{$request->{close_on_exec}}) {
+      my $flags = syscall(&SYS_fcntl, $fd + 0, F_GETFD, 0);
+      die "close_on_exec: fd $fd: $!\n" if $flags < 0 || syscall(&SYS_fcntl, $fd + 0, F_SETFD, $flags | FD_CLOEXEC) < 0;
+    }
+  }
   if ($request->{measure}) {
     stop_for_snapshot();
     return 0;

@@ -27,6 +27,9 @@ const API: &str = "std::process::Command::spawn";
 // and runs on Linux only.
 const SIGSTOP: c_int = 19;
 const F_DUPFD_CLOEXEC: c_int = 1030;
+const F_GETFD: c_int = 1;
+const F_SETFD: c_int = 2;
+const FD_CLOEXEC: c_int = 1;
 extern "C" {
     fn kill(pid: c_int, signal: c_int) -> c_int;
     fn fcntl(fd: c_int, command: c_int, ...) -> c_int;
@@ -695,6 +698,24 @@ fn error_outcome(error: &io::Error) -> Json {
     ])
 }
 
+// The scenario's close-on-exec fds, which the host carried through this program's exec, are made
+// close-on-exec again before the first stop, as the scenario's parent holds them
+// (drivers/kit/runtime_host.hpp); std has no call for an fd it did not open.
+fn restore_close_on_exec(fds: Option<&Json>) -> Result<(), String> {
+    let Some(fds) = fds else { return Ok(()) };
+    let Json::Array(items) = fds else { return Err("close_on_exec: expected a list of fds".to_string()) };
+    for item in items {
+        let fd = item.as_i64().and_then(|n| c_int::try_from(n).ok())
+            .ok_or_else(|| format!("close_on_exec: expected fd numbers, found {}", item.dump()))?;
+        // SAFETY: F_GETFD and F_SETFD read and set one fd's flags and touch no memory.
+        let flags = unsafe { fcntl(fd, F_GETFD) };
+        if flags < 0 || unsafe { fcntl(fd, F_SETFD, flags | FD_CLOEXEC) } < 0 {
+            return Err(format!("close_on_exec: fd {}: {}", fd, io::Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
 // The host snapshots this process while it is stopped.
 fn stop_for_snapshot() {
     // SAFETY: kill with our own pid and SIGSTOP; it returns once the host continues us.
@@ -785,6 +806,8 @@ fn run(request_path: &str) -> Result<(), String> {
         .and_then(Json::as_str)
         .ok_or_else(|| format!("request file {}: expected an \"outcome\" path", request_path))?
         .to_string();
+    restore_close_on_exec(request.get("close_on_exec"))
+        .map_err(|error| format!("request file {}: {}", request_path, error))?;
     if request.get("measure") == Some(&Json::Bool(true)) {
         stop_for_snapshot();
         return Ok(());

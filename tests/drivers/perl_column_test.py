@@ -46,6 +46,11 @@ HOST_GAPS = [
     # A scenario parent whose euid is not root cannot list the adapter's /proc for the snapshot.
     ("snapshot as non-root euid", "for a parent snapshot: Permission denied",
      lambda text: re.search(r"^\s+credentials:.*\beuid:\s*[1-9]", text, re.M | re.S) is not None, False),
+    # Not the host's but perl's own: a parent whose fd table is full up to a lowered RLIMIT_NOFILE
+    # (now with its close-on-exec fds carried through exec) leaves perl no fd to load its modules,
+    # and it dies with EMFILE (exit status 24) before its spawn call.
+    ("perl cannot start in a full fd table", "exited with status 24",
+     lambda text: re.search(r"^\s+nofile_limit:", text, re.M) is not None, False),
 ]
 
 # Cells the column's capability map decides (docs/RUNTIMES.md, "Perl"): scenario, verdict, and
