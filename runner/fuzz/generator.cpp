@@ -51,11 +51,17 @@ class CaseBuilder {
     if (!resources.items.empty()) parent.set("resources", std::move(resources));
     parent_settings(parent);
 
-    CaseNode popen = CaseNode::mapping();
-    popen_settings(popen);
     CaseNode body = CaseNode::mapping();
     if (!parent.entries.empty()) body.set("parent", std::move(parent));
-    body.set("spawn", CaseNode::mapping({{"popen", std::move(popen)}}));
+    if (choose_.percent(30)) {
+      CaseNode call = CaseNode::mapping();
+      posix_spawn_settings(call);
+      body.set("spawn", CaseNode::mapping({{"posix_spawn", std::move(call)}}));
+    } else {
+      CaseNode popen = CaseNode::mapping();
+      popen_settings(popen);
+      body.set("spawn", CaseNode::mapping({{"popen", std::move(popen)}}));
+    }
     return body;
   }
 
@@ -174,6 +180,59 @@ class CaseBuilder {
     if (choose_.percent(10)) popen.set("umask", CaseNode::quoted("077"));
   }
 
+  // An fd for a file action: a resource (by name or its fixed number), a standard fd, or a number
+  // nothing sits on.
+  CaseNode action_fd() {
+    auto region = choose_.below(100);
+    if (region < 40 && !holders_.empty()) return CaseNode::plain(choose_.pick(holders_).name);
+    if (region < 70) return CaseNode::number(choose_.between(0, 2));
+    return CaseNode::number(choose_.between(3, 12));
+  }
+
+  // os.posix_spawn with file actions in any order: opens onto low and taken fds, closes, dup2s onto
+  // the standard fds and onto the source itself, closefrom.
+  void posix_spawn_settings(CaseNode& call) {
+    CaseNode actions = CaseNode::sequence();
+    long long count = choose_.between(0, 4);
+    for (long long i = 0; i < count; ++i) {
+      switch (choose_.below(4)) {
+        case 0: {
+          static const std::vector<std::vector<std::string>> flag_sets{
+              {"rdwr", "creat"}, {"wronly", "creat", "trunc"}, {"rdwr", "creat", "cloexec"}, {"wronly", "creat", "append"}};
+          CaseNode flags = CaseNode::sequence();
+          for (const auto& f : choose_.pick(flag_sets)) flags.items.push_back(CaseNode::plain(f));
+          actions.items.push_back(CaseNode::mapping(
+              {{"open", CaseNode::mapping({{"fd", CaseNode::number(choose_.percent(50) ? choose_.between(0, 2)
+                                                                                        : choose_.between(3, 12))},
+                                           {"path", CaseNode::plain(fmt::format("action{}.txt", i))},
+                                           {"flags", std::move(flags)},
+                                           {"mode", CaseNode::quoted("0644")}})}}));
+          break;
+        }
+        case 1:
+          actions.items.push_back(CaseNode::mapping({{"close", action_fd()}}));
+          break;
+        case 2: {
+          CaseNode source = action_fd();
+          CaseNode target = choose_.percent(25) ? source : CaseNode::number(choose_.between(0, 4));
+          if (target.text.find_first_not_of("0123456789") != std::string::npos) target = CaseNode::number(choose_.between(0, 4));
+          actions.items.push_back(CaseNode::mapping({{"dup2", CaseNode::sequence({std::move(source), std::move(target)})}}));
+          break;
+        }
+        default:
+          actions.items.push_back(CaseNode::mapping({{"closefrom", CaseNode::number(choose_.between(3, 5))}}));
+      }
+    }
+    if (!actions.items.empty()) call.set("file_actions", std::move(actions));
+    if (choose_.percent(15)) call.set("setsid", CaseNode::boolean(true));
+    if (choose_.percent(10)) call.set("setpgroup", CaseNode::number(0));
+    if (choose_.percent(15))
+      call.set("setsigmask", choose_.percent(50) ? CaseNode::sequence()
+                                                 : CaseNode::sequence({CaseNode::plain("SIGUSR1")}));
+    if (choose_.percent(15)) call.set("setsigdef", CaseNode::sequence({CaseNode::plain("SIGPIPE")}));
+    if (choose_.percent(10)) call.set("resetids", CaseNode::boolean(true));
+  }
+
   // Names and numbers, unsorted, sometimes twice, sometimes a standard fd.
   CaseNode pass_fds() {
     CaseNode list = CaseNode::sequence();
@@ -218,7 +277,15 @@ std::string case_id(std::uint64_t seed, std::uint64_t case_number) { return fmt:
 std::vector<std::string> covered_items(const CaseNode& body) {
   std::vector<std::string> items;
   const CaseNode* popen = nullptr;
-  if (const CaseNode* spawn = body.find("spawn")) popen = spawn->find("popen");
+  const CaseNode* spawn = body.find("spawn");
+  if (spawn) popen = spawn->find("popen");
+  if (spawn && spawn->find("posix_spawn")) {
+    // The posix_spawn path and its file actions; closefrom is the close-from-3 action of 3.13.
+    items.push_back("F12");
+    if (mentions(body, "closefrom")) items.push_back("X6");
+    if (mentions(body, "close_std")) items.push_back("F9");
+    return items;
+  }
   const CaseNode* close_fds = popen ? popen->find("close_fds") : nullptr;
   items.push_back(close_fds && close_fds->text == "false" ? "X1" : "X2");
   if (mentions(body, "pass_fds")) items.push_back("X7");

@@ -1,5 +1,5 @@
 #pragma once
-// Random but valid single-spawn scenarios (format 1, spawn.popen), the same case for the same seed and
+// Random but valid single-spawn scenarios (format 1, spawn.popen or spawn.posix_spawn), the same case for the same seed and
 // case number on every machine: the random numbers come from std::mt19937_64, whose output the C++
 // standard fixes, and are turned into choices here rather than by the library's distributions, whose
 // results are left to each implementation.

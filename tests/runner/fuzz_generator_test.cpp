@@ -43,9 +43,10 @@ TEST(FuzzGenerator, CaseThreeOfSeedOneIsAsRecorded) {
             "  env: {set: {FUZZ_VALUE: \"1\"}}\n"
             "spawn:\n"
             "  popen:\n"
-            "    stdout: pipe\n"
+            "    stdin: pipe\n"
+            "    stderr: stdout\n"
             "    close_fds: true\n"
-            "    pass_fds: [1, r0]\n");
+            "    start_new_session: true\n");
 }
 
 TEST(FuzzGenerator, EveryCaseValidates) {
@@ -61,7 +62,8 @@ TEST(FuzzGenerator, EveryCaseValidates) {
 // Weighted towards the hard regions: among a few hundred cases each of them occurs.
 TEST(FuzzGenerator, ReachesTheHardRegions) {
   bool standard_fd_resource = false, closed_standard = false, same_target_twice = false, duplicate_pass_fd = false,
-       high_fd = false, stream_on_own_fd = false;
+       high_fd = false, stream_on_own_fd = false, dup2_onto_itself = false, open_onto_standard_fd = false,
+       posix_spawn_attributes = false;
   for (std::uint64_t c = 0; c < 400; ++c) {
     std::string body = body_text(generate_case(1, c));
     if (body.find("fd: 0}") != std::string::npos || body.find("fd: 1,") != std::string::npos ||
@@ -78,12 +80,24 @@ TEST(FuzzGenerator, ReachesTheHardRegions) {
       if (first != std::string::npos && body.find(resource, first + 1) != std::string::npos) same_target_twice = true;
     }
     CaseNode tree = generate_case(1, c);
-    if (const CaseNode* spawn = tree.find("spawn"))
-      if (const CaseNode* pass_fds = spawn->find("popen")->find("pass_fds")) {
+    const CaseNode* spawn = tree.find("spawn");
+    ASSERT_NE(spawn, nullptr);
+    if (const CaseNode* popen = spawn->find("popen"))
+      if (const CaseNode* pass_fds = popen->find("pass_fds")) {
         std::set<std::string> seen;
         for (const auto& item : pass_fds->items)
           if (!seen.insert(item.text).second) duplicate_pass_fd = true;
       }
+    if (const CaseNode* call = spawn->find("posix_spawn")) {
+      if (call->find("setsid") || call->find("setsigmask") || call->find("setsigdef")) posix_spawn_attributes = true;
+      if (const CaseNode* actions = call->find("file_actions"))
+        for (const auto& action : actions->items) {
+          if (const CaseNode* dup2 = action.find("dup2"); dup2 && dup2->items[0] == dup2->items[1])
+            dup2_onto_itself = true;
+          if (const CaseNode* open = action.find("open"); open && std::stoll(open->find("fd")->text) <= 2)
+            open_onto_standard_fd = true;
+        }
+    }
   }
   EXPECT_TRUE(standard_fd_resource);
   EXPECT_TRUE(closed_standard);
@@ -91,6 +105,9 @@ TEST(FuzzGenerator, ReachesTheHardRegions) {
   EXPECT_TRUE(duplicate_pass_fd);
   EXPECT_TRUE(high_fd);
   EXPECT_TRUE(stream_on_own_fd);
+  EXPECT_TRUE(dup2_onto_itself);
+  EXPECT_TRUE(open_onto_standard_fd);
+  EXPECT_TRUE(posix_spawn_attributes);
 }
 
 }  // namespace
