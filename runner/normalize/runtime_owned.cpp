@@ -117,4 +117,15 @@ Observation without_runtime_owned(Observation fields, const DeclaredRuntimeState
   return fields;
 }
 
+DeclaredRuntimeState runtimes_own_fds_only(const Observation& fields, DeclaredRuntimeState owned) {
+  std::erase_if(owned.fds, [&](long long fd) {
+    for (const char* prefix : {"parent.fd.", "parent_after.fd."}) {
+      auto it = fields.find(fmt::format("{}{}", prefix, fd));
+      if (it != fields.end() && !it->second.starts_with("unknown:")) return true;
+    }
+    return false;
+  });
+  return owned;
+}
+
 }  // namespace fdconform

@@ -26,4 +26,10 @@ DeclaredRuntimeState declared_runtime_state(const nlohmann::json& result);
 // difference, while the child's fields (child.*) keep every fd and handler that leaked.
 Observation without_runtime_owned(Observation fields, const DeclaredRuntimeState& owned);
 
+// `owned` without the fds that hold one of the scenario's own resources in `fields` (a standard
+// fd or a resource the runtime only re-flagged, such as node marking fds 0-2 close-on-exec): only
+// the runtime's own fds, named "unknown:..." there. For checking a scenario's expect block, which
+// names the scenario's fds and must still see them.
+DeclaredRuntimeState runtimes_own_fds_only(const Observation& fields, DeclaredRuntimeState owned);
+
 }  // namespace fdconform
