@@ -19,8 +19,9 @@
 namespace fdconform::fuzz {
 
 // Which columns differ from the reference, and in which fields: column id -> field names, each
-// number in a name written N (child.fd.N.offset), so renumbering an fd keeps the signature. A
-// column whose verdict is error has the single field "(error)".
+// number in a name written N (child.fd.N.offset), so renumbering an fd keeps the signature, and
+// without the child.* fields when the outcome differs (see leave_out_consequences). A column whose
+// verdict is error has the single field "(error)".
 using CaseSignature = std::map<std::string, std::set<std::string>>;
 
 // "child.fd.7.offset" -> "child.fd.N.offset".
@@ -40,6 +41,11 @@ using GeneralDifference = std::map<std::string, std::set<std::optional<std::stri
 using ExplainedFields = std::vector<std::vector<GeneralDifference>>;
 ExplainedFields explained_fields(const ExpectationSet& expectations, const std::vector<Column>& columns,
                                  std::size_t reference);
+
+// When the outcome differs (a child on one side only, or another error), every child.* field differs
+// as a consequence, in whichever fields the case's resources make: they are left out, so one cause
+// has one signature and an entry written for another scenario can describe it.
+void leave_out_consequences(GeneralDifference& difference);
 
 // Whether `accepted` (one entry) describes `seen`: the same fields, the same values in fields named
 // without a number, and in numbered fields (child.fd.N...), whose values name the case's own fds and

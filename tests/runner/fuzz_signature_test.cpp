@@ -36,5 +36,16 @@ TEST(FuzzSignature, NumberedFieldsCompareByPresence) {
   EXPECT_FALSE(explains(extra_fd, {{"child.fd.N", {std::nullopt}}, {"child.fds", {"0,1,2,5"}}}));
 }
 
+TEST(FuzzSignature, ChildFieldsOfADifferentOutcomeAreLeftOut) {
+  GeneralDifference failed{{"child.fds", {std::nullopt}}, {"child.fd.N", {std::nullopt}}, {"outcome", {"exception"}},
+                           {"outcome.error_class", {"AttributeError"}}};
+  leave_out_consequences(failed);
+  EXPECT_EQ(failed, (GeneralDifference{{"outcome", {"exception"}}, {"outcome.error_class", {"AttributeError"}}}));
+  // With the outcome the same, child fields are the difference itself.
+  GeneralDifference extra_fd{{"child.fd.N", {"log rdwr"}}, {"child.fds", {"0,1,2,5"}}};
+  leave_out_consequences(extra_fd);
+  EXPECT_EQ(extra_fd.size(), 2U);
+}
+
 }  // namespace
 }  // namespace fdconform::fuzz
