@@ -291,6 +291,17 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
     _exit(127);
   }
   close(gate[0]);
+  // The observer waits for its own SIGCHLD, whatever the scenario set (the runtime was forked
+  // with the scenario's disposition and keeps it). Before the gate opens: with SIGCHLD still
+  // ignored here, a runtime that exits at once would be reaped by the kernel unseen, and the
+  // observer would wait for it until the timeout.
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &default_action, nullptr);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, nullptr);
   try {
     if (write_request) write_request(pid);
   } catch (...) {
@@ -308,13 +319,6 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
     throw std::system_error(errno, std::generic_category(), "seteuid(0) for the runtime's observer");
   if (keep_fd > 0) close_range(0, static_cast<unsigned>(keep_fd - 1), 0);
   close_range(static_cast<unsigned>(keep_fd + 1), ~0U, 0);
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  sigaction(SIGCHLD, &default_action, nullptr);
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &chld, nullptr);
   adopt_orphans();
 
   RuntimeRun run;
