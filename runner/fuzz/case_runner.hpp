@@ -27,7 +27,7 @@ using CaseSignature = std::map<std::string, std::set<std::string>>;
 // "child.fd.7.offset" -> "child.fd.N.offset".
 std::string general_field(const std::string& field);
 
-// "spawn_core-fork: child.fds, child.fd.N; other: (error)".
+// "COLUMN: child.fds, child.fd.N; OTHER: (error)".
 std::string describe(const CaseSignature& signature);
 
 // A difference with its field names general (numbers written N): field -> every value this column

@@ -1,7 +1,7 @@
-"""The libc columns (drivers/libc/, the C library's posix_spawn on the kit's external scenario parent).
+"""The libc columns (drivers/c_library/, the C library's posix_spawn on the kit's external scenario parent).
 
   libc_column_test.py corpus --columns PROGRAM --runner FDCONFORM --scenarios DIR --work DIR
-      asks the discovery program for libc-glibc-* and libc-musl-* (exits 77, skipped, when
+      asks the discovery program for glibc-* and musl-* (exits 77, skipped, when
       either is listed unavailable), runs every posix_spawn / posix_spawnp scenario of the corpus
       on both through `fdconform run`, and checks: a verdict for every scenario on each column, no
       error cell but the host's named gap, every no-api cell naming its capability; and the cells
@@ -71,13 +71,14 @@ def libc_columns(program):
     """{"glibc": id, "musl": id}, or None after printing why the test is skipped."""
     found, missing = {}, []
     for column in columns(program):
-        library = column.get("id", "").split("-")[1] if column.get("id", "").startswith("libc-") else None
+        family = column.get("id", "").split("-")[0]
+        library = family if family in ("glibc", "musl") else None
         if "argv" in column and library:
             found[library] = column["id"]
         else:
             missing.append(column.get("unavailable", "?"))
     if "glibc" not in found or "musl" not in found:
-        print("skipped: " + "; ".join(missing or ["the discovery program lists no libc-glibc and libc-musl"]))
+        print("skipped: " + "; ".join(missing or ["the discovery program lists no glibc and musl columns"]))
         return None
     return found
 

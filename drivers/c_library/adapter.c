@@ -7,7 +7,7 @@
  *
  * C11 and the C library only, so that the one source builds against glibc
  * (the project's C compiler) and musl (musl-gcc, static). What a C library
- * lacks is decided by drivers/libc/CMakeLists.txt at configure time and
+ * lacks is decided by drivers/c_library/CMakeLists.txt at configure time and
  * arrives here as FDCONFORM_HAVE_* macros; the adapter answers no_api naming
  * the missing function and the library's version. */
 #define _GNU_SOURCE 1
@@ -34,7 +34,7 @@
 extern char** environ;
 
 #ifndef FDCONFORM_LIBC_NAME
-#error "FDCONFORM_LIBC_NAME (glibc or musl) comes from drivers/libc/CMakeLists.txt"
+#error "FDCONFORM_LIBC_NAME (glibc or musl) comes from drivers/c_library/CMakeLists.txt"
 #endif
 
 /* ---- the C library this build runs on ---------------------------------- */
@@ -817,7 +817,7 @@ static int spawn_and_wait(const char* kind, const struct json* block) {
 static void print_hello(void) {
   struct text document = {0};
   char id[128];
-  snprintf(id, sizeof id, "libc-%s-%s", FDCONFORM_LIBC_NAME, libc_version());
+  snprintf(id, sizeof id, "%s-%s", FDCONFORM_LIBC_NAME, libc_version());
   add_raw(&document, "{\"id\": ");
   add_string(&document, id);
   add_raw(&document, ", \"name\": ");
