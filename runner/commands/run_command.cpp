@@ -1,10 +1,7 @@
 // `fdconform run`: scenario -> driver -> probe -> normalize -> diff -> report, for every cell.
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,10 +20,9 @@
 #include "session/installation.hpp"
 #include "fdconform_common/signal_names.hpp"
 #include "report/outputs.hpp"
-#include "run/cleanup_watcher.hpp"
+#include "run/command_process.hpp"
 #include "run/environment.hpp"
 #include "run/interrupt.hpp"
-#include "run/orphan_reaper.hpp"
 #include "expectations/expectation_files.hpp"
 #include "expectations/update_expectations.hpp"
 #include "report/results_document.hpp"
@@ -40,21 +36,6 @@
 
 namespace fdconform {
 namespace {
-
-// Whatever fds the runner inherited (from a shell, ctest, CI) must not reach drivers or probes.
-void make_inherited_fds_cloexec() {
-#ifdef SYS_close_range
-  if (::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0) return;
-#endif
-  if (DIR* dir = ::opendir("/proc/self/fd")) {
-    int own = ::dirfd(dir);
-    while (auto* entry = ::readdir(dir)) {
-      int fd = std::atoi(entry->d_name);
-      if (fd > 2 && fd != own) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
-    ::closedir(dir);
-  }
-}
 
 std::vector<Scenario> filtered(std::vector<Scenario> scenarios, const std::string& filter) {
   if (filter.empty()) return scenarios;
@@ -118,12 +99,7 @@ class LiveOutput {
 }  // namespace
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
-  // Declared first so it is destroyed last, after every driver session is gone.
-  OrphanReaper orphan_reaper;
-  // Ends the tree and removes the run directory if we die by SIGKILL; started once that directory exists.
-  CleanupWatcher watcher;
-  install_interrupt_handlers();
-  make_inherited_fds_cloexec();
+  CommandProcess process;
 
   std::optional<Baseline> baseline;
   if (!options.baseline.empty()) {
@@ -248,9 +224,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     return 2;
   }
   // Here, while this is the only thread: the scheduler's workers start below.
-  if (auto why = watcher.start(run_dir->path()); !why.empty())
-    err << "fdconform: no cleanup watcher (" << why << "): if this run is killed by SIGKILL, its probes may outlive "
-        << "it and " << valid_utf8(run_dir->path()) << " stay behind\n";
+  process.watch(*run_dir, err);
 
   RunPlan plan;
   plan.scenarios = &scenarios;
@@ -341,10 +315,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   // Whatever is left may take a moment to end; the reader of our output must not wait for it.
   out.flush();
   err.flush();
-  if (std::size_t left = OrphanReaper::kill_and_reap_children(std::chrono::seconds(3), watcher.pid()))
-    err << fmt::format("fdconform: {} processes left behind by probes did not end after SIGKILL\n", left) << std::flush;
-  run_dir.reset();
-  watcher.finish();
+  process.finish(run_dir, err);
 
   if (!record.complete) return interrupt_signal() ? 128 + interrupt_signal() : 1;
   const auto& s = document["summary"];

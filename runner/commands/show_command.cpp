@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include "commands/columns.hpp"
@@ -10,7 +11,7 @@
 #include "commands/corpus.hpp"
 #include "run/environment.hpp"
 #include "run/interrupt.hpp"
-#include "run/orphan_reaper.hpp"
+#include "run/command_process.hpp"
 #include "run/scheduler.hpp"
 #include "run/utf8_text.hpp"
 #include "run/workdir.hpp"
@@ -42,8 +43,7 @@ std::string yaml_scalar(const std::string& text) {
 }  // namespace
 
 int show_command(const ShowOptions& options, std::ostream& out, std::ostream& err) {
-  OrphanReaper orphan_reaper;
-  install_interrupt_handlers();
+  CommandProcess process;
 
   // A file path, else an id from the default corpus.
   std::error_code ec;
@@ -99,11 +99,12 @@ int show_command(const ShowOptions& options, std::ostream& out, std::ostream& er
     return 2;
   }
 
-  RunDirectory run_dir;
-  if (!run_dir.ok()) {
-    err << "fdconform: " << valid_utf8(run_dir.error()) << '\n';
+  std::optional<RunDirectory> run_dir(std::in_place);
+  if (!run_dir->ok()) {
+    err << "fdconform: " << valid_utf8(run_dir->error()) << '\n';
     return 2;
   }
+  process.watch(*run_dir, err);
   RunPlan plan;
   plan.scenarios = &scenarios;
   plan.columns = &columns;
@@ -117,12 +118,12 @@ int show_command(const ShowOptions& options, std::ostream& out, std::ostream& er
   bool complete = false;
   std::vector<JudgedCell> cells;
   {
-    Scheduler scheduler(plan, run_dir, [](const std::vector<JudgedCell*>&) {});
+    Scheduler scheduler(plan, *run_dir, [](const std::vector<JudgedCell*>&) {});
     scheduler.adopt_sessions(std::move(warm));
     complete = scheduler.run();
     cells = scheduler.finished_cells();
   }  // the driver sessions end here, before what they left behind is reaped
-  OrphanReaper::kill_and_reap_children(std::chrono::seconds(3));
+  process.finish(run_dir, err);
   if (!complete || cells.empty()) {
     err << "fdconform: show: the run was interrupted\n";
     return interrupt_signal() ? 128 + interrupt_signal() : 1;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command_line.hpp"
 #include "scenario/loader.hpp"
 
 namespace fdconform {
@@ -52,18 +53,9 @@ struct RunResult {
 };
 
 RunResult run_cell(const std::string& args, const std::string& json) {
-  RunResult r;
-  std::string cmd = std::string(FDCONFORM_BINARY) + " run " + args + " --impl spawn_core-fork --reference "
-                    "spawn_core-fork --no-expectations -j1 --json " + json + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, p)) r.out.append(buffer, n);
-  int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(json);
-  if (in) r.results = nlohmann::json::parse(in, nullptr, false);
-  return r;
+  auto [status, out] = fdconform_test::run_fdconform(
+      "run " + args + " --impl spawn_core-fork --reference spawn_core-fork --no-expectations -j1 --json " + json);
+  return {status, out, fdconform_test::read_json_file(json)};
 }
 
 TEST(Confinement, OnlyAllowUnconfinedLetsTheScenarioWriteOutside) {

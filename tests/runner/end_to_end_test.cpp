@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "command_line.hpp"
+
 namespace {
 
 const std::string tests_dir = RUNNER_TESTS_DIR;
@@ -23,38 +25,19 @@ struct RunOutput {
   nlohmann::json results;
 };
 
-// ctest runs each test as its own process, in parallel: files are named per test.
-std::string per_test_path(const std::string& stem) {
-  return ::testing::TempDir() + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "-" + stem;
-}
-
 std::string write_descriptors() {
-  std::string path = per_test_path("fake-drivers.json");
-  std::string script = tests_dir + "/fake_drivers/fake_driver.py";
-  nlohmann::json d = nlohmann::json::array({
-      {{"id", "fake-a"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-a"}}},
-      {{"id", "fake-b"}, {"argv", {"/usr/bin/python3", script, "ok", "fake-b"}}},
-  });
-  std::ofstream(path) << d.dump();
-  return path;
+  return fdconform_test::write_driver_file(
+      fdconform_test::per_test_path("e2e", "fake-drivers.json"),
+      nlohmann::json::array({fdconform_test::fake_column("fake-a"), fdconform_test::fake_column("fake-b")}));
 }
 
-RunOutput run_fdconform(const std::string& extra) {
-  std::string json = per_test_path("e2e-results.json");
+RunOutput run_e2e(const std::string& extra) {
+  std::string json = fdconform_test::per_test_path("e2e", "e2e-results.json");
   std::remove(json.c_str());
-  std::string cmd = std::string(FDCONFORM_BINARY) + " run " + tests_dir + "/e2e_scenarios --driver " +
-                    write_descriptors() + " --impl 'fake-*' --reference fake-a -j 2 --timeout 20 --json " + json +
-                    " " + extra + " 2>&1";
-  RunOutput r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, p)) r.out.append(buffer, n);
-  int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(json);
-  if (in) r.results = nlohmann::json::parse(in, nullptr, false);
-  return r;
+  std::string arguments = "run " + tests_dir + "/e2e_scenarios --driver " + write_descriptors() +
+                          " --impl 'fake-*' --reference fake-a -j 2 --timeout 20 --json " + json + " " + extra;
+  auto [status, out] = fdconform_test::run_fdconform(arguments);
+  return {status, out, fdconform_test::read_json_file(json)};
 }
 
 const nlohmann::json* cell(const nlohmann::json& results, const std::string& scenario, const std::string& impl) {
@@ -64,7 +47,7 @@ const nlohmann::json* cell(const nlohmann::json& results, const std::string& sce
 }
 
 TEST(EndToEnd, WrongExpectationIsReportedAsDiffer) {
-  auto r = run_fdconform("");
+  auto r = run_e2e("");
   ASSERT_TRUE(r.results.is_object()) << r.out;
   EXPECT_EQ(r.status, 1) << r.out;  // something failed, so not 0
   EXPECT_EQ(r.results["complete"], true);
@@ -83,7 +66,7 @@ TEST(EndToEnd, WrongExpectationIsReportedAsDiffer) {
 }
 
 TEST(EndToEnd, DeviationIsReportedAsExactlyTheFieldThatChanged) {
-  auto r = run_fdconform("--filter '^plain-spawn$' --deviate fake-b=umask");
+  auto r = run_e2e("--filter '^plain-spawn$' --deviate fake-b=umask");
   ASSERT_TRUE(r.results.is_object()) << r.out;
   EXPECT_EQ(r.status, 1) << r.out;
   auto* deviant = cell(r.results, "plain-spawn", "fake-b");
@@ -96,30 +79,19 @@ TEST(EndToEnd, DeviationIsReportedAsExactlyTheFieldThatChanged) {
 
 // Columns of fake drivers, each {id, mode}, the first being the reference.
 std::string write_descriptors(const std::vector<std::pair<std::string, std::string>>& columns) {
-  std::string path = per_test_path("columns.json");
-  std::string script = tests_dir + "/fake_drivers/fake_driver.py";
-  nlohmann::json d = nlohmann::json::array();
-  for (const auto& [id, mode] : columns) d.push_back({{"id", id}, {"argv", {"/usr/bin/python3", script, mode, id}}});
-  std::ofstream(path) << d.dump();
-  return path;
+  nlohmann::json descriptors = nlohmann::json::array();
+  for (const auto& [id, mode] : columns) descriptors.push_back(fdconform_test::fake_column(id, mode));
+  return fdconform_test::write_driver_file(fdconform_test::per_test_path("e2e", "columns.json"), descriptors);
 }
 
 RunOutput run_columns(const std::vector<std::pair<std::string, std::string>>& columns, const std::string& extra) {
-  std::string json = per_test_path("columns-results.json");
+  std::string json = fdconform_test::per_test_path("e2e", "columns-results.json");
   std::remove(json.c_str());
-  std::string cmd = std::string(FDCONFORM_BINARY) + " run " + tests_dir + "/e2e_scenarios --driver " +
-                    write_descriptors(columns) + " --impl 'fake-*' --reference " + columns.front().first +
-                    " -j 2 --timeout 20 --json " + json + " " + extra + " 2>&1";
-  RunOutput r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, p)) r.out.append(buffer, n);
-  int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(json);
-  if (in) r.results = nlohmann::json::parse(in, nullptr, false);
-  return r;
+  std::string arguments = "run " + tests_dir + "/e2e_scenarios --driver " + write_descriptors(columns) +
+                          " --impl 'fake-*' --reference " + columns.front().first + " -j 2 --timeout 20 --json " +
+                          json + " " + extra;
+  auto [status, out] = fdconform_test::run_fdconform(arguments);
+  return {status, out, fdconform_test::read_json_file(json)};
 }
 
 std::string read_text(const std::string& path) {
@@ -130,7 +102,7 @@ std::string read_text(const std::string& path) {
 }
 
 TEST(EndToEnd, ADriverWithoutTheApiForAScenarioIsNoApiCountedApart) {
-  std::string junit = per_test_path("no-api.xml");
+  std::string junit = fdconform_test::per_test_path("e2e", "no-api.xml");
   auto r = run_columns({{"fake-a", "ok"}, {"fake-c", "no-api"}}, "--filter '^plain-spawn$' --junit " + junit);
   ASSERT_TRUE(r.results.is_object()) << r.out;
   auto* lacking = cell(r.results, "plain-spawn", "fake-c");
@@ -162,7 +134,7 @@ TEST(EndToEnd, AReferenceWithoutTheApiLeavesTheRowNothingToCompareAgainst) {
 }
 
 TEST(EndToEnd, RootOnlyGatesSkipWithAReason) {
-  auto r = run_fdconform("--filter needs-root");
+  auto r = run_e2e("--filter needs-root");
   ASSERT_TRUE(r.results.is_object()) << r.out;
   auto* c = cell(r.results, "needs-root-or-not", "fake-a");
   ASSERT_NE(c, nullptr);
