@@ -196,6 +196,7 @@ def features():
         found.append("close_range")
     if hasattr(sys, "addaudithook"):
         found.append("audit_events")
+    found.append("python_values")  # the caller is Python: {int_like: N}, a str umask, env=None
     return found
 
 
@@ -1227,7 +1228,38 @@ def stdio_argument(value, resources):
     return STDIO[value]
 
 
+class IntLike(object):
+    """{int_like: N}: an object with __int__ giving N and no __index__. Int arguments took it
+    before 3.10 (with a DeprecationWarning from 3.8); bpo-37999 made it a TypeError."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __int__(self):
+        return self.value
+
+    def __repr__(self):
+        return "IntLike(%d)" % self.value
+
+
+def python_value(value):
+    """A value the scenario wrote as a typed mapping, wrong on purpose: {"str": TEXT} (that str),
+    {"none": true} (None) or {"int_like": N} (an IntLike); anything else as it is."""
+    if isinstance(value, dict):
+        if "str" in value:
+            return native(value["str"])
+        if value.get("none") is True:
+            return None
+        if "int_like" in value:
+            return IntLike(value["int_like"])
+        raise Malformed("expected {str: TEXT}, {none: true} or {int_like: N}, got %r" % (sorted(value),))
+    return value
+
+
 def octal_or_int(value):
+    """Popen's umask: -1, an octal string, or a typed value passed as that Python value."""
+    if isinstance(value, dict):
+        return python_value(value)
     return int(value, 8) if isinstance(value, str) else value
 
 
@@ -1273,15 +1305,10 @@ def as_path_type(path_type):
 
 
 def flag_argument(value):
-    """A flag as the scenario wrote it: a bool, or wrong on purpose {"str": TEXT} (that str)
-    or {"none": true} (None), passed as is: how the call takes it is the observation."""
-    if isinstance(value, dict):
-        if "str" in value:
-            return native(value["str"])
-        if value.get("none") is True:
-            return None
-        raise Malformed("a flag must be a bool, {str: TEXT} or {none: true}, got %r" % (sorted(value),))
-    return value
+    """A flag as the scenario wrote it: a bool, or wrong on purpose {"str": TEXT} (that str),
+    {"none": true} (None) or {"int_like": N} (an IntLike), passed as is: how the call takes it
+    is the observation."""
+    return python_value(value)
 
 
 SCHED_POLICIES = ("SCHED_OTHER", "SCHED_BATCH", "SCHED_IDLE", "SCHED_FIFO", "SCHED_RR")
@@ -1341,10 +1368,10 @@ def popen_kwargs(spec, resources, placeholders, report_argument, confined, where
     # requires.python or requires.features, so the runner never sends them here.
     for key in ("process_group", "user", "group", "extra_groups"):
         if spec.get(key) is not None:
-            kwargs[key] = spec[key]
-    umask = octal_or_int(spec.get("umask", -1))
+            kwargs[key] = python_value(spec[key])
+    umask = spec.get("umask", -1)
     if umask != -1:
-        kwargs["umask"] = umask
+        kwargs["umask"] = octal_or_int(umask)
     if spec.get("preexec") is not None:
         steps = with_open_paths_resolved(spec["preexec"], placeholders, confined, where + ".popen.preexec")
         kwargs["preexec_fn"] = lambda: run_child_steps(steps, resources)
@@ -1456,7 +1483,9 @@ def posix_spawn_call(spec, search, resources, placeholders, report_argument, con
     unavailable = hasattr(function, "raises")
     path = substitute(spec.get("path") or "{probe}", placeholders)
     argv = argv_from(spec, placeholders, "scenario.%s.posix_spawn" % where) + [report_argument]
-    if spec.get("env") is not None:
+    if spec.get("env") == {"none": True}:  # env=None as written, wrong on purpose before 3.13
+        env = None
+    elif spec.get("env") is not None:
         env = dict((native(k), substitute(v, placeholders)) for k, v in spec["env"].items())
     else:
         env = None if VERSION >= (3, 13) else os.environ
@@ -1468,7 +1497,7 @@ def posix_spawn_call(spec, search, resources, placeholders, report_argument, con
         if not unavailable:
             function = raising(error)
     if spec.get("setpgroup") is not None:
-        kwargs["setpgroup"] = spec["setpgroup"]
+        kwargs["setpgroup"] = python_value(spec["setpgroup"])
     for key in ("resetids", "setsid"):
         value = spec.get(key, False)
         if isinstance(value, dict):  # a str or None, wrong on purpose (checklist A21)
@@ -1479,17 +1508,19 @@ def posix_spawn_call(spec, search, resources, placeholders, report_argument, con
         kwargs["scheduler"] = scheduler_argument(spec["scheduler"])
     for key in ("setsigmask", "setsigdef"):
         if spec.get(key) is not None:
-            kwargs[key] = [signal_number(name) for name in spec[key]]
+            # a name, or a number passed as it is (out of the signal range on purpose)
+            kwargs[key] = [item if isinstance(item, int) else signal_number(name=item) for item in spec[key]]
     return function, path, argv, env, kwargs
 
 
 def start_posix_spawn(child, spec, search, resources, placeholders, report_argument, confined, where):
     function, path, argv, env, kwargs = posix_spawn_call(spec, search, resources, placeholders, report_argument,
                                                          confined, where)
-    try:
-        child.pid = function(path, argv, env, **kwargs)
-    except Exception as error:
-        child.outcome.value = exception_outcome(error)
+    with QuietWarnings():  # 3.8 and 3.9 warn when an IntLike is converted
+        try:
+            child.pid = function(path, argv, env, **kwargs)
+        except Exception as error:
+            child.outcome.value = exception_outcome(error)
 
 
 def is_spawn_step(step):

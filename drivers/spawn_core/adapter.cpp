@@ -62,12 +62,37 @@ std::string Adapter::implementation_id(const Json& variant) const {
   return spawn_core_driver::implementation_id(path_of(variant));
 }
 
+namespace {
+
+// {int_like: N}, a typed umask or env {none: true}: values only a Python caller has, for columns with the
+// python_values feature (the runner never sends them here). spawn_core's options are C types.
+std::optional<std::string> python_value_in(const std::string& kind, const Json& spec) {
+  for (const char* key : {"umask", "process_group", "setpgroup", "env"}) {
+    const Json* value = kit::member(spec, key, "scenario.spawn." + kind);
+    if (value && value->is_object() && (key != std::string_view("env") || *value == Json{{"none", true}}))
+      return fmt::format("scenario.spawn.{}.{} is a Python value ({}): spawn_core's option is a C type", kind, key,
+                         value->dump());
+  }
+  // A flag's str or None has the truth value 3.13 computes; an object with __int__ only is not a value here.
+  for (const char* key : {"restore_signals", "start_new_session", "resetids", "setsid"}) {
+    const Json* value = kit::member(spec, key, "scenario.spawn." + kind);
+    if (value && value->is_object() && value->contains("int_like"))
+      return fmt::format("scenario.spawn.{}.{} is a Python value ({}): spawn_core's option is a C type", kind, key,
+                         value->dump());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 StartedChild Adapter::start(const std::string& kind, const Json& spec, const SpawnContext& context) const {
+  if (auto why = python_value_in(kind, spec)) return StartedChild{.skip = *why};
   if (kind == "popen") return start_popen(spec, context, path_of(context.variant));
   return start_posix_spawn(spec, kind == "posix_spawnp", context);
 }
 
 std::optional<std::string> Adapter::popen_skip_reason(const Json& spec, const SpawnContext& context) const {
+  if (auto why = python_value_in("popen", spec)) return why;
   return spawn_core_driver::popen_skip_reason(spec, context, path_of(context.variant));
 }
 

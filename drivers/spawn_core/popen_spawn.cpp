@@ -89,11 +89,8 @@ spawn_core::Command command_from(const Json& spec, const SpawnContext& context, 
   }
   if (const Json* v = member(spec, "restore_signals", where)) command.restore_signals = truth_value_at(*v, where + ".restore_signals");
   if (const Json* v = member(spec, "start_new_session", where)) command.start_new_session = truth_value_at(*v, where + ".start_new_session");
-  if (const Json* v = member(spec, "process_group", where)) {
-    long long group = integer_at(*v, where + ".process_group");
-    if (group < INT32_MIN || group > INT32_MAX) throw RequestError(fmt::format("{}.process_group: {} is out of range", where, group));
-    command.process_group = static_cast<int>(group);
-  }
+  // Any 64-bit number: spawn_core converts it to a C int as CPython 3.13 does (OverflowError outside).
+  if (const Json* v = member(spec, "process_group", where)) command.process_group = integer_at(*v, where + ".process_group");
   if (const Json* v = member(spec, "user", where)) command.user = id_or_name(*v, where + ".user");
   if (const Json* v = member(spec, "group", where)) command.group = id_or_name(*v, where + ".group");
   if (const Json* v = member(spec, "extra_groups", where)) {

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "fdconform_common/signal_names.hpp"
-#include "kit/confined_paths.hpp"
+#include "kit/resolved_spawn.hpp"
 #include "spawn_core/posix_spawn.hpp"
 #include "spawn_core/spawn_error.hpp"
 #include "spawn_core_adapter.hpp"
@@ -18,35 +18,26 @@ using namespace kit;
 namespace {
 
 
-spawn_core::FileAction file_action_from(const Json& action, const std::string& where, const SpawnContext& context) {
-  auto [kind, spec] = single_entry(action, where, "open, close, dup2, closefrom");
-  const std::string here = where + "." + kind;
-  if (kind == "open") {
-    object_at(spec, here);
-    const Json* fd = member(spec, "fd", here);
-    const Json* path = member(spec, "path", here);
-    if (!fd || !path) throw RequestError(here + ": expected fd and path");
-    int oflag = 0;
-    if (const Json* flags = member(spec, "flags", here)) oflag = open_flags_from(*flags, here + ".flags");
-    mode_t mode = 0644;
-    if (const Json* m = member(spec, "mode", here)) mode = octal_at(*m, here + ".mode");
-    std::string opened = substitute_placeholders(string_at(*path, here + ".path"), context.placeholders);
-    check_child_open_path(opened, context.placeholders.workdir, context.confined);
-    return spawn_core::FileOpen{static_cast<int>(integer_at(*fd, here + ".fd")), std::move(opened), oflag, mode};
+// The kit's resolved file action (resource names as fds, the path confined) as spawn_core's.
+spawn_core::FileAction file_action_from(const FileActionSpec& action) {
+  switch (action.kind) {
+    case FileActionSpec::Kind::open: return spawn_core::FileOpen{action.fd, action.path, action.flags, action.mode};
+    case FileActionSpec::Kind::close: return spawn_core::FileClose{action.fd};
+    case FileActionSpec::Kind::dup2: return spawn_core::FileDup2{action.fd, action.to};
+    case FileActionSpec::Kind::closefrom: return spawn_core::FileCloseFrom{action.fd};
   }
-  if (kind == "close") return spawn_core::FileClose{context.resources.resolve_fd(spec, here)};
-  if (kind == "dup2") {
-    if (!spec.is_array() || spec.size() != 2) throw RequestError(here + ": expected [source, target]");
-    return spawn_core::FileDup2{context.resources.resolve_fd(spec[0], here + "[0]"),
-                                context.resources.resolve_fd(spec[1], here + "[1]")};
-  }
-  if (kind == "closefrom") return spawn_core::FileCloseFrom{context.resources.resolve_fd(spec, here)};
-  throw RequestError(fmt::format("{}: expected open, close, dup2 or closefrom, got \"{}\"", where, kind));
+  throw RequestError("unknown file action");
 }
 
 std::vector<int> signals_from(const Json& list, const std::string& where) {
   std::vector<int> numbers;
   for (const Json& item : array_at(list, where)) {
+    if (item.is_number()) {
+      const long long number = integer_at(item, where + "[]");
+      if (number < INT32_MIN || number > INT32_MAX) throw RequestError(fmt::format("{}: {} is out of range", where, number));
+      numbers.push_back(static_cast<int>(number));
+      continue;
+    }
     std::string name = string_at(item, where + "[]");
     auto number = fdconform_common::signal_number(name);
     if (!number) throw RequestError(fmt::format("{}: \"{}\" is not a signal name", where, name));
@@ -70,27 +61,13 @@ int scheduler_policy(const Json& value, const std::string& where) {
 
 StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnContext& context) {
   const std::string where = search_path ? "scenario.spawn.posix_spawnp" : "scenario.spawn.posix_spawn";
-  std::string path = context.placeholders.probe;
-  if (const Json* p = member(spec, "path", where)) path = substitute_placeholders(string_at(*p, where + ".path"), context.placeholders);
-  std::vector<std::string> argv = argv_from(spec, where, context.placeholders);
-  argv.push_back(context.report_argument);
-
-  std::optional<spawn_core::EnvList> env;
-  if (const Json* e = member(spec, "env", where)) {
-    spawn_core::EnvList list;
-    for (const auto& [key, value] : object_at(*e, where + ".env").items())
-      list.emplace_back(key, substitute_placeholders(string_at(value, where + ".env." + key), context.placeholders));
-    env = std::move(list);
-  }
+  PosixSpawnSpec resolved = resolve_posix_spawn(search_path ? "posix_spawnp" : "posix_spawn", spec, context);
+  const std::optional<spawn_core::EnvList>& env = resolved.env;
 
   spawn_core::PosixSpawnOptions options;
   // deviate extra_fd: dup2(fd, fd) clears close-on-exec in the child; first, so no later action can close it.
   if (context.extra_fd) options.file_actions.push_back(spawn_core::FileDup2{*context.extra_fd, *context.extra_fd});
-  if (const Json* actions = member(spec, "file_actions", where)) {
-    size_t index = 0;
-    for (const Json& action : array_at(*actions, where + ".file_actions"))
-      options.file_actions.push_back(file_action_from(action, fmt::format("{}.file_actions[{}]", where, index++), context));
-  }
+  for (const FileActionSpec& action : resolved.file_actions) options.file_actions.push_back(file_action_from(action));
   if (const Json* v = member(spec, "setpgroup", where)) options.setpgroup = static_cast<pid_t>(integer_at(*v, where + ".setpgroup"));
   if (const Json* v = member(spec, "resetids", where)) options.resetids = truth_value_at(*v, where + ".resetids");
   if (const Json* v = member(spec, "setsid", where)) options.setsid = truth_value_at(*v, where + ".setsid");
@@ -112,7 +89,8 @@ StartedChild start_posix_spawn(const Json& spec, bool search_path, const SpawnCo
 
   StartedChild child;
   try {
-    child.pid = search_path ? spawn_core::posix_spawnp(path, argv, env, options) : spawn_core::posix_spawn(path, argv, env, options);
+    child.pid = search_path ? spawn_core::posix_spawnp(resolved.path, resolved.argv, env, options)
+                            : spawn_core::posix_spawn(resolved.path, resolved.argv, env, options);
     child.path_used = "posix_spawn";
   } catch (const spawn_core::SpawnError& error) {
     child.outcome = outcome_from_error(error);

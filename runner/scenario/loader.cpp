@@ -9,6 +9,7 @@
 #include "checklist_ids.hpp"  // generated from docs/CHECKLIST.md (runner/CMakeLists.txt)
 
 #include "scenario/text_checks.hpp"
+#include "scenario/validate_libc.hpp"
 #include "scenario/validation_context.hpp"
 #include "scenario/yaml_checker.hpp"
 #include "scenario/yaml_structure.hpp"
@@ -118,7 +119,14 @@ void validate_document(YamlChecker& check, const YAML::Node& root, std::string_v
   // A steps scenario sends "spawn": null, a single-spawn one "steps": null.
   nlohmann::json spawn = steps_node ? nlohmann::json(nullptr) : nlohmann::json::object();
   if (spawn_node) spawn = validate_spawn(ctx, *spawn_node);
+  require_libc_feature(check, spawn_node, s.requires_);
   nlohmann::json steps = steps_node ? validate_steps(ctx, *steps_node) : nlohmann::json(nullptr);
+  if (ctx.python_value_mark && std::find(s.requires_.features.begin(), s.requires_.features.end(),
+                                         "python_values") == s.requires_.features.end())
+    ctx.check.error(*ctx.python_value_mark,
+                    fmt::format("{}: only a Python caller can pass this value: expected "
+                                "`requires: {{features: [python_values]}}`",
+                                ctx.python_value_path));
   s.expect = validate_expect(ctx, top->find("expect"));
   if (parent["nofile_limit"].is_number_integer()) s.requires_.nofile_limit = parent["nofile_limit"].get<long long>();
   // An fd above the result channel exists only under a soft RLIMIT_NOFILE above it, which the

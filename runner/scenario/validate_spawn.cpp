@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "fdconform_common/signal_names.hpp"
+#include "scenario/validate_libc.hpp"
 #include "scenario/validation_context.hpp"
 
 namespace fdconform {
@@ -33,47 +34,84 @@ nlohmann::json optional_env(ValidationContext& ctx, const YAML::Node* node, cons
   return out;
 }
 
-nlohmann::json optional_int(ValidationContext& ctx, const YAML::Node* node, const std::string& path, long long min,
-                            long long max) {
-  if (!node || YamlChecker::is_null(*node)) return nullptr;
-  if (auto v = ctx.check.integer(*node, path, min, max)) return *v;
-  return nullptr;
-}
-
 bool flag(ValidationContext& ctx, const YAML::Node* node, const std::string& path, bool fallback) {
   if (!node) return fallback;
   return ctx.check.boolean(*node, path).value_or(fallback);
 }
 
+// Wrong on purpose, a Python value of another type than the argument's, as a one-key mapping of the
+// keys in `kinds`: {str: TEXT} (a str of at most 100 bytes), {none: true} (None), {int_like: N} (an
+// object with __int__ giving N and no __index__: what int arguments accepted before 3.10, bpo-37999).
+// `forms` lists every form the argument takes, and `instead_of_none_false` what to write for {none: false},
+// for messages. Null when invalid (already reported).
+nlohmann::json typed_value(ValidationContext& ctx, const YAML::Node& node, const std::string& path,
+                           std::initializer_list<std::string_view> kinds, const std::string& forms,
+                           const std::string& instead_of_none_false = "leave it out") {
+  auto view = ctx.check.map(node, path, kinds);
+  if (!view) return nullptr;
+  if (view->entries.size() != 1) {
+    if (view->entries.size() > 1 || node.size() == 0)
+      ctx.check.error(node, fmt::format("{}: expected {}", path, forms));
+    return nullptr;
+  }
+  const auto& e = view->entries.front();
+  if (e.key == "str") {
+    if (auto text = ctx.check.short_string(e.value, path + ".str", 100)) return {{"str", *text}};
+    return nullptr;
+  }
+  if (e.key == "int_like") {
+    if (auto n = ctx.check.integer(e.value, path + ".int_like", std::numeric_limits<int>::min(),
+                                   std::numeric_limits<int>::max(), "a number in the C int range"))
+      return {{"int_like", *n}};
+    return nullptr;
+  }
+  if (auto b = ctx.check.boolean(e.value, path + ".none"); b && !*b) {
+    ctx.check.error(e.value, fmt::format("{}.none: expected true (the value None), or {}", path, instead_of_none_false));
+    return nullptr;
+  }
+  return {{"none", true}};
+}
+
+// Notes the first value only a Python caller can pass, which needs the python_values feature.
+void note_python_value(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  if (ctx.python_value_mark) return;
+  ctx.python_value_mark = node.Mark();
+  ctx.python_value_path = path;
+}
+
 // A flag Python's subprocess reads by truth value from 3.12 (gh-60203) and as an int before: true/false, or,
-// wrong on purpose, a value of another type: {str: TEXT} (a Python str) or {none: true} (None).
-// The drivers get the boolean, or the typed mapping as written.
+// wrong on purpose, a value of another type: {str: TEXT} (a Python str), {none: true} (None) or
+// {int_like: N} (an object with __int__ only, for Python callers alone). The drivers get the boolean, or
+// the typed mapping as written.
 nlohmann::json truth_flag(ValidationContext& ctx, const YAML::Node* node, const std::string& path, bool fallback) {
   if (!node) return fallback;
   if (!node->IsMap()) {
     if (YamlChecker::is_plain_scalar(*node) && (node->Scalar() == "true" || node->Scalar() == "false"))
       return flag(ctx, node, path, fallback);
-    ctx.check.error(*node, fmt::format("{}: expected true, false, {{str: TEXT}} or {{none: true}}, got {}", path,
-                                       YamlChecker::describe(*node)));
+    ctx.check.error(*node, fmt::format("{}: expected true, false, {{str: TEXT}}, {{none: true}} or {{int_like: N}}, "
+                                       "got {}",
+                                       path, YamlChecker::describe(*node)));
     return fallback;
   }
-  auto view = ctx.check.map(*node, path, {"str", "none"});
-  if (!view) return fallback;
-  if (view->entries.size() != 1) {
-    if (view->entries.size() > 1 || node->size() == 0)
-      ctx.check.error(*node, fmt::format("{}: expected true, false, {{str: TEXT}} or {{none: true}}", path));
-    return fallback;
+  auto value = typed_value(ctx, *node, path, {"str", "none", "int_like"},
+                           "true, false, {str: TEXT}, {none: true} or {int_like: N}", "write false");
+  if (value.is_null()) return fallback;
+  if (value.contains("int_like")) note_python_value(ctx, *node, path);
+  return value;
+}
+
+// An int argument: a number in [min, max] or, wrong on purpose, {int_like: N} (a Python caller's object
+// with __int__ only). Null when absent or invalid.
+nlohmann::json int_or_int_like(ValidationContext& ctx, const YAML::Node* node, const std::string& path,
+                               long long min, long long max, const std::string& what) {
+  if (!node || YamlChecker::is_null(*node)) return nullptr;
+  if (node->IsMap()) {
+    auto value = typed_value(ctx, *node, path, {"int_like"}, what);
+    if (!value.is_null()) note_python_value(ctx, *node, path);
+    return value;
   }
-  const auto& e = view->entries.front();
-  if (e.key == "str") {
-    if (auto text = ctx.check.short_string(e.value, path + ".str", 100)) return {{"str", *text}};
-    return fallback;
-  }
-  if (auto b = ctx.check.boolean(e.value, path + ".none"); b && !*b) {
-    ctx.check.error(e.value, fmt::format("{}.none: expected true (the value None), or write false", path));
-    return fallback;
-  }
-  return {{"none", true}};
+  if (auto v = ctx.check.integer(*node, path, min, max, what)) return *v;
+  return nullptr;
 }
 
 // os.posix_spawn's scheduler=(policy or None, os.sched_param(priority)); `tuple_length` other than 2
@@ -215,8 +253,11 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
   out["env"] = optional_env(ctx, view->find("env"), p + ".env");
   out["restore_signals"] = truth_flag(ctx, view->find("restore_signals"), p + ".restore_signals", true);
   out["start_new_session"] = truth_flag(ctx, view->find("start_new_session"), p + ".start_new_session", false);
+  // Any 64-bit number: one outside the C int range shows how the version converts it (an OverflowError,
+  // or 3.12.1's truncation).
   out["process_group"] =
-      optional_int(ctx, view->find("process_group"), p + ".process_group", -2147483648LL, 2147483647LL);
+      int_or_int_like(ctx, view->find("process_group"), p + ".process_group", std::numeric_limits<long long>::min(),
+                      std::numeric_limits<long long>::max(), "a 64-bit integer or {int_like: N}");
   for (const char* key : {"user", "group"})
     if (auto u = view->find(key); u && !YamlChecker::is_null(*u))
       out[key] = id_or_name(ctx, *u, p + "." + key);
@@ -226,9 +267,18 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
       for (std::size_t i = 0; i < items->size(); ++i)
         out["extra_groups"].push_back(id_or_name(ctx, (*items)[i], fmt::format("{}.extra_groups[{}]", p, i)));
   }
+  // -1, an octal string, or wrong on purpose a value of another Python type: how Popen's checks and
+  // the C conversion word their refusal changed in 3.10 (bpo-37999) and 3.13 (the posix_spawn gate).
   if (auto u = view->find("umask")) {
     if (YamlChecker::is_plain_scalar(*u) && u->Scalar() == "-1") out["umask"] = -1;
-    else if (auto o = check.octal(*u, p + ".umask", 07777)) out["umask"] = *o;
+    else if (u->IsMap()) {
+      auto typed = typed_value(ctx, *u, p + ".umask", {"str", "none", "int_like"},
+                               "-1, an octal string such as \"077\", {str: TEXT}, {none: true} or {int_like: N}");
+      if (!typed.is_null()) {
+        out["umask"] = typed;
+        note_python_value(ctx, *u, p + ".umask");
+      }
+    } else if (auto o = check.octal(*u, p + ".umask", 07777)) out["umask"] = *o;
   }
   if (auto ps = view->find("pipesize")) out["pipesize"] = check.integer(*ps, p + ".pipesize", -1, 1 << 30).value_or(-1);
   // How the child closes fds for close_fds, where an implementation lets the caller choose;
@@ -338,7 +388,16 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
     check_program_path(ctx, *p, path + ".path", out["path"].get<std::string>(), searched);
   }
   out["argv"] = argv_list(ctx, view->find("argv"), path + ".argv", false);
-  out["env"] = optional_env(ctx, view->find("env"), path + ".env");
+  // {none: true} is env=None passed as such (3.8-3.12 refuse it); a variable named none is written with
+  // its value quoted ({none: "true"}), or with other variables.
+  if (auto e = view->find("env"); e && e->IsMap() && e->size() == 1 && e->begin()->first.Scalar() == "none" &&
+                                  YamlChecker::is_plain_scalar(e->begin()->second) &&
+                                  e->begin()->second.Scalar() == "true") {
+    out["env"] = {{"none", true}};
+    note_python_value(ctx, *e, path + ".env");
+  } else {
+    out["env"] = optional_env(ctx, view->find("env"), path + ".env");
+  }
   if (auto fa = view->find("file_actions"); fa && !YamlChecker::is_null(*fa)) {
     if (auto items = check.sequence(*fa, path + ".file_actions"))
       for (std::size_t i = 0; i < items->size(); ++i) {
@@ -346,7 +405,8 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
         if (!a.is_null()) out["file_actions"].push_back(std::move(a));
       }
   }
-  out["setpgroup"] = optional_int(ctx, view->find("setpgroup"), path + ".setpgroup", -2147483648LL, 2147483647LL);
+  out["setpgroup"] = int_or_int_like(ctx, view->find("setpgroup"), path + ".setpgroup", -2147483648LL, 2147483647LL,
+                                     "an integer from -2147483648 to 2147483647 or {int_like: N}");
   out["resetids"] = truth_flag(ctx, view->find("resetids"), path + ".resetids", false);
   out["setsid"] = truth_flag(ctx, view->find("setsid"), path + ".setsid", false);
   // Only when given: requests of scenarios without it stay as they were.
@@ -354,7 +414,7 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
     if (auto sched = scheduler(ctx, *s, path + ".scheduler"); !sched.is_null()) out["scheduler"] = std::move(sched);
   for (const char* key : {"setsigmask", "setsigdef"})
     if (auto s = view->find(key); s && !YamlChecker::is_null(*s))
-      out[key] = validate_signal_list(ctx, *s, path + "." + key, false);
+      out[key] = validate_signal_list(ctx, *s, path + "." + key, false, true);
   return out;
 }
 
@@ -454,14 +514,15 @@ nlohmann::json validate_spawn_kind(ValidationContext& ctx, const std::string& ki
 }
 
 nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node) {
-  auto view = ctx.check.map(node, "spawn", {"popen", "posix_spawn", "posix_spawnp", "fork_exec"});
+  auto view = ctx.check.map(node, "spawn", {"popen", "posix_spawn", "posix_spawnp", "fork_exec", "libc"});
   if (!view) return nlohmann::json::object();
   if (view->entries.size() > 1 || node.size() == 0)
     ctx.check.error(node, fmt::format("spawn: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec, "
-                                      "got {}",
+                                      "libc, got {}",
                                       view->entries.size()));
   if (view->entries.empty()) return nlohmann::json::object();
   const auto& e = view->entries.front();
+  if (e.key == "libc") return {{e.key, validate_libc_block(ctx, e.value, "spawn.libc")}};  // single spawns only
   return {{e.key, validate_spawn_kind(ctx, e.key, e.value, "spawn." + e.key)}};
 }
 

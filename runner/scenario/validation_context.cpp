@@ -3,6 +3,8 @@
 #include <cctype>
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "fdconform_common/signal_names.hpp"
 
 namespace fdconform {
@@ -122,13 +124,21 @@ std::optional<nlohmann::json> ValidationContext::fd_reference(const YAML::Node& 
 }
 
 nlohmann::json validate_signal_list(ValidationContext& ctx, const YAML::Node& node, std::string_view path,
-                                    bool forbid_uncatchable) {
+                                    bool forbid_uncatchable, bool numbers_allowed) {
   nlohmann::json out = nlohmann::json::array();
   auto items = ctx.check.sequence(node, path);
   if (!items) return out;
   for (std::size_t i = 0; i < items->size(); ++i) {
     const auto& item = (*items)[i];
     std::string item_path = fmt::format("{}[{}]", path, i);
+    if (numbers_allowed && YamlChecker::is_plain_scalar(item) && !item.Scalar().empty() &&
+        (std::isdigit(static_cast<unsigned char>(item.Scalar()[0])) || item.Scalar()[0] == '-')) {
+      if (auto number = ctx.check.integer(item, item_path, std::numeric_limits<int>::min(),
+                                          std::numeric_limits<int>::max(),
+                                          "a signal name or a number in the C int range"))
+        out.push_back(*number);
+      continue;
+    }
     auto name = ctx.check.string(item, item_path);
     if (!name) continue;
     auto number = fdconform_common::signal_number(*name);

@@ -69,6 +69,10 @@ struct ValidationContext {
   // Set while a steps scenario's fork_exec spawn step is read: validates a `spawn` among its child
   // steps (docs/SCENARIO_FORMAT.md "A spawn from inside the child"); unset, such a step is unknown.
   std::function<nlohmann::json(const YAML::Node& node, const std::string& path)> nested_spawn;
+  // The first argument written as a Python value no other caller has ({int_like: N}, a typed umask,
+  // posix_spawn's env {none: true}): the loader asks for `requires.features: [python_values]` there.
+  std::optional<YAML::Mark> python_value_mark;
+  std::string python_value_path;
 
   const ResourceEnd* find_end(std::string_view name) const;
   std::string end_names() const;  // for "expected one of ..." messages
@@ -123,8 +127,9 @@ void check_shell_command(ValidationContext& ctx, const YAML::Node& node, std::st
 nlohmann::json fd_call_arguments(ValidationContext& ctx, const std::string& call, const YAML::Node& node,
                                  const std::string& path);
 
-// A list of signal names; `forbid_uncatchable` rejects SIGKILL and SIGSTOP.
+// A list of signal names; `forbid_uncatchable` rejects SIGKILL and SIGSTOP. With `numbers_allowed` an
+// item may also be a number in the C int range, passed as it is (out of the signal range on purpose).
 nlohmann::json validate_signal_list(ValidationContext& ctx, const YAML::Node& node, std::string_view path,
-                                    bool forbid_uncatchable);
+                                    bool forbid_uncatchable, bool numbers_allowed = false);
 
 }  // namespace fdconform

@@ -1,5 +1,7 @@
 #include "argument_checks.hpp"
 
+#include <climits>
+
 #include <fmt/format.h>
 
 #include "spawn_core/spawn_error.hpp"
@@ -51,6 +53,11 @@ void check_command(const Command& command) {
   for (int fd : command.pass_fds) {
     if (fd < 0) value_error("bad value(s) in fds_to_keep");
   }
+}
+
+void check_process_group(long long process_group) {
+  if (process_group < INT_MIN || process_group > INT_MAX)
+    throw SpawnError::invalid_argument("OverflowError", "Python int too large to convert to C int");
 }
 
 }  // namespace spawn_core::detail

@@ -27,4 +27,7 @@ void check_posix_spawn_argv(std::string_view function, const std::vector<std::st
 // Popen.__init__ and fork_exec checks independent of the path.
 void check_command(const Command& command);
 
+// fork_exec's conversion of process_group to a C int (3.13: OverflowError outside its range).
+void check_process_group(long long process_group);
+
 }  // namespace spawn_core::detail

@@ -127,7 +127,7 @@ ChildPlan build_child_plan(const Command& command, const ResolvedArgs& args, std
   plan.umask = command.umask;
   plan.restore_signals = command.restore_signals;
   plan.start_new_session = command.start_new_session;
-  plan.process_group = command.process_group;
+  plan.process_group = static_cast<pid_t>(command.process_group);  // in range: check_process_group
   plan.credentials = credentials;
   if (credentials.groups) plan.groups = *credentials.groups;
   sigemptyset(&plan.child_sigmask);

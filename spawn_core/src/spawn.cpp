@@ -162,6 +162,8 @@ Process spawn(const Command& command) {
     if (command.cwd) require_no_nul(*command.cwd);
   }
 
+  check_process_group(command.process_group);
+
   StdioGuard stdio(open_stdio(command));
   if (path == SpawnPath::posix_spawn) {
     // New pipes land on 0..2 when the parent has those closed; CPython's gate

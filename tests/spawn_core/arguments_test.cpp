@@ -36,6 +36,24 @@ TEST(SpawnArguments, EnvKeyWithEqualsIsIllegalOnForkPaths) {
   expect_argument_error(command, "ValueError", "illegal environment variable name");
 }
 
+TEST(SpawnArguments, ProcessGroupOutsideTheCIntRangeIsOverflowErrorAsIn313) {
+  TempDir dir;
+  // 3.12.1 truncated these (2**32 became a new group, 2**31 the parent's); 3.11 and 3.13 raise.
+  for (long long group : {4294967296LL, 2147483648LL, -2147483649LL}) {
+    Command command = probe_command(dir);
+    command.process_group = group;
+    expect_argument_error(command, "OverflowError", "Python int too large to convert to C int");
+  }
+  Command command = probe_command(dir);
+  command.process_group = 2147483647LL;  // the largest C int converts, and setpgid refuses it in the child
+  try {
+    spawn_core::spawn(command).wait();
+    ADD_FAILURE() << "setpgid(0, 2147483647) succeeded";
+  } catch (const SpawnError& error) {
+    EXPECT_EQ(error.python_type(), "PermissionError");
+  }
+}
+
 TEST(SpawnArguments, EmptyEnvKeyIsAcceptedOnForkPathsAndRejectedByPosixSpawn) {
   TempDir dir;
   Command command = probe_command(dir);

@@ -78,7 +78,7 @@ struct Command {
 
   bool restore_signals = true;
   bool start_new_session = false;
-  int process_group = -1;  // -1: untouched; >= 0: setpgid(0, value)
+  long long process_group = -1;  // -1: untouched; >= 0: setpgid(0, value); outside the C int range: OverflowError
 
   std::optional<UserSpec> user;
   std::optional<GroupSpec> group;
