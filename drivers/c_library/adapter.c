@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +39,13 @@ extern char** environ;
 #endif
 
 /* ---- the C library this build runs on ---------------------------------- */
+
+/* The primitive this column calls (--primitive=NAME, docs/LIBC.md): posix_spawn
+ * (posix_spawn and posix_spawnp, the default), fork (fork then execve or
+ * execvp), vfork (vfork then execve), system or popen. */
+enum primitive { PRIMITIVE_POSIX_SPAWN, PRIMITIVE_FORK, PRIMITIVE_VFORK, PRIMITIVE_SYSTEM, PRIMITIVE_POPEN };
+static enum primitive primitive = PRIMITIVE_POSIX_SPAWN;
+static const char* const primitive_names[] = {"posix_spawn", "fork", "vfork", "system", "popen"};
 
 static const char* libc_version(void) {
 #if defined(__GLIBC__)
@@ -533,7 +541,8 @@ struct failure {
 
 static char capability[512];
 
-#if !FDCONFORM_HAVE_ADDCLOSEFROM_NP || !FDCONFORM_HAVE_POSIX_SPAWN_SETSID
+#if !FDCONFORM_HAVE_ADDCLOSEFROM_NP || !FDCONFORM_HAVE_POSIX_SPAWN_SETSID || !FDCONFORM_HAVE_CLOSEFROM || \
+    !FDCONFORM_HAVE_EXECVPE
 /* A setup step the C library lacks: the function's name and the library's version. */
 static void lacking(const char* what) {
   snprintf(capability, sizeof capability, "%s: not provided by %s %s", what, FDCONFORM_LIBC_NAME, libc_version());
@@ -618,15 +627,22 @@ static struct failure add_file_actions(posix_spawn_file_actions_t* actions, cons
   return none;
 }
 
+/* A signal as the block gives it: a name, or a number passed on as it is (docs/SCENARIO_FORMAT.md). */
+static int signal_item(const struct json* item, const char* where) {
+  if (item->type == JSON_INTEGER) return int_at(item, where);
+  expect(item, JSON_STRING, where, "signal names or numbers");
+  int number = signal_number(item->text);
+  if (!number) fail("byte %zu: %s: \"%s\" is not a signal name", item->offset, where, item->text);
+  return number;
+}
+
 static struct failure add_signals(sigset_t* set, const struct json* list, const char* where) {
   struct failure none = {NULL, 0};
   sigemptyset(set);
   expect(list, JSON_ARRAY, where, "a list of signal names");
   for (size_t i = 0; i < list->count; ++i) {
-    expect(list->items[i], JSON_STRING, where, "signal names");
-    int number = signal_number(list->items[i]->text);
-    if (!number) fail("byte %zu: %s: \"%s\" is not a signal name", list->items[i]->offset, where, list->items[i]->text);
-    /* A library may refuse the signals it keeps for itself (an errno, not a return code). */
+    int number = signal_item(list->items[i], where);
+    /* A library may refuse the signals it keeps for itself, or a number out of range (an errno, not a return code). */
     if (sigaddset(set, number) != 0) {
       struct failure failed = {"sigaddset", errno};
       return failed;
@@ -812,41 +828,629 @@ static int spawn_and_wait(const char* kind, const struct json* block) {
   return 0;
 }
 
+/* ---- fork and vfork: the child's steps, then execve or execvp ---------- */
+
+/* A posix_spawn block as steps a forked child performs itself, read in the
+ * parent (every request error and no_api comes before the fork); the child
+ * runs them with async-signal-safe calls only. */
+enum step_kind { STEP_OPEN, STEP_CLOSE, STEP_DUP2, STEP_CLOSEFROM, STEP_SET_INHERITABLE, STEP_DUP2_FLAGGED };
+
+struct child_step {
+  enum step_kind kind;
+  int fd, other, flags;
+  mode_t mode;
+  const char* path;
+};
+
+struct child_plan {
+  const char* call; /* execve or execvp */
+  const char* file;
+  char** argv;
+  char** envp;
+  int has_envp;
+  struct child_step* steps;
+  size_t step_count;
+  int setsid, resetids, has_pgroup, has_mask, has_defaults, has_scheduler, has_policy;
+  int fork_exec; /* a fork_exec block: a failed step exits 126, a failed exec 127, no report */
+  pid_t pgroup;
+  sigset_t mask, defaults;
+  int policy;
+  struct sched_param parameter;
+};
+
+/* Where the child says which call failed and why: memory shared with the
+ * parent (no fd, so nothing the child's fd table or the snapshots show). */
+struct child_report {
+  volatile int failed;
+  volatile int error;
+  char call[40];
+};
+
+static void plan_file_actions(struct child_plan* plan, const struct json* list) {
+  if (!list) return;
+  expect(list, JSON_ARRAY, "spawn.file_actions", "a list");
+  plan->steps = allocate((list->count + 1) * sizeof *plan->steps);
+  for (size_t i = 0; i < list->count; ++i) {
+    const struct json* action = list->items[i];
+    expect(action, JSON_OBJECT, "spawn.file_actions[]", "an object with one member");
+    if (action->count != 1) fail("byte %zu: spawn.file_actions[]: expected exactly one member", action->offset);
+    const char* kind = action->keys[0];
+    const struct json* spec = action->items[0];
+    struct child_step* step = &plan->steps[plan->step_count++];
+    if (strcmp(kind, "open") == 0) {
+      expect(spec, JSON_OBJECT, "spawn.file_actions[].open", "an object");
+      step->kind = STEP_OPEN;
+      step->fd = int_at(member(spec, "fd"), "spawn.file_actions[].open.fd");
+      step->path = string_member(spec, "path", "spawn.file_actions[].open.path");
+      const struct json* flags = member(spec, "flags");
+      step->flags = flags ? open_flags(flags, "spawn.file_actions[].open.flags") : 0;
+      step->mode = (mode_t)int_at(member(spec, "mode"), "spawn.file_actions[].open.mode");
+    } else if (strcmp(kind, "close") == 0) {
+      step->kind = STEP_CLOSE;
+      step->fd = int_at(spec, "spawn.file_actions[].close");
+    } else if (strcmp(kind, "dup2") == 0) {
+      expect(spec, JSON_ARRAY, "spawn.file_actions[].dup2", "[source, target]");
+      if (spec->count != 2) fail("byte %zu: spawn.file_actions[].dup2: expected [source, target]", spec->offset);
+      step->kind = STEP_DUP2;
+      step->fd = int_at(spec->items[0], "spawn.file_actions[].dup2[0]");
+      step->other = int_at(spec->items[1], "spawn.file_actions[].dup2[1]");
+    } else if (strcmp(kind, "closefrom") == 0) {
+      step->kind = STEP_CLOSEFROM;
+      step->fd = int_at(spec, "spawn.file_actions[].closefrom");
+#if !FDCONFORM_HAVE_CLOSEFROM
+      lacking("closefrom");
+#endif
+    } else {
+      fail("byte %zu: spawn.file_actions[]: expected open, close, dup2 or closefrom, got \"%s\"", action->offset, kind);
+    }
+  }
+}
+
+static struct failure plan_signals(sigset_t* set, const struct json* list, const char* where) {
+  sigemptyset(set);
+  expect(list, JSON_ARRAY, where, "a list of signal names");
+  for (size_t i = 0; i < list->count; ++i) {
+    int number = signal_item(list->items[i], where);
+    if (sigaddset(set, number) != 0) {
+      struct failure failed = {"sigaddset", errno};
+      return failed;
+    }
+  }
+  struct failure none = {NULL, 0};
+  return none;
+}
+
+/* A posix_spawn / posix_spawnp block as a fork (or vfork) child does it by hand. A signal set the
+ * library refuses is returned: the spawn does not happen, as on the posix_spawn column. */
+static struct failure plan_posix_spawn_block(struct child_plan* plan, const struct json* block, int search_path) {
+  struct failure failed = {NULL, 0};
+  plan->call = search_path ? "execvp" : "execve";
+  plan->file = string_member(block, "path", "spawn.path");
+  plan->argv = string_list(member(block, "argv"), "spawn.argv");
+  plan->has_envp = member(block, "env") != NULL;
+  plan->envp = environment(block);
+  if (search_path && plan->has_envp) {
+#if !FDCONFORM_HAVE_EXECVPE
+    lacking("execvpe");
+#endif
+    plan->call = "execvpe";
+  }
+  plan_file_actions(plan, member(block, "file_actions"));
+  const struct json* group = member(block, "setpgroup");
+  if (group) plan->has_pgroup = 1, plan->pgroup = (pid_t)int_at(group, "spawn.setpgroup");
+  plan->resetids = flag_at(block, "resetids");
+  plan->setsid = flag_at(block, "setsid");
+  const struct json* mask = member(block, "setsigmask");
+  if (mask && !failed.call) plan->has_mask = 1, failed = plan_signals(&plan->mask, mask, "spawn.setsigmask");
+  const struct json* defaults = member(block, "setsigdef");
+  if (defaults && !failed.call) plan->has_defaults = 1, failed = plan_signals(&plan->defaults, defaults, "spawn.setsigdef");
+  const struct json* scheduler = member(block, "scheduler");
+  if (scheduler) {
+    expect(scheduler, JSON_OBJECT, "spawn.scheduler", "{policy, priority}");
+    const struct json* length = member(scheduler, "tuple_length");
+    if (length && int_at(length, "spawn.scheduler.tuple_length") != 2)
+      answer_no_api("scheduler tuple_length other than 2 (a Python argument shape; sched_setscheduler takes a "
+                    "struct sched_param)");
+    plan->has_scheduler = 1;
+    memset(&plan->parameter, 0, sizeof plan->parameter);
+    plan->parameter.sched_priority = int_at(member(scheduler, "priority"), "spawn.scheduler.priority");
+    const struct json* policy = member(scheduler, "policy");
+    if (policy) {
+      expect(policy, JSON_STRING, "spawn.scheduler.policy", "a SCHED_* name");
+      plan->has_policy = 1;
+      plan->policy = scheduler_policy(policy->text);
+    }
+  }
+  return failed;
+}
+
+static const struct child_plan* running_plan;
+
+/* In the child: the failing call's name and errno go to the shared report, then _exit(127). A
+ * fork_exec block's child exits as os.fork's would: 126 for a step, 127 for execv, nothing reported. */
+static void child_failed(struct child_report* report, const char* call, int error) {
+  if (running_plan && running_plan->fork_exec) _exit(strcmp(call, "execv") == 0 ? 127 : 126);
+  size_t i = 0;
+  for (; call[i] && i + 1 < sizeof report->call; ++i) report->call[i] = call[i];
+  report->call[i] = '\0';
+  report->error = error;
+  report->failed = 1;
+  _exit(127);
+}
+
+/* Runs in the forked (or vforked) child: async-signal-safe calls only. */
+static void run_child(const struct child_plan* plan, struct child_report* report) {
+  running_plan = plan;
+  if (plan->setsid && setsid() < 0) child_failed(report, "setsid", errno);
+  if (plan->has_pgroup && setpgid(0, plan->pgroup) < 0) child_failed(report, "setpgid", errno);
+  if (plan->has_scheduler) {
+    if (plan->has_policy) {
+      if (sched_setscheduler(0, plan->policy, &plan->parameter) < 0) child_failed(report, "sched_setscheduler", errno);
+    } else if (sched_setparam(0, &plan->parameter) < 0) {
+      child_failed(report, "sched_setparam", errno);
+    }
+  }
+  if (plan->resetids) {
+    if (setgid(getgid()) < 0) child_failed(report, "setgid", errno);
+    if (setuid(getuid()) < 0) child_failed(report, "setuid", errno);
+  }
+  if (plan->has_defaults) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    for (int signal = 1; signal <= KERNEL_SIGRTMAX; ++signal)
+      if (sigismember(&plan->defaults, signal) == 1 && sigaction(signal, &action, NULL) < 0)
+        child_failed(report, "sigaction", errno);
+  }
+  for (size_t i = 0; i < plan->step_count; ++i) {
+    const struct child_step* step = &plan->steps[i];
+    switch (step->kind) {
+      case STEP_OPEN: {
+        int fd = open(step->path, step->flags, step->mode);
+        if (fd < 0) child_failed(report, "open", errno);
+        if (fd != step->fd) {
+          if (dup2(fd, step->fd) < 0) child_failed(report, "dup2", errno);
+          close(fd);
+        }
+        break;
+      }
+      case STEP_CLOSE:
+        /* As the close file action: an fd that is not open is no error. */
+        if (close(step->fd) < 0 && (errno != EBADF || plan->fork_exec)) child_failed(report, "close", errno);
+        break;
+      case STEP_DUP2:
+        if (step->fd == step->other) {
+          /* As the dup2 file action onto the same fd: the fd stays, made inheritable. */
+          int flags = fcntl(step->fd, F_GETFD);
+          if (flags < 0 || fcntl(step->fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) child_failed(report, "fcntl", errno);
+        } else if (dup2(step->fd, step->other) < 0) {
+          child_failed(report, "dup2", errno);
+        }
+        break;
+      case STEP_SET_INHERITABLE:
+      case STEP_DUP2_FLAGGED: {
+        /* os.set_inheritable, and os.dup2 with its inheritable flag (close-on-exec when false). A dup2
+         * onto the same fd changes nothing in the kernel, so only a non-inheritable one sets the flag. */
+        int fd = step->fd;
+        if (step->kind == STEP_DUP2_FLAGGED) {
+          if (dup2(step->fd, step->other) < 0) child_failed(report, "dup2", errno);
+          fd = step->other;
+          if (step->fd == step->other && step->flags) break;
+        }
+        const int inheritable = step->kind == STEP_DUP2_FLAGGED ? step->flags : step->other;
+        int flags = fcntl(fd, F_GETFD);
+        if (flags < 0 || fcntl(fd, F_SETFD, inheritable ? flags & ~FD_CLOEXEC : flags | FD_CLOEXEC) < 0)
+          child_failed(report, "fcntl", errno);
+        break;
+      }
+      case STEP_CLOSEFROM:
+#if FDCONFORM_HAVE_CLOSEFROM
+        closefrom(step->fd);
+#endif
+        break;
+    }
+  }
+  if (plan->has_mask && sigprocmask(SIG_SETMASK, &plan->mask, NULL) < 0) child_failed(report, "sigprocmask", errno);
+  if (strcmp(plan->call, "execvp") == 0) execvp(plan->file, plan->argv);
+  else if (strcmp(plan->call, "execv") == 0) execv(plan->file, plan->argv);
+#if FDCONFORM_HAVE_EXECVPE
+  else if (strcmp(plan->call, "execvpe") == 0) execvpe(plan->file, plan->argv, plan->envp);
+#endif
+  else execve(plan->file, plan->argv, plan->envp);
+  child_failed(report, plan->call, errno);
+}
+
+static void add_wait_status(struct text* document, int status) {
+  if (WIFSIGNALED(status)) {
+    add_raw(document, "{\"kind\": \"signaled\", \"signal\": ");
+    add_signal_name(document, WTERMSIG(status));
+    add_raw(document, "}");
+  } else {
+    add_format(document, "{\"kind\": \"exited\", \"returncode\": %d}", WEXITSTATUS(status));
+  }
+}
+
+static void add_error_outcome(struct text* document, const char* call, int error, const char* filename) {
+  add_raw(document, "{\"kind\": \"exception\", \"error_class\": ");
+  add_string(document, call);
+  add_format(document, ", \"errno\": %d, \"filename\": ", error);
+  if (filename) add_string(document, filename);
+  else add_raw(document, "null");
+  char message[512];
+  snprintf(message, sizeof message, "%s: %s", call, strerror(error));
+  add_raw(document, ", \"message\": ");
+  add_string(document, message);
+  add_raw(document, "}");
+}
+
+/* fork or vfork, the child's steps, exec; the parent waits. A step or exec
+ * that fails is the outcome `exception` naming that call, as a posix_spawn
+ * error return would be. */
+static int fork_and_wait(const struct child_plan* plan, struct failure setup) {
+  struct child_report* report =
+      mmap(NULL, sizeof *report, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (report == MAP_FAILED) {
+    fprintf(stderr, "fdconform-libc-%s: mmap for the child's report: %s\n", FDCONFORM_LIBC_NAME, strerror(errno));
+    return 2;
+  }
+  memset(report, 0, sizeof *report);
+  struct text document = {0};
+  add_raw(&document, "{\"api\": ");
+  add_string(&document, primitive == PRIMITIVE_VFORK ? "vfork" : "fork");
+  stop_for_snapshot();
+  if (setup.call) {
+    add_raw(&document, ", \"pid\": null, \"outcome\": ");
+    add_error_outcome(&document, setup.call, setup.error, NULL);
+    goto done;
+  }
+  pid_t pid = primitive == PRIMITIVE_VFORK ? vfork() : fork();
+  if (pid == 0) run_child(plan, report);
+  if (pid < 0) {
+    add_raw(&document, ", \"pid\": null, \"outcome\": ");
+    add_error_outcome(&document, primitive == PRIMITIVE_VFORK ? "vfork" : "fork", errno, NULL);
+  } else {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) {
+        add_raw(&document, ", \"pid\": null, \"outcome\": ");
+        add_error_outcome(&document, "waitpid", errno, NULL);
+        goto done;
+      }
+    }
+    add_format(&document, ", \"pid\": %d, \"outcome\": ", (int)pid);
+    if (report->failed) {
+      const int exec_failed = strncmp(report->call, "exec", 4) == 0;
+      add_error_outcome(&document, report->call, report->error, exec_failed ? plan->file : NULL);
+    } else {
+      add_wait_status(&document, status);
+    }
+  }
+done:
+  add_raw(&document, "}");
+  write_outcome(&document);
+  stop_for_snapshot();
+  return 0;
+}
+
+/* ---- system() and popen(): a shell command ------------------------------ */
+
+/* One argv word for sh -c: single-quoted, a quote written '\'' */
+static void add_shell_word(struct text* out, const char* word) {
+  add_raw(out, "'");
+  for (; *word; ++word) {
+    if (*word == '\'') add_raw(out, "'\\''");
+    else add_text(out, word, 1);
+  }
+  add_raw(out, "'");
+}
+
+static int signal_ignored(int number) {
+  struct sigaction current;
+  return sigaction(number, NULL, &current) == 0 && current.sa_handler == SIG_IGN;
+}
+
+/* A Popen block as a shell command, when nothing in it asks for more than
+ * system() or popen() do: the command, and for popen its mode. Anything else
+ * is no_api naming the argument. */
+static const char* command_from_popen_block(const struct json* block, const char** mode) {
+  static const char* const unset_members[] = {"executable", "cwd", "env", "process_group", "user", "group",
+                                              "extra_groups", "preexec", "close_strategy"};
+  const char* call = primitive == PRIMITIVE_SYSTEM ? "system()" : "popen()";
+  for (size_t i = 0; i < sizeof unset_members / sizeof unset_members[0]; ++i)
+    if (member(block, unset_members[i])) {
+      snprintf(capability, sizeof capability, "popen.%s: %s runs a shell command and takes no such argument", unset_members[i], call);
+      answer_no_api(capability);
+    }
+  const struct json* close_fds = member(block, "close_fds");
+  if (!close_fds || close_fds->type != JSON_FALSE) {
+    snprintf(capability, sizeof capability, "popen.close_fds: %s closes no fd before it runs the shell", call);
+    answer_no_api(capability);
+  }
+  const struct json* pass_fds = member(block, "pass_fds");
+  if (pass_fds && pass_fds->type == JSON_ARRAY && pass_fds->count > 0) {
+    snprintf(capability, sizeof capability, "popen.pass_fds: %s closes no fd, so it has no fds to keep", call);
+    answer_no_api(capability);
+  }
+  const struct json* new_session = member(block, "start_new_session");
+  if (new_session && new_session->type != JSON_FALSE) {
+    snprintf(capability, sizeof capability, "popen.start_new_session: %s starts no session", call);
+    answer_no_api(capability);
+  }
+  const struct json* umask_value = member(block, "umask");
+  const struct json* pipesize = member(block, "pipesize");
+  if ((umask_value && !(umask_value->type == JSON_INTEGER && umask_value->integer == -1)) ||
+      (pipesize && !(pipesize->type == JSON_INTEGER && pipesize->integer == -1))) {
+    snprintf(capability, sizeof capability, "popen.umask or popen.pipesize: %s takes neither", call);
+    answer_no_api(capability);
+  }
+  const struct json* path_type = member(block, "path_type");
+  if (path_type && !(path_type->type == JSON_STRING && strcmp(path_type->text, "str") == 0))
+    answer_no_api("popen.path_type: a Python argument type; a C command is a string");
+  /* restore_signals puts back what CPython ignores at start-up; a C parent ignores
+   * SIGPIPE and SIGXFSZ only when the scenario says so, and then the shell keeps them. */
+  const struct json* restore = member(block, "restore_signals");
+  if ((!restore || restore->type != JSON_FALSE) && (signal_ignored(SIGPIPE) || signal_ignored(SIGXFSZ))) {
+    snprintf(capability, sizeof capability,
+             "popen.restore_signals with SIGPIPE or SIGXFSZ ignored: %s resets only SIGINT and SIGQUIT", call);
+    answer_no_api(capability);
+  }
+  const char* streams[3] = {"inherit", "inherit", "inherit"};
+  static const char* const stream_names[3] = {"stdin", "stdout", "stderr"};
+  for (int i = 0; i < 3; ++i) {
+    const struct json* stream = member(block, stream_names[i]);
+    streams[i] = stream && stream->type == JSON_STRING ? stream->text : stream ? "an fd" : "inherit";
+  }
+  *mode = NULL;
+  if (primitive == PRIMITIVE_POPEN) {
+    if (strcmp(streams[0], "pipe") == 0 && strcmp(streams[1], "inherit") == 0) *mode = "w";
+    if (strcmp(streams[1], "pipe") == 0 && strcmp(streams[0], "inherit") == 0) *mode = "r";
+    if (!*mode || strcmp(streams[2], "inherit") != 0)
+      answer_no_api("popen.stdin/stdout/stderr: popen() makes one pipe, the child's stdin (\"w\") or stdout (\"r\"), "
+                    "and leaves the other streams inherited");
+  } else if (strcmp(streams[0], "inherit") != 0 || strcmp(streams[1], "inherit") != 0 ||
+             strcmp(streams[2], "inherit") != 0) {
+    answer_no_api("popen.stdin/stdout/stderr: system() leaves the child's standard streams inherited");
+  }
+  const struct json* argv = member(block, "argv");
+  const struct json* shell = member(block, "shell");
+  expect(argv, JSON_ARRAY, "spawn.argv", "a list of strings");
+  if (shell && shell->type == JSON_TRUE) {
+    /* The host put the command with the report argument as argv[0]. */
+    if (argv->count != 1) answer_no_api("popen.argv: with shell true, words after the command are the shell's $0 and "
+                                        "arguments, which a shell command string cannot set");
+    expect(argv->items[0], JSON_STRING, "spawn.argv[0]", "the command");
+    return argv->items[0]->text;
+  }
+  struct text command = {0};
+  add_raw(&command, "");
+  for (size_t i = 0; i < argv->count; ++i) {
+    expect(argv->items[i], JSON_STRING, "spawn.argv[]", "strings");
+    if (i) add_raw(&command, " ");
+    add_shell_word(&command, argv->items[i]->text);
+  }
+  return command.data;
+}
+
+/* system(command) or popen(command, mode) then pclose; the status as the outcome.
+ * A -1 (or a null stream) is the outcome `exception` naming the call. */
+static int run_command(const char* command, const char* mode) {
+  struct text document = {0};
+  add_raw(&document, "{\"api\": ");
+  add_string(&document, mode ? "popen" : "system");
+  add_raw(&document, ", \"pid\": null, \"outcome\": ");
+  stop_for_snapshot();
+  if (!mode) {
+    int status = system(command);
+    if (status == -1) add_error_outcome(&document, "system", errno, NULL);
+    else add_wait_status(&document, status);
+  } else {
+    FILE* stream = popen(command, mode);
+    if (!stream) {
+      add_error_outcome(&document, "popen", errno, NULL);
+    } else {
+      if (strchr(mode, 'r')) {
+        char buffer[4096];
+        while (fread(buffer, 1, sizeof buffer, stream) > 0) {
+        }
+      }
+      int status = pclose(stream);
+      if (status == -1) add_error_outcome(&document, "pclose", errno, NULL);
+      else add_wait_status(&document, status);
+    }
+  }
+  add_raw(&document, "}");
+  write_outcome(&document);
+  stop_for_snapshot();
+  return 0;
+}
+
+/* ---- which block this column can run --------------------------------- */
+
+static void wrong_primitive(const char* what) {
+  static const char* const calls[] = {"posix_spawn and posix_spawnp", "fork then execve or execvp", "vfork then execve",
+                                      "system()", "popen()"};
+  snprintf(capability, sizeof capability, "%s: this column calls %s's %s", what, FDCONFORM_LIBC_NAME, calls[primitive]);
+  answer_no_api(capability);
+}
+
+/* spawn.libc: the call must be this column's primitive. */
+static int run_libc_block(const struct json* block) {
+  const char* call = string_member(block, "call", "spawn.call");
+  static const struct {
+    const char* call;
+    enum primitive primitive;
+  } owners[] = {{"posix_spawn", PRIMITIVE_POSIX_SPAWN}, {"posix_spawnp", PRIMITIVE_POSIX_SPAWN}, {"execve", PRIMITIVE_FORK},
+                {"execvp", PRIMITIVE_FORK},            {"system", PRIMITIVE_SYSTEM},            {"popen", PRIMITIVE_POPEN}};
+  /* The library's first column (no suffix) makes every call a libc block names, so that it can
+   * be the one reference of every libc scenario; the others make their own primitive's calls. */
+  int owned = primitive == PRIMITIVE_POSIX_SPAWN;
+  for (size_t i = 0; i < sizeof owners / sizeof owners[0]; ++i)
+    if (strcmp(owners[i].call, call) == 0)
+      owned |= owners[i].primitive == primitive || (primitive == PRIMITIVE_VFORK && strcmp(call, "execve") == 0);
+  if (!owned) {
+    char what[80];
+    snprintf(what, sizeof what, "libc call %s", call);
+    wrong_primitive(what);
+  }
+  if (strcmp(call, "system") == 0 || strcmp(call, "popen") == 0)
+    return run_command(string_member(block, "command", "spawn.command"),
+                       strcmp(call, "popen") == 0 ? string_member(block, "mode", "spawn.mode") : NULL);
+  if (strcmp(call, "posix_spawn") == 0 || strcmp(call, "posix_spawnp") == 0) {
+    /* The posix_spawn block's shape: path, argv, nothing else. */
+    struct json* spawn_block = allocate(sizeof *spawn_block);
+    spawn_block->type = JSON_OBJECT;
+    struct json* path = allocate(sizeof *path);
+    *path = *member(block, "file");
+    append_item(spawn_block, path, "path");
+    append_item(spawn_block, (struct json*)member(block, "argv"), "argv");
+    return spawn_and_wait(call, spawn_block);
+  }
+  struct child_plan plan;
+  memset(&plan, 0, sizeof plan);
+  plan.call = call;
+  plan.file = string_member(block, "file", "spawn.file");
+  plan.argv = string_list(member(block, "argv"), "spawn.argv");
+  plan.envp = environ;
+  struct failure none = {NULL, 0};
+  return fork_and_wait(&plan, none);
+}
+
+/* A fork_exec block (the host resolved it: {"argv", "steps"}): os.fork then the steps and os.execv,
+ * as every column runs it: a step that fails exits 126, a failed execv 127 (docs/SCENARIO_FORMAT.md). */
+static void plan_fork_exec_block(struct child_plan* plan, const struct json* block) {
+  plan->call = "execv";
+  plan->argv = string_list(member(block, "argv"), "spawn.argv");
+  if (!plan->argv[0]) fail("byte %zu: spawn.argv: expected at least the program", block->offset);
+  plan->file = plan->argv[0];
+  plan->envp = environ;
+  plan->fork_exec = 1;
+  const struct json* steps = member(block, "steps");
+  if (!steps) return;
+  expect(steps, JSON_ARRAY, "spawn.steps", "a list of child steps");
+  plan->steps = allocate((steps->count + 1) * sizeof *plan->steps);
+  for (size_t i = 0; i < steps->count; ++i) {
+    const struct json* item = steps->items[i];
+    expect(item, JSON_OBJECT, "spawn.steps[]", "an object with one member");
+    if (item->count != 1) fail("byte %zu: spawn.steps[]: expected exactly one member", item->offset);
+    const char* kind = item->keys[0];
+    const struct json* spec = item->items[0];
+    struct child_step* step = &plan->steps[plan->step_count++];
+    if (strcmp(kind, "close") == 0) {
+      step->kind = STEP_CLOSE;
+      step->fd = int_at(spec, "spawn.steps[].close");
+    } else if (strcmp(kind, "set_inheritable") == 0) {
+      step->kind = STEP_SET_INHERITABLE;
+      step->fd = int_at(member(spec, "fd"), "spawn.steps[].set_inheritable.fd");
+      const struct json* value = member(spec, "value");
+      step->other = value && value->type == JSON_TRUE;
+    } else if (strcmp(kind, "dup2") == 0) {
+      step->kind = STEP_DUP2_FLAGGED;
+      step->fd = int_at(member(spec, "fd"), "spawn.steps[].dup2.fd");
+      step->other = int_at(member(spec, "to"), "spawn.steps[].dup2.to");
+      const struct json* inheritable = member(spec, "inheritable");
+      step->flags = !inheritable || inheritable->type == JSON_TRUE;
+    } else {
+      snprintf(capability, sizeof capability, "fork_exec step %s: not one of close, set_inheritable, dup2", kind);
+      answer_no_api(capability);
+    }
+  }
+}
+
+static int run_block(const char* kind, const struct json* block) {
+  if (strcmp(kind, "libc") == 0) return run_libc_block(block);
+  if (strcmp(kind, "fork_exec") == 0) {
+    if (primitive != PRIMITIVE_FORK && primitive != PRIMITIVE_VFORK) wrong_primitive("fork_exec (os.fork and os.execv)");
+    struct child_plan plan;
+    memset(&plan, 0, sizeof plan);
+    plan_fork_exec_block(&plan, block);
+    struct failure none = {NULL, 0};
+    return fork_and_wait(&plan, none);
+  }
+  if (strcmp(kind, "popen") == 0) {
+    if (primitive != PRIMITIVE_SYSTEM && primitive != PRIMITIVE_POPEN)
+      wrong_primitive("popen (subprocess.Popen's arguments)");
+    const char* mode = NULL;
+    const char* command = command_from_popen_block(block, &mode);
+    return run_command(command, mode);
+  }
+  const int search_path = strcmp(kind, "posix_spawnp") == 0;
+  switch (primitive) {
+    case PRIMITIVE_POSIX_SPAWN: return spawn_and_wait(kind, block);
+    case PRIMITIVE_VFORK:
+      if (search_path) answer_no_api("posix_spawnp: the vfork column calls execve, which searches no PATH");
+      /* fall through */
+    case PRIMITIVE_FORK: {
+      struct child_plan plan;
+      memset(&plan, 0, sizeof plan);
+      struct failure setup = plan_posix_spawn_block(&plan, block, search_path);
+      return fork_and_wait(&plan, setup);
+    }
+    default: wrong_primitive(kind);
+  }
+  return 2;
+}
+
 /* ---- the program ------------------------------------------------------- */
 
 static void print_hello(void) {
+  static const char* const details[] = {
+      "posix_spawn and posix_spawnp of %s %s (and whichever call a libc block names)",
+      "fork then, in the child, the posix_spawn block's steps by hand and execve or execvp of %s %s",
+      "vfork then, in the child, the posix_spawn block's steps by hand and execve of %s %s",
+      "system() of %s %s (a shell command)",
+      "popen() and pclose() of %s %s (a shell command with one pipe)"};
   struct text document = {0};
   char id[128];
-  snprintf(id, sizeof id, "%s-%s", FDCONFORM_LIBC_NAME, libc_version());
+  /* The posix_spawn column keeps its first id, glibc-<version>; the others add their primitive. */
+  if (primitive == PRIMITIVE_POSIX_SPAWN) snprintf(id, sizeof id, "%s-%s", FDCONFORM_LIBC_NAME, libc_version());
+  else snprintf(id, sizeof id, "%s-%s-%s", FDCONFORM_LIBC_NAME, libc_version(), primitive_names[primitive]);
   add_raw(&document, "{\"id\": ");
   add_string(&document, id);
   add_raw(&document, ", \"name\": ");
   add_string(&document, FDCONFORM_LIBC_NAME);
   add_raw(&document, ", \"version\": ");
   add_string(&document, libc_version());
-  char detail[512];
+  char calls[256], detail[512];
+  snprintf(calls, sizeof calls, details[primitive], FDCONFORM_LIBC_NAME, libc_version());
   snprintf(detail, sizeof detail,
-           "posix_spawn and posix_spawnp of %s %s called from C (%s), run in each scenario parent by "
-           "fdconform-kit-host, which snapshots it from outside",
-           FDCONFORM_LIBC_NAME, libc_version(), FDCONFORM_LIBC_LINKAGE);
+           "%s called from C (%s), run in each scenario parent by fdconform-kit-host, which snapshots it from outside",
+           calls, FDCONFORM_LIBC_LINKAGE);
   add_raw(&document, ", \"language\": \"c\", \"detail\": ");
   add_string(&document, detail);
-  /* posix_spawn_closefrom is claimed on both: where the library lacks the
-   * action the cell is no_api naming the function and the library's version. */
-  add_raw(&document, ", \"features\": [\"posix_spawn\", \"posix_spawn_closefrom\"]}\n");
+  /* posix_spawn_closefrom is claimed wherever a posix_spawn block runs: where the
+   * library lacks the call the cell is no_api naming it and the library's version. */
+  if (primitive == PRIMITIVE_SYSTEM || primitive == PRIMITIVE_POPEN)
+    add_raw(&document, ", \"features\": [\"libc_spawn\"]}\n");
+  else
+    add_raw(&document, ", \"features\": [\"posix_spawn\", \"posix_spawn_closefrom\", \"libc_spawn\"]}\n");
   fputs(document.data, stdout);
 }
 
 int main(int argc, char** argv) {
-  if (argc == 2 && strcmp(argv[1], "--hello") == 0) {
+  int at = 1;
+  if (at < argc && strncmp(argv[at], "--primitive=", 12) == 0) {
+    size_t k = 0;
+    while (k < sizeof primitive_names / sizeof primitive_names[0] && strcmp(primitive_names[k], argv[at] + 12) != 0) ++k;
+    if (k == sizeof primitive_names / sizeof primitive_names[0]) {
+      fprintf(stderr, "fdconform-libc-%s: --primitive: expected posix_spawn, fork, vfork, system or popen, got \"%s\"\n",
+              FDCONFORM_LIBC_NAME, argv[at] + 12);
+      return 2;
+    }
+    primitive = (enum primitive)k;
+    ++at;
+  }
+  if (argc == at + 1 && strcmp(argv[at], "--hello") == 0) {
     print_hello();
     return 0;
   }
-  if (argc != 2 || strncmp(argv[1], "--request=", 10) != 0) {
-    fprintf(stderr, "usage: fdconform-libc-%s --hello | --request=PATH (run by fdconform-kit-host)\n", FDCONFORM_LIBC_NAME);
+  if (argc != at + 1 || strncmp(argv[at], "--request=", 10) != 0) {
+    fprintf(stderr,
+            "usage: fdconform-libc-%s [--primitive=posix_spawn|fork|vfork|system|popen] --hello | --request=PATH "
+            "(run by fdconform-kit-host)\n",
+            FDCONFORM_LIBC_NAME);
     return 2;
   }
-  request_path = argv[1] + 10;
+  request_path = argv[at] + 10;
   struct json* request = read_request(request_path);
   outcome_path = string_member(request, "outcome", "outcome");
   restore_close_on_exec(request);
@@ -856,12 +1460,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   const char* kind = string_member(request, "kind", "kind");
-  if (strcmp(kind, "popen") == 0) answer_no_api("popen: this column calls the C library's posix_spawn directly");
-  if (strcmp(kind, "fork_exec") == 0) answer_no_api("fork_exec: this column calls the C library's posix_spawn directly");
-  if (strcmp(kind, "posix_spawn") != 0 && strcmp(kind, "posix_spawnp") != 0)
-    fail("byte %zu: kind: expected popen, posix_spawn, posix_spawnp or fork_exec, got \"%s\"", member(request, "kind")->offset,
-         kind);
+  static const char* const kinds[] = {"popen", "posix_spawn", "posix_spawnp", "fork_exec", "libc"};
+  size_t k = 0;
+  while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k], kind) != 0) ++k;
+  if (k == sizeof kinds / sizeof kinds[0])
+    fail("byte %zu: kind: expected popen, posix_spawn, posix_spawnp, fork_exec or libc, got \"%s\"",
+         member(request, "kind")->offset, kind);
   const struct json* block = member(request, "spawn");
-  expect(block, JSON_OBJECT, "spawn", "the posix_spawn block as an object");
-  return spawn_and_wait(kind, block);
+  expect(block, JSON_OBJECT, "spawn", "the spawn block as an object");
+  return run_block(kind, block);
 }

@@ -6,6 +6,15 @@
       on both through `fdconform run`, and checks: a verdict for every scenario on each column, no
       error cell but the host's named gap, every no-api cell naming its capability; and the cells
       docs/LIBC.md's capability map promises (LIBC_CELLS), among them where glibc and musl differ.
+  libc_column_test.py primitives --columns PROGRAM --runner FDCONFORM --scenarios DIR --work DIR
+      the ten columns (posix_spawn, fork, vfork, system, popen for each library) on every libc-*
+      scenario and the cells PRIMITIVE_CELLS names, against the glibc posix_spawn column with the
+      project's expectation files: every libc scenario passes on both first columns; then without
+      the entries that explain musl's popen modes, execvp and internal signals, those cells differ.
+  libc_column_test.py merge --columns PROGRAM --runner FDCONFORM --scenarios DIR --work DIR
+      glibc's columns here and musl's run in a UTS namespace named fdconform-second-host (unshare
+      --uts --map-root-user; exits 77 when it cannot), `fdconform merge`d: each column id, the HTML
+      report and the terminal listing name the column's host.
   libc_column_test.py resolution --columns PROGRAM --runner FDCONFORM --scenarios DIR --work DIR
       the kit host's resolution of a posix_spawn block: a dup2 file action naming the resource
       `log` reaches the adapter as log's fd number (the adapter reads numbers only, so an
@@ -67,12 +76,19 @@ def matches(got, want):
     return got == want
 
 
-def libc_columns(program):
-    """{"glibc": id, "musl": id}, or None after printing why the test is skipped."""
+PRIMITIVES = ("fork", "vfork", "system", "popen")
+
+
+def libc_columns(program, primitive=None):
+    """{"glibc": id, "musl": id} of the posix_spawn columns (ids without a primitive), or of
+    `primitive`'s; None after printing why the test is skipped."""
     found, missing = {}, []
     for column in columns(program):
-        family = column.get("id", "").split("-")[0]
-        library = family if family in ("glibc", "musl") else None
+        parts = column.get("id", "").split("-")
+        library = parts[0] if parts[0] in ("glibc", "musl") else None
+        suffix = parts[2] if len(parts) > 2 else None
+        if suffix != primitive:
+            continue
         if "argv" in column and library:
             found[library] = column["id"]
         else:
@@ -95,16 +111,16 @@ def posix_spawn_scenarios(directory):
     return files
 
 
-def run(options, ids, scenarios):
+def run(options, ids, scenarios, extra=("--no-expectations",), name="results.json"):
     os.makedirs(options.work, exist_ok=True)
-    results = os.path.join(options.work, "results.json")
+    results = os.path.join(options.work, name)
     if os.path.exists(results):
         os.unlink(results)
     env = dict(os.environ, FDCONFORM_DRIVERS_DIR=os.path.dirname(os.path.dirname(os.path.abspath(options.columns))))
     command = [options.runner, "run"] + scenarios
     for column in ids:
         command += ["--impl", column]
-    command += ["--no-expectations", "--json", results, "-j2"]
+    command += list(extra) + ["--json", results, "-j2"]
     print("running: fdconform run <%d scenarios> %s" % (len(scenarios), " ".join(command[2 + len(scenarios):])),
           flush=True)
     completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
@@ -185,15 +201,198 @@ def resolution(options):
     return 1 if problems else 0
 
 
+# The primitive columns and the libc spawn mode: scenario -> {column suffix ("" for the posix_spawn
+# column, the reference of every libc scenario): (verdict or None, {field: value})}, each on both libraries
+# unless the key names one ("fork/musl").
+PRIMITIVE_CELLS = {
+    # glibc's popen takes r, w and e only, one direction; musl's looks at the first letter.
+    "libc-popen-mode-read-write": {"/glibc": (None, {"outcome.error_class": "popen", "outcome.errno": "EINVAL"}),
+                                   "popen/glibc": (None, {"outcome.error_class": "popen", "outcome.errno": "EINVAL"}),
+                                   "popen/musl": (None, {"outcome": "exited 0", "child.fd.1": "popen.pipe wronly"})},
+    # glibc's execvp runs an ENOEXEC file with /bin/sh; musl's returns the error.
+    "libc-execvp-enoexec-script": {"fork/glibc": (None, {"outcome": "exited 0"}),
+                                   "fork/musl": (None, {"outcome.error_class": "execvp", "outcome.errno": "ENOEXEC"})},
+    "libc-execve-enoexec-script": {"vfork": (None, {"outcome.error_class": "execve", "outcome.errno": "ENOEXEC"})},
+    "libc-system-command-fails": {"system": (None, {"outcome": "exited 3"})},
+    "libc-execvp-eacces-then-found": {"fork": (None, {"outcome": "exited 0"})},
+    "libc-posix-spawnp-eacces-only": {"": (None, {"outcome.error_class": "posix_spawn", "outcome.errno": "EACCES"})},
+    # A libc call of another primitive is no_api naming both.
+    "libc-system-command-not-found": {"fork": ("no-api", {"reason": NO_API + "libc call system: this column calls ..."})},
+    # A posix_spawn block by hand in a forked child: musl's sched_setparam is ENOSYS; closefrom is not in musl.
+    "spawn-scheduler-param-only-zero-runs": {
+        "fork/glibc": (None, {"outcome": "exited 0"}),
+        "fork/musl": (None, {"outcome.error_class": "sched_setparam", "outcome.errno": "ENOSYS"})},
+    "spawn-file-action-closefrom": {"fork/glibc": (None, {"child.fds": "0,1,2,5"}),
+                                    "fork/musl": ("no-api", {"reason": NO_API + "closefrom: not provided by musl ..."})},
+}
+
+# Popen blocks on the system() columns, against glibc's system() column (the posix_spawn column maps
+# no Popen block): with close_fds false the command runs; with close_fds true, no_api.
+SYSTEM_CELLS = {
+    "fds-close-fds-false-leaks-inheritable": (None, {"outcome": "exited 0", "child.fds": "0,1,2,10,12,14,16,18"}),
+    "pass-fds-inheritable-and-noninheritable": ("no-api", {"reason": NO_API + "popen.close_fds: system() closes no fd..."}),
+}
+
+# The libc scenarios whose musl cells an expectation entry explains against the glibc reference: with
+# the entries the cell passes, without them it differs (so the entries are what makes it pass).
+EXPLAINED = {"libc-popen-mode-read-write": "musl-popen-mode-strings.yaml",
+             "libc-execvp-enoexec-script": "musl-execvp-no-shell-fallback.yaml",
+             "libc-system-command-fails": "musl-internal-signals-posix-spawn.yaml"}
+
+
+def primitives(options):
+    """Every libc scenario, and the cells above, on the ten columns against the glibc posix_spawn column."""
+    base = libc_columns(options.columns)
+    if base is None:
+        return SKIP
+    ids = {"": base}
+    for primitive in PRIMITIVES:
+        found = libc_columns(options.columns, primitive)
+        if found is None:
+            return SKIP
+        ids[primitive] = found
+    names = sorted({n for n in os.listdir(options.scenarios) if n.startswith("libc-") and n.endswith(".yaml")} |
+                   {n + ".yaml" for n in PRIMITIVE_CELLS})
+    scenarios = [os.path.join(options.scenarios, n) for n in names]
+    columns_in_run = [column for family in ids.values() for column in family.values()]
+    expectations = os.path.join(os.path.dirname(os.path.abspath(options.scenarios)), "expectations")
+    document = run(options, columns_in_run, scenarios,
+                   ["--reference", base["glibc"], "--expectations", expectations])
+    if document is None:
+        return 1
+    problems = []
+    cells = {(c["scenario"], c["implementation"]): c for c in document["cells"]}
+    for scenario, wanted in PRIMITIVE_CELLS.items():
+        for key, (verdict, fields) in wanted.items():
+            primitive, _, only = key.partition("/")
+            for library in ([only] if only else ["glibc", "musl"]):
+                column = ids[primitive][library]
+                check_cell(problems, scenario, column, cells.get((scenario, column)), verdict, fields)
+    # Every libc scenario on the library's first column: a result, never an error; on musl's, passing.
+    for name in names:
+        scenario = name[:-5]
+        if not scenario.startswith("libc-"):
+            continue
+        for library in ("glibc", "musl"):
+            cell = cells.get((scenario, base[library]))
+            if cell is None or cell["verdict"] not in ("match", "expected-differ"):
+                problems.append("%s on %s: %s (%s)" % (scenario, base[library], cell and cell["verdict"],
+                                                       cell and cell.get("reason")))
+    system = run(options, ids["system"].values(), [os.path.join(options.scenarios, s + ".yaml") for s in SYSTEM_CELLS],
+                 ["--reference", ids["system"]["glibc"], "--expectations", expectations], name="system.json")
+    if system is None:
+        return 1
+    for scenario, (verdict, fields) in SYSTEM_CELLS.items():
+        for column in ids["system"].values():
+            cell = next((c for c in system["cells"] if c["scenario"] == scenario and c["implementation"] == column), None)
+            check_cell(problems, scenario, column, cell, verdict, fields)
+    # The same musl cells without the entries that explain them: each differs.
+    bare = os.path.join(options.work, "expectations-without-libc-entries")
+    os.makedirs(bare, exist_ok=True)
+    for name in os.listdir(bare):
+        os.unlink(os.path.join(bare, name))
+    for name in os.listdir(expectations):
+        if name.endswith(".yaml") and name not in EXPLAINED.values():
+            with open(os.path.join(expectations, name)) as f, open(os.path.join(bare, name), "w") as out:
+                out.write(f.read())
+    without = run(options, [base["glibc"], base["musl"]], [os.path.join(options.scenarios, s + ".yaml") for s in EXPLAINED],
+                  ["--reference", base["glibc"], "--expectations", bare], name="without-entries.json")
+    if without is None:
+        return 1
+    for scenario in EXPLAINED:
+        cell = next((c for c in without["cells"] if c["scenario"] == scenario and c["implementation"] == base["musl"]), None)
+        if cell is None or cell["verdict"] != "differ":
+            problems.append("%s on %s without %s: %s, want differ" % (scenario, base["musl"], EXPLAINED[scenario],
+                                                                     cell and cell["verdict"]))
+    counts = collections.Counter((c["implementation"], c["verdict"]) for c in document["cells"])
+    for column in columns_in_run:
+        print("%s: %s" % (column, ", ".join("%s %d" % (v, n) for (c, v), n in sorted(counts.items()) if c == column)))
+    for problem in problems:
+        print("FAIL " + problem)
+    return 1 if problems else 0
+
+
+SECOND_HOST = "fdconform-second-host"
+MERGE_SCENARIOS = ["libc-popen-mode-read-write", "spawn-posix-spawn-caught-and-ignored-signals"]
+
+
+def merge(options):
+    """This machine's glibc columns and the musl columns run in a UTS namespace whose host name is
+    SECOND_HOST (another environment block), merged into one report: every column is named with its
+    host, in results.json, in the HTML report and in the terminal listing."""
+    glibc = libc_columns(options.columns)
+    popen = libc_columns(options.columns, "popen")
+    if glibc is None or popen is None:
+        return SKIP
+    probe = subprocess.run(["unshare", "--uts", "--map-root-user", "true"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+    if probe.returncode != 0:
+        print("skipped: unshare --uts --map-root-user cannot run here: %s" % probe.stderr.strip())
+        return SKIP
+    scenarios = [os.path.join(options.scenarios, s + ".yaml") for s in MERGE_SCENARIOS]
+    here = run(options, [glibc["glibc"], popen["glibc"]], scenarios, ["--reference", glibc["glibc"], "--no-expectations"],
+               name="this-host.json")
+    # The same runner in a new UTS namespace: its environment block names SECOND_HOST.
+    options_there = argparse.Namespace(**vars(options))
+    options_there.runner = os.path.join(options.work, "runner-on-second-host")
+    with open(options_there.runner, "w") as f:
+        f.write('#!/bin/sh\nexec unshare --uts --map-root-user sh -c \'hostname "$0" && exec "$@"\' %s %s "$@"\n'
+                % (SECOND_HOST, options.runner))
+    os.chmod(options_there.runner, 0o755)
+    there = run(options_there, [glibc["musl"], popen["musl"]], scenarios,
+                ["--reference", glibc["musl"], "--no-expectations"], name="second-host.json")
+    if here is None or there is None:
+        return 1
+    this_host = here["environment"]["host"]
+    problems = []
+    if there["environment"]["host"] != SECOND_HOST:
+        problems.append("the second run's environment names host %r, want %r" % (there["environment"]["host"], SECOND_HOST))
+    merged = os.path.join(options.work, "merged.json")
+    html = os.path.join(options.work, "merged.html")
+    for path in (merged, html):
+        if os.path.exists(path):
+            os.unlink(path)
+    subprocess.run([options.runner, "merge", os.path.join(options.work, "this-host.json"),
+                    os.path.join(options.work, "second-host.json"), "-o", merged], check=True)
+    report = subprocess.run([options.runner, "report", merged, "--html", html], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True)
+    with open(merged) as f:
+        document = json.load(f)
+    with open(html) as f:
+        page = f.read()
+    want = ["%s/%s" % (this_host, glibc["glibc"]), "%s/%s" % (this_host, popen["glibc"]),
+            "%s/%s" % (SECOND_HOST, glibc["musl"]), "%s/%s" % (SECOND_HOST, popen["musl"])]
+    ids = [i["id"] for i in document["implementations"]]
+    if ids != want:
+        problems.append("merged columns %s, want %s" % (ids, want))
+    hosts = [e.get("host") for e in document.get("environments", [])]
+    if hosts != [this_host, SECOND_HOST]:
+        problems.append("merged environments name hosts %s, want %s" % (hosts, [this_host, SECOND_HOST]))
+    for column in want:
+        if column not in page:
+            problems.append("the HTML report does not name the column %s" % column)
+    # spawn-posix-spawn-caught-and-ignored-signals expects CPython's ignored SIGPIPE, which no C parent
+    # has: it fails on both machines' posix_spawn columns, and the listing names each with its host.
+    failing = [line for line in report.stdout.splitlines() if line.lstrip().startswith("differ on ")]
+    for column in (want[0], want[2]):
+        if not any(column in line for line in failing):
+            problems.append("the terminal listing names no failing cell on %s:\n%s" % (column, report.stdout[-2000:]))
+    for problem in problems:
+        print("FAIL " + problem)
+    if not problems:
+        print("merged %s: columns %s" % (merged, ", ".join(ids)))
+    return 1 if problems else 0
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["corpus", "resolution"])
+    parser.add_argument("mode", choices=["corpus", "resolution", "primitives", "merge"])
     parser.add_argument("--columns", required=True)
     parser.add_argument("--runner", required=True)
     parser.add_argument("--scenarios", required=True)
     parser.add_argument("--work", required=True)
     options = parser.parse_args()
-    return corpus(options) if options.mode == "corpus" else resolution(options)
+    return {"corpus": corpus, "resolution": resolution, "primitives": primitives, "merge": merge}[options.mode](options)
 
 
 if __name__ == "__main__":
