@@ -396,7 +396,7 @@ func (b *boundedBuffer) Write(data []byte) (int, error) {
 
 // The Cmd for a plan, and what the caller closes once it started: a
 // /dev/null opened for stderr=stdout, the write end of a stdin pipe.
-func commandFrom(p *plan, printed *boundedBuffer) (*exec.Cmd, []io.Closer, error) {
+func commandFrom(p *plan, printed [2]*boundedBuffer) (*exec.Cmd, []io.Closer, error) {
 	var cmd *exec.Cmd
 	if p.path == "" {
 		// As a Go program starts a command: a name without a slash is looked up in this process's PATH.
@@ -428,11 +428,13 @@ func commandFrom(p *plan, printed *boundedBuffer) (*exec.Cmd, []io.Closer, error
 		cmd.Stdin = fileFor(p.streams[0], 0)
 	}
 	// stdout and stderr: a pipe is an io.Writer that is no *os.File, for
-	// which os/exec makes a pipe and copies to it until Wait.
+	// which os/exec makes a pipe and copies to it until Wait. Each stream has
+	// its own writer: given the same writer twice, os/exec hands the child one
+	// pipe on both fds, which is what stderr=STDOUT asks for, not two pipes.
 	for i, target := range []*io.Writer{&cmd.Stdout, &cmd.Stderr} {
 		switch p.streams[i+1].kind {
 		case streamPipe:
-			*target = printed
+			*target = printed[i]
 		case streamInherit, streamFd:
 			*target = fileFor(p.streams[i+1], i+1)
 		case streamSameAsStdout:
@@ -521,9 +523,11 @@ func statusOutcome(state *os.ProcessState) map[string]interface{} {
 
 func spawnAndWait(p *plan) map[string]interface{} {
 	answer := map[string]interface{}{"pid": nil, "api": api}
-	printed := &boundedBuffer{}
-	cmd, closeAfterStart, err := commandFrom(p, printed)
+	printed := [2]*boundedBuffer{{}, {}}
+	// The snapshot is the parent before the spawn: the stdin pipe StdinPipe
+	// makes belongs to the spawn, as Popen's pipes do, not to the parent state.
 	stopForSnapshot()
+	cmd, closeAfterStart, err := commandFrom(p, printed)
 	if err == nil {
 		err = cmd.Start()
 	}
@@ -542,7 +546,7 @@ func spawnAndWait(p *plan) map[string]interface{} {
 	} else {
 		answer["outcome"] = errorOutcome(waited)
 	}
-	answer["diagnostics"] = strings.ToValidUTF8(printed.String(), "\uFFFD")
+	answer["diagnostics"] = strings.ToValidUTF8(printed[0].String()+printed[1].String(), "\uFFFD")
 	return answer
 }
 

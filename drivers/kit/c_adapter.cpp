@@ -20,9 +20,9 @@
 #include "adapter.hpp"
 #include "child_handle.hpp"
 #include "child_steps.hpp"
-#include "confined_paths.hpp"
 #include "errno_names.hpp"
 #include "outcome.hpp"
+#include "resolved_spawn.hpp"
 
 struct fdconform_outcome {
   kit::Json error;                     // the outcome of a spawn that failed; null when none
@@ -191,25 +191,6 @@ std::optional<std::string> plain_from_popen(const Json& spec, const SpawnContext
   return std::nullopt;
 }
 
-// A request is checked before anyone asks whether the column can express it: a path that
-// leaves the workdir is an error (docs/PROTOCOL.md, "Confinement") even in a no-API cell.
-void check_paths(const std::string& kind, const Json& spec, const SpawnContext& context) {
-  const std::string where = "scenario.spawn." + kind;
-  if (kind == "popen") {
-    if (const Json* list = member(spec, "preexec", where))
-      child_steps_from(*list, where + ".preexec", context.resources, true, context.placeholders, context.confined);
-    return;
-  }
-  const Json* actions = member(spec, "file_actions", where);
-  if (!actions) return;
-  for (const Json& action : array_at(*actions, where + ".file_actions")) {
-    if (!action.is_object() || !action.contains("open") || !action["open"].is_object()) continue;
-    if (const Json* path = member(action["open"], "path", where + ".file_actions[].open"))
-      check_child_open_path(substitute_placeholders(string_at(*path, where + ".file_actions[].open.path"), context.placeholders),
-                            context.placeholders.workdir, context.confined);
-  }
-}
-
 // The preexec hook of kit.h: the scenario's steps, async-signal-safe.
 int run_preexec_steps(const void* steps) {
   return run_child_steps(*static_cast<const std::vector<ChildStep>*>(steps)) ? 0 : 1;
@@ -235,7 +216,9 @@ class CAdapter final : public SpawnAdapter {
 
   StartedChild start(const std::string& kind, const Json& spec, const SpawnContext& context) const override {
     StartedChild child;
-    check_paths(kind, spec, context);
+    // Before anyone asks whether the column can express the block: a path that leaves the
+    // workdir is an error (docs/PROTOCOL.md, "Confinement") even in a no-API cell.
+    check_block_paths(kind, spec, context);
     if (kind != "popen") {
       child.no_api = kind;  // the plain request of kit.h has no file actions or spawn attributes
       return child;

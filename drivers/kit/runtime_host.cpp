@@ -23,7 +23,6 @@
 
 #include <fmt/format.h>
 
-#include "child_steps.hpp"
 #include "child_wait.hpp"
 #include "confined_paths.hpp"
 #include "errno_names.hpp"
@@ -33,6 +32,7 @@
 #include "parent_snapshot.hpp"
 #include "protocol_io.hpp"
 #include "request.hpp"
+#include "resolved_spawn.hpp"
 #include "scenario_parent.hpp"
 #include "spawn_from_scenario.hpp"
 
@@ -57,168 +57,6 @@ void write_text(const std::string& path, const std::string& text) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << text;
   if (!file.flush()) throw std::system_error(errno, std::generic_category(), "cannot write " + path);
-}
-
-// popen.stdin/stdout/stderr as the adapter gets them: a name, or {"fd": the parent's fd}.
-Json resolved_stream(const Json* spec, const std::string& where, const ResourceTable& resources) {
-  if (!spec || spec->is_string()) return spec ? *spec : Json("inherit");
-  object_at(*spec, where);
-  int fd = 0;
-  if (const Json* number = member(*spec, "fd", where)) {
-    fd = resources.resolve_fd(*number, where + ".fd", true);
-    if (fd == -1) return "pipe";
-    if (fd == -2) return "stdout";
-    if (fd == -3) return "devnull";
-  } else if (const Json* resource = member(*spec, "resource", where)) {
-    fd = resources.resolve_fd(*resource, where + ".resource");
-  } else {
-    throw RequestError(fmt::format("{}: expected {{fd: N}} or {{resource: NAME}}", where));
-  }
-  return Json{{"fd", fd}};
-}
-
-// The popen block with everything the scenario parent knows filled in: the
-// adapter reads numbers and paths, never resource names or placeholders.
-Json resolved_popen(const Json& spec, const SpawnContext& context) {
-  const std::string where = "scenario.spawn.popen";
-  object_at(spec, where);
-  Json out = spec;
-  bool shell = false;
-  if (const Json* v = member(spec, "shell", where)) shell = boolean_at(*v, where + ".shell");
-  std::vector<std::string> args = argv_from(spec, where, context.placeholders);
-  append_report_argument(args, shell, context.report_argument);
-  out["argv"] = args;
-  if (const Json* executable = member(spec, "executable", where))
-    out["executable"] = substitute_placeholders(string_at(*executable, where + ".executable"), context.placeholders);
-  for (const char* stream : {"stdin", "stdout", "stderr"})
-    out[stream] = resolved_stream(member(spec, stream, where), fmt::format("{}.{}", where, stream), context.resources);
-  if (const Json* pass_fds = member(spec, "pass_fds", where)) {
-    Json fds = Json::array();
-    for (const Json& item : array_at(*pass_fds, where + ".pass_fds"))
-      fds.push_back(context.resources.resolve_fd(item, where + ".pass_fds[]", true));
-    out["pass_fds"] = fds;
-  }
-  if (const Json* cwd = member(spec, "cwd", where)) {
-    const std::string text = string_at(*cwd, where + ".cwd");
-    auto dir = context.resources.dir_path_of(text);
-    out["cwd"] = dir ? *dir : substitute_placeholders(text, context.placeholders);
-  }
-  if (const Json* env = member(spec, "env", where)) {
-    // A list of pairs keeps the scenario's order, which a runtime's mapping type may not.
-    Json pairs = Json::array();
-    for (const auto& [key, value] : object_at(*env, where + ".env").items())
-      pairs.push_back({key, substitute_placeholders(string_at(value, where + ".env." + key), context.placeholders)});
-    out["env"] = pairs;
-  }
-  return out;
-}
-
-// One posix_spawn file action with its fds as numbers and its path resolved:
-// {"open": {"fd", "path", "flags": [names], "mode": N}}, {"close": fd},
-// {"dup2": [source, target]} or {"closefrom": fd}.
-Json resolved_file_action(const Json& action, const std::string& where, const SpawnContext& context) {
-  auto [kind, spec] = single_entry(action, where, "open, close, dup2, closefrom");
-  const std::string here = where + "." + kind;
-  if (kind == "open") {
-    object_at(spec, here);
-    const Json* fd = member(spec, "fd", here);
-    const Json* path = member(spec, "path", here);
-    if (!fd || !path) throw RequestError(here + ": expected fd and path");
-    Json flags = Json::array();
-    if (const Json* list = member(spec, "flags", here)) {
-      open_flags_from(*list, here + ".flags");  // only to refuse an unknown name here, with its place
-      flags = *list;
-    }
-    unsigned mode = 0644;
-    if (const Json* m = member(spec, "mode", here)) mode = octal_at(*m, here + ".mode");
-    return Json{{"open", {{"fd", integer_at(*fd, here + ".fd")},
-                          {"path", substitute_placeholders(string_at(*path, here + ".path"), context.placeholders)},
-                          {"flags", flags},
-                          {"mode", mode}}}};
-  }
-  if (kind == "close" || kind == "closefrom") return Json{{kind, context.resources.resolve_fd(spec, here)}};
-  if (kind == "dup2") {
-    if (!spec.is_array() || spec.size() != 2) throw RequestError(here + ": expected [source, target]");
-    return Json{{"dup2", {context.resources.resolve_fd(spec[0], here + "[0]"),
-                          context.resources.resolve_fd(spec[1], here + "[1]")}}};
-  }
-  throw RequestError(fmt::format("{}: expected open, close, dup2 or closefrom, got \"{}\"", where, kind));
-}
-
-// The posix_spawn / posix_spawnp block as the adapter gets it: path and argv
-// with placeholders substituted (the probe's report argument last), env as
-// ordered pairs or null, file actions resolved; the attributes as given.
-Json resolved_posix_spawn(const std::string& kind, const Json& spec, const SpawnContext& context) {
-  const std::string where = "scenario.spawn." + kind;
-  object_at(spec, where);
-  Json out = spec;
-  std::string path = context.placeholders.probe;
-  if (const Json* p = member(spec, "path", where)) path = substitute_placeholders(string_at(*p, where + ".path"), context.placeholders);
-  out["path"] = path;
-  std::vector<std::string> args = argv_from(spec, where, context.placeholders);
-  append_report_argument(args, false, context.report_argument);
-  out["argv"] = args;
-  out["env"] = nullptr;
-  if (const Json* env = member(spec, "env", where)) {
-    Json pairs = Json::array();
-    for (const auto& [key, value] : object_at(*env, where + ".env").items())
-      pairs.push_back({key, substitute_placeholders(string_at(value, where + ".env." + key), context.placeholders)});
-    out["env"] = pairs;
-  }
-  Json actions = Json::array();
-  if (const Json* list = member(spec, "file_actions", where)) {
-    size_t index = 0;
-    for (const Json& action : array_at(*list, where + ".file_actions"))
-      actions.push_back(resolved_file_action(action, fmt::format("{}.file_actions[{}]", where, index++), context));
-  }
-  out["file_actions"] = actions;
-  return out;
-}
-
-// The spawn block the adapter reads, for every kind the host resolves (fork_exec goes as written).
-Json resolved_block(const std::string& kind, const Json& spec, const SpawnContext& context) {
-  if (kind == "popen") return resolved_popen(spec, context);
-  if (kind == "posix_spawn" || kind == "posix_spawnp") return resolved_posix_spawn(kind, spec, context);
-  return spec;
-}
-
-// docs/PROTOCOL.md, "Confinement": a path that would leave the workdir is an error even in a
-// cell the runtime cannot express, so the host checks every path the block names before the
-// adapter is asked (as the kit does for its C adapters).
-void check_block_paths(const std::string& kind, const Json& spec, const SpawnContext& context) {
-  const std::string where = "scenario.spawn." + kind;
-  object_at(spec, where);
-  if (kind == "popen") {
-    if (const Json* list = member(spec, "preexec", where))
-      child_steps_from(*list, where + ".preexec", context.resources, true, context.placeholders, context.confined);
-    return;
-  }
-  if (kind == "fork_exec") {
-    const Json* list = member(spec, "steps", where);
-    if (!list) return;
-    Json plain = Json::array();
-    size_t index = 0;
-    for (const Json& step : array_at(*list, where + ".steps")) {
-      const std::string at = fmt::format("{}.steps[{}]", where, index++);
-      if (const Json* nested = step.is_object() ? member(step, "spawn", at) : nullptr) {
-        const NestedSpawn inner = named_spawn(*nested, at + ".spawn");
-        for (const auto& entry : inner.block.items()) check_block_paths(entry.key(), entry.value(), context);
-      } else {
-        plain.push_back(step);
-      }
-    }
-    child_steps_from(plain, where + ".steps", context.resources, false, context.placeholders, context.confined);
-    return;
-  }
-  const Json* actions = member(spec, "file_actions", where);
-  if (!actions) return;
-  for (const Json& action : array_at(*actions, where + ".file_actions")) {
-    if (!action.is_object() || !action.contains("open") || !action["open"].is_object()) continue;
-    if (const Json* path = member(action["open"], "path", where + ".file_actions[].open"))
-      check_child_open_path(
-          substitute_placeholders(string_at(*path, where + ".file_actions[].open.path"), context.placeholders),
-          context.placeholders.workdir, context.confined);
-  }
 }
 
 std::string text_member(const Json& object, const char* key) {
@@ -253,6 +91,78 @@ std::vector<int> close_on_exec_fds(const Json& snapshot) {
   return fds;
 }
 
+// A variable of parent.env whose value names {parent_pid}: the scenario parent set it with its own
+// pid, and the runtime, which is the scenario's parent, is to have it with the runtime's.
+struct PidDependentVariable {
+  std::string name;
+  std::string value_template;  // as the scenario wrote it
+};
+
+// The variables of `parent.env.set` and `putenv` (the later wins) that name {parent_pid} and still
+// hold the value the scenario parent gave them (an unset after them leaves nothing to fix).
+std::vector<PidDependentVariable> pid_dependent_environment(const Json& scenario, const PlaceholderValues& placeholders) {
+  std::map<std::string, std::string> templates;
+  const Json* parent = member(scenario, "parent", "scenario");
+  const Json* env = parent ? member(*parent, "env", "scenario.parent") : nullptr;
+  if (!env || !env->is_object()) return {};
+  for (const char* list : {"set", "putenv"}) {
+    const Json* values = member(*env, list, "scenario.parent.env");
+    if (!values || !values->is_object()) continue;
+    for (const auto& [name, value] : values->items())
+      if (value.is_string()) templates[name] = value.get<std::string>();
+  }
+  std::vector<PidDependentVariable> out;
+  for (const auto& [name, text] : templates) {
+    if (text.find("{parent_pid}") == std::string::npos) continue;
+    const char* now = getenv(name.c_str());
+    if (now && substitute_placeholders(text, placeholders) == now) out.push_back({name, text});
+  }
+  return out;
+}
+
+// "NAME=VALUE\0" for each variable, its value with the runtime's pid as {parent_pid}.
+std::string pid_dependent_entries(const std::vector<PidDependentVariable>& variables, PlaceholderValues placeholders,
+                                  pid_t runtime_pid) {
+  placeholders.parent_pid = std::to_string(runtime_pid);
+  std::string entries;
+  for (const auto& variable : variables) {
+    entries += variable.name + "=" + substitute_placeholders(variable.value_template, placeholders);
+    entries.push_back('\0');
+  }
+  return entries;
+}
+
+// The snapshot taken before exec as it would be with the runtime's pid in those variables, so the
+// start-up comparison does not count the scenario's own environment as the runtime's doing.
+void with_runtime_pid_in_environment(Json& snapshot, const std::string& entries) {
+  if (!snapshot.contains("env") || !snapshot["env"].is_array()) return;
+  for (size_t start = 0; start < entries.size();) {
+    const size_t end = entries.find('\0', start);
+    const std::string entry = entries.substr(start, end - start);
+    const std::string prefix = entry.substr(0, entry.find('=') + 1);
+    for (Json& item : snapshot["env"])
+      if (item.is_string() && item.get<std::string>().starts_with(prefix)) item = entry;
+    start = end + 1;
+  }
+}
+
+// In the runtime's process between fork and exec (async-signal-safe: plain loops over memory
+// allocated before fork): `environment` with each "NAME=VALUE" of `entries` in place of its NAME's entry.
+void replace_entries(char** environment, char* entries, size_t length) {
+  for (size_t start = 0; start < length;) {
+    char* entry = entries + start;
+    size_t name_length = 0;
+    while (start + name_length < length && entry[name_length] != '=' && entry[name_length] != '\0') ++name_length;
+    for (char** slot = environment; *slot; ++slot) {
+      size_t i = 0;
+      while (i < name_length && (*slot)[i] == entry[i]) ++i;
+      if (i == name_length && (*slot)[i] == '=') *slot = entry;
+    }
+    while (start < length && entries[start] != '\0') ++start;
+    ++start;
+  }
+}
+
 // Forks the runtime in the calling process's state (which is the scenario
 // parent's), then watches it from outside: a snapshot at each stop, the spawn
 // bounded by `spawn_timeout` from the first stop. The observer keeps only
@@ -262,14 +172,32 @@ std::vector<int> close_on_exec_fds(const Json& snapshot) {
 // it inherits), which the first stop's snapshot shows.
 // `write_request` is given the runtime's pid before it execs (the runtime process is the
 // scenario's parent, so {parent_pid} names it); the request file must exist once it returns.
+// `pid_dependent` variables get their values with that pid in the runtime's environment.
 RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request_path, int keep_fd,
                        std::chrono::milliseconds spawn_timeout, const std::vector<int>& carried_fds = {},
-                       const std::function<void(pid_t)>& write_request = {}) {
+                       const std::function<void(pid_t)>& write_request = {},
+                       const std::vector<PidDependentVariable>& pid_dependent = {},
+                       const PlaceholderValues& placeholders = {}) {
   std::vector<std::string> args = runtime.argv;
   args.push_back("--request=" + request_path);
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // Room for the variables the observer sends through the gate once the pid is known (a pid has
+  // at most 20 digits), and an environment array to put them in: the child cannot allocate.
+  size_t entries_capacity = 0;
+  for (const auto& variable : pid_dependent) {
+    const char* now = getenv(variable.name.c_str());
+    size_t names = 0;
+    for (size_t at = variable.value_template.find("{parent_pid}"); at != std::string::npos;
+         at = variable.value_template.find("{parent_pid}", at + 1))
+      ++names;
+    entries_capacity += variable.name.size() + 2 + (now ? strlen(now) : 0) + 20 * names;
+  }
+  std::vector<char> entries(entries_capacity + 1);
+  std::vector<char*> environment;
+  for (char** entry = environ; *entry; ++entry) environment.push_back(*entry);
+  environment.push_back(nullptr);
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe for the runtime's start");
   const pid_t observer = getpid();
@@ -286,8 +214,16 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
     while ((got = read(gate[0], &go, 1)) < 0 && errno == EINTR) {
     }
     if (got != 1) _exit(127);
+    size_t length = 0;
+    while (length < entries_capacity) {
+      const ssize_t n = read(gate[0], entries.data() + length, entries_capacity - length);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      length += static_cast<size_t>(n);
+    }
+    replace_entries(environment.data(), entries.data(), length);
     for (int fd : carried_fds) fcntl(fd, F_SETFD, 0);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), environment.data());
     _exit(127);
   }
   close(gate[0]);
@@ -309,7 +245,13 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
     reap(pid);
     throw;
   }
-  (void)!write(gate[1], "g", 1);
+  const std::string gate_message = "g" + pid_dependent_entries(pid_dependent, placeholders, pid);
+  for (size_t done = 0; done < gate_message.size();) {
+    const ssize_t n = write(gate[1], gate_message.data() + done, gate_message.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
   close(gate[1]);
   // The observer: none of the scenario's fds, its own SIGCHLD waited for with a deadline.
   // It is not the scenario's parent (the runtime is), so it takes back root's effective id
@@ -421,9 +363,21 @@ Json runtime_owned_between(const Json& before_exec, const Json& at_spawn) {
   std::map<int, Json> before, after;
   for (const Json& entry : before_exec.value("fds", Json::array())) before[entry.value("fd", -1)] = fd_identity(entry);
   for (const Json& entry : at_spawn.value("fds", Json::array())) after[entry.value("fd", -1)] = fd_identity(entry);
-  std::set<int> fds;
-  for (const auto& [fd, entry] : after)
-    if (!before.count(fd) || before[fd] != entry) fds.insert(fd);
+  // An fd the runtime opened, replaced or closed is its own; a scenario fd whose close-on-exec flag
+  // alone it turned over is still the scenario's, declared apart (docs/PROTOCOL.md, hello).
+  std::set<int> fds, reflagged;
+  for (const auto& [fd, entry] : after) {
+    if (before.count(fd) && before[fd] == entry) continue;
+    Json was = before.count(fd) ? before[fd] : Json();
+    if (!was.is_null() && was.value("cloexec", false) != entry.value("cloexec", false)) {
+      was["cloexec"] = entry.value("cloexec", false);
+      if (was == entry) {
+        reflagged.insert(fd);
+        continue;
+      }
+    }
+    fds.insert(fd);
+  }
   for (const auto& [fd, entry] : before)
     if (!after.count(fd)) fds.insert(fd);
 
@@ -442,7 +396,10 @@ Json runtime_owned_between(const Json& before_exec, const Json& at_spawn) {
     if (key == "fds" || key == "signals" || key == "children" || key == "pid" || key == "ppid" || key == "resources") continue;
     if (!before_exec.contains(key) || before_exec[key] != value) process.push_back(key);
   }
-  return Json{{"fds", Json(std::vector<int>(fds.begin(), fds.end()))}, {"signals", signals}, {"process", process}};
+  return Json{{"fds", Json(std::vector<int>(fds.begin(), fds.end()))},
+              {"signals", signals},
+              {"process", process},
+              {"reflagged_fds", Json(std::vector<int>(reflagged.begin(), reflagged.end()))}};
 }
 
 Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, const RuntimeProgram& runtime,
@@ -454,17 +411,17 @@ Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, cons
                        "steps scenarios: the external-runtime host runs single spawns only so far");
   const Json& block = request.scenario.at("spawn");
   object_at(block, "scenario.spawn");
-  if (block.size() != 1) throw RequestError("scenario.spawn: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec");
+  if (block.size() != 1) throw RequestError("scenario.spawn: expected exactly one of popen, posix_spawn, posix_spawnp, fork_exec, libc");
   const std::string kind = block.begin().key();
-  if (kind != "popen" && kind != "posix_spawn" && kind != "posix_spawnp" && kind != "fork_exec")
-    throw RequestError(fmt::format("scenario.spawn: expected popen, posix_spawn, posix_spawnp or fork_exec, got \"{}\"", kind));
+  if (kind != "popen" && kind != "posix_spawn" && kind != "posix_spawnp" && kind != "fork_exec" && kind != "libc")
+    throw RequestError(fmt::format("scenario.spawn: expected popen, posix_spawn, posix_spawnp, fork_exec or libc, got \"{}\"", kind));
   const std::string report_path = request.workdir + "/probe.json";
   SpawnContext context{adapter, prepared.resources, placeholders, "--report=" + report_path,
                        std::chrono::milliseconds(request.timeout_ms), request.variant, std::nullopt,
                        scenario_is_confined(request.scenario)};
   check_block_paths(kind, block.begin().value(), context);
   // Resolved once here so that a malformed block is a request error before the runtime starts.
-  const Json spawn = resolved_block(kind, block.begin().value(), context);
+  resolved_block_json(kind, block.begin().value(), context);
 
   const std::vector<int> carried =
       runtime_restores_close_on_exec ? close_on_exec_fds(before_exec) : std::vector<int>();
@@ -476,12 +433,18 @@ Json replay_in_runtime(const Request& request, const SpawnAdapter& adapter, cons
     runtime_values.parent_pid = std::to_string(runtime_pid);
     SpawnContext runtime_context = context;
     runtime_context.placeholders = runtime_values;
-    Json resolved = kind == "fork_exec" ? spawn : resolved_block(kind, block.begin().value(), runtime_context);
+    Json resolved = resolved_block_json(kind, block.begin().value(), runtime_context);
     write_text(request_path, Json{{"kind", kind}, {"spawn", resolved}, {"outcome", outcome_path},
                                   {"variant", request.variant}, {"close_on_exec", carried}}.dump());
   };
 
-  RuntimeRun run = run_runtime(runtime, request_path, result_channel_fd, context.timeout, carried, write_request);
+  // parent.env's values that name {parent_pid}: the runtime's own pid in the runtime's environment,
+  // and in the snapshot it is compared with at its first stop.
+  const std::vector<PidDependentVariable> pid_dependent = pid_dependent_environment(request.scenario, placeholders);
+  RuntimeRun run = run_runtime(runtime, request_path, result_channel_fd, context.timeout, carried, write_request,
+                               pid_dependent, placeholders);
+  if (!run.at_spawn.is_null())
+    with_runtime_pid_in_environment(before_exec, pid_dependent_entries(pid_dependent, placeholders, run.at_spawn.value("pid", 0)));
   Json answer = Json::parse(read_text(outcome_path), nullptr, false);
   unlink(request_path.c_str());
   unlink(outcome_path.c_str());

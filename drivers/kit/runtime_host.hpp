@@ -23,7 +23,18 @@
 //   {"close": fd}, {"dup2": [source fd, target fd]}, {"closefrom": fd}, every
 //   resource name replaced by the parent's fd number; setpgroup, resetids,
 //   setsid, setsigmask and setsigdef (signal names) and scheduler as the
-//   scenario gives them. A fork_exec block goes as written.
+//   scenario gives them. A libc block (docs/LIBC.md): file, argv and command
+//   substituted, the report argument last in argv and the command's quoted last
+//   word. A fork_exec block is {"argv": substituted, the report argument last,
+//   "steps": [child steps]}; a popen block's preexec list is "preexec": [child
+//   steps]. A child step (resolved_spawn.hpp, one resolution for every adapter)
+//   is {"set_inheritable": {"fd", "value"}}, {"dup2": {"fd", "to",
+//   "inheritable"}}, {"close": fd}, {"signal": {"name", "number", "action":
+//   "ignore" | "default"}}, {"raise": true}, {"exit": status} or {"open":
+//   {"path": absolute, "flags": [names, never cloexec], "mode": N, "fd": N or
+//   null}} (the opened fd is close-on-exec unless moved onto "fd"). A
+//   {parent_pid} in parent.env.set or putenv is the runtime's pid in the
+//   environment the runtime is started with.
 //   right before its spawn call it stops itself (SIGSTOP): the parent snapshot;
 //   once the spawn is over it writes the outcome file and stops again: the
 //   after snapshot; then it exits 0 when continued. The outcome file is
@@ -54,7 +65,9 @@ struct RuntimeProgram {
 // What the runtime changed between exec and its spawn call, comparing the
 // snapshot the kit took right before exec with the one taken at the adapter's
 // first stop: {"fds": [fd numbers], "signals": [names], "process": [snapshot
-// members such as "rlimit_nofile"]}.
+// members such as "rlimit_nofile"], "reflagged_fds": [fd numbers]}: an fd it
+// opened, replaced or closed is in "fds"; a scenario fd whose close-on-exec
+// flag alone it turned over, in "reflagged_fds".
 Json runtime_owned_between(const Json& before_exec, const Json& at_spawn);
 
 // Steps 7-10 of docs/PROTOCOL.md for a scenario parent whose state is

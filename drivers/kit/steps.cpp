@@ -141,6 +141,8 @@ class StepRunner {
       }
     }
     finish_all();
+    for (auto& child : children_)
+      if (child.started.handle) out_.popen_handles.push_back(std::move(child.started.handle));
     return std::move(out_);
   }
 
@@ -423,6 +425,13 @@ class StepRunner {
         entry["outcome"] = outcome_from_returncode(*child.reaped_returncode);
         continue;
       }
+      // A child a wait or poll step already reaped is done: as the CPython driver does, its pipes stay
+      // open (only communicate() closes them, and a caller who waited has no reason to call it).
+      if (child.started.handle)
+        if (std::optional<int> code = child.started.handle->returncode()) {
+          entry["outcome"] = outcome_from_returncode(*code);
+          continue;
+        }
       SpawnRun run = finish_spawn(child.started, time_left(deadline_));
       out_.diagnostics += run.diagnostics;
       if (run.error) {

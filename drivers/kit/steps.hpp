@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,9 @@ struct StepsRun {
   std::optional<std::string> no_api;      // a spawn the implementation has no API for: the capability
   std::optional<std::string> error;       // a child that outlived the deadline
   std::string diagnostics;
+  // Every popen child's Popen object, kept until the caller has taken parent_after: a Popen the
+  // scenario only waited for still holds its pipe ends then, as the CPython driver's does.
+  std::vector<std::unique_ptr<ChildHandle>> popen_handles;
 };
 
 // Runs every step, then waits for every child not yet reaped. `base` gives

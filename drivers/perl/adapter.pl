@@ -1,9 +1,10 @@
 # The Perl column's adapter (docs/RUNTIMES.md, "Perl"): run by
 # fdconform-kit-host in a prepared scenario parent, it maps the scenario's
-# popen block onto Perl's fork and exec, the way a Perl program spawns a child
-# for anything beyond a plain system(): pipe, fork, then in the child
-# POSIX::dup2, chdir, umask, %SIG, POSIX::setsid/setpgid, POSIX::setgid/setuid,
-# $), POSIX::close and %ENV, then exec. The host does the protocol, the
+# popen and fork_exec blocks onto Perl's fork and exec, the way a Perl program
+# spawns a child for anything beyond a plain system(): pipe, fork, then in the
+# child POSIX::dup2, chdir, umask, %SIG, POSIX::setsid/setpgid,
+# POSIX::setgid/setuid, $), the scenario's child steps, POSIX::close and %ENV,
+# then exec. The host does the protocol, the
 # parent's state and both snapshots (it reads them through procfs while this
 # process is stopped); drivers/kit/runtime_host.hpp describes the request and
 # outcome files. Core modules only.
@@ -14,7 +15,7 @@ use warnings;
 no warnings 'exec';
 use Config ();
 use File::Spec ();
-use Fcntl qw(F_GETFD F_SETFD FD_CLOEXEC O_RDWR);
+use Fcntl qw(F_GETFD F_SETFD FD_CLOEXEC O_RDONLY O_WRONLY O_RDWR O_CREAT O_TRUNC O_APPEND O_EXCL O_NONBLOCK);
 use JSON::PP ();
 use POSIX ();
 
@@ -58,12 +59,6 @@ sub write_answer {
 
 # What Perl's API cannot express, thrown while the block is mapped.
 package NoApi { sub new { my ($class, $capability) = @_; bless {capability => $capability}, $class } }
-
-# What Perl can express but the host does not hand over resolved: fork_exec
-# steps and preexec steps name the scenario's resources, whose fd numbers the
-# adapter is never told. Not no_api (Perl can fork and run steps in the
-# child): the adapter says so and fails, an error cell.
-package HostGap { sub new { my ($class, $what) = @_; bless {what => $what}, $class } }
 
 sub no_api { die NoApi->new($_[0]) }
 
@@ -122,7 +117,6 @@ sub id_number {
 # The popen block as a plan for the forked child, or NoApi.
 sub spawn_plan {
   my ($popen) = @_;
-  die HostGap->new('popen.preexec') if defined $popen->{preexec};
   no_api('popen.pipesize (Fcntl has no F_SETPIPE_SZ)') if !is_default($popen->{pipesize}, -1);
   my $argv = $popen->{argv};
   my $shell = perl_truth($popen->{shell});
@@ -145,6 +139,7 @@ sub spawn_plan {
   $plan{restore_signals} = perl_truth($popen->{restore_signals} // 1);
   $plan{new_session} = perl_truth($popen->{start_new_session});
   $plan{process_group} = $popen->{process_group};
+  $plan{preexec} = $popen->{preexec} // [];
   if (defined $popen->{extra_groups}) {
     # $) = "EGID G1 G2..." is Perl's only setgroups: with no group after the egid it makes no call.
     no_api('popen.extra_groups: [] (Perl\'s $) cannot pass an empty list to setgroups)')
@@ -179,6 +174,57 @@ sub set_inheritable {
   my $flags = fcntl($handle, F_GETFD, 0) // return 0;
   $flags = $inheritable ? $flags & ~FD_CLOEXEC : $flags | FD_CLOEXEC;
   return fcntl($handle, F_SETFD, $flags) ? 1 : 0;
+}
+
+my %OPEN_FLAG = (rdonly => O_RDONLY, wronly => O_WRONLY, rdwr => O_RDWR, creat => O_CREAT, trunc => O_TRUNC,
+                 append => O_APPEND, excl => O_EXCL, nonblock => O_NONBLOCK);
+
+# The scenario's child steps (resolved by the host: fds as numbers, paths
+# absolute), as a Perl program writes them in its forked child. $fail gets the
+# step's name and what it acted on, with $! set. An exit step ends the child
+# there; a raise step dies, as the child's own code would.
+sub run_child_steps {
+  my ($steps, $fail) = @_;
+  for my $step (@$steps) {
+    my ($kind) = keys %$step;
+    my $body = $step->{$kind};
+    if ($kind eq 'set_inheritable') {
+      set_inheritable($body->{fd}, $body->{value}) or $fail->('fcntl', "fd $body->{fd}");
+    } elsif ($kind eq 'dup2') {
+      # Perl has dup2 alone: a close-on-exec copy is dup2, then the flag set on it.
+      POSIX::dup2($body->{fd}, $body->{to}) // $fail->('dup2', "fd $body->{fd} to $body->{to}");
+      if (!$body->{inheritable}) { set_inheritable($body->{to}, 0) or $fail->('fcntl', "fd $body->{to}") }
+    } elsif ($kind eq 'close') {
+      POSIX::close($body) // $fail->('close', "fd $body");
+    } elsif ($kind eq 'signal') {
+      # %SIG by Perl's own name for the number (NUM35 for a real-time signal without one).
+      my @names = split ' ', $Config::Config{sig_name};
+      my @numbers = split ' ', $Config::Config{sig_num};
+      my ($index) = grep { $numbers[$_] == $body->{number} } 0 .. $#numbers;
+      $fail->('sigaction', $body->{name}) if !defined $index;
+      $SIG{$names[$index]} = $body->{action} eq 'ignore' ? 'IGNORE' : 'DEFAULT';
+    } elsif ($kind eq 'raise') {
+      die "the child's code before exec died\n";
+    } elsif ($kind eq 'exit') {
+      POSIX::_exit($body);
+    } elsif ($kind eq 'open') {
+      my $flags = 0;
+      $flags |= $OPEN_FLAG{$_} for @{$body->{flags}};
+      my $path = os_bytes($body->{path});
+      my $fd = POSIX::open($path, $flags, $body->{mode}) // $fail->('open', $body->{path});
+      # As the scenario's open: close-on-exec unless it is moved onto the fd it names.
+      set_inheritable($fd, 0) or $fail->('fcntl', "fd $fd");
+      next if !defined $body->{fd};
+      if ($fd == $body->{fd}) {
+        set_inheritable($fd, 1) or $fail->('fcntl', "fd $fd");
+      } else {
+        POSIX::dup2($fd, $body->{fd}) // $fail->('dup2', "fd $fd to $body->{fd}");
+        POSIX::close($fd);
+      }
+    } else {
+      die "a child step of an unknown kind: $kind\n";
+    }
+  }
 }
 
 # The forked child: each step as a Perl program writes it; a failure goes to
@@ -246,6 +292,8 @@ sub run_child {
   }
   if (defined $plan->{gid}) { POSIX::setgid($plan->{gid}) // $fail->('setgid') }
   if (defined $plan->{uid}) { POSIX::setuid($plan->{uid}) // $fail->('setuid') }
+  # Where Popen runs its preexec_fn: after the ids, before close_fds.
+  run_child_steps($plan->{preexec}, $fail);
   my %keep = map { $_ => 1 } 0, 1, 2, fileno($error_pipe);
   for my $fd (@{$plan->{pass_fds}}) {
     next if $fd >= 0 && $fd <= 2;   # as Popen: the standard fds are the stream arguments' business
@@ -380,11 +428,24 @@ sub spawn_and_wait {
   return ($pid, wait_outcome($pid), $diagnostics);
 }
 
-sub host_gap {
-  my ($what) = @_;
-  print STDERR "perl adapter: $what needs fdconform-kit-host to resolve it (resource names as fds, "
-    . "placeholders, the probe's --report argument); it passes this block as the scenario wrote it\n";
-  return 3;
+# A fork_exec block: fork, the scenario's steps in the child, then exec of
+# argv[0]. As every column's fork_exec child, a step that fails ends it with
+# status 126 and a failed exec with 127; the parent waits and reports the status.
+sub fork_exec_and_wait {
+  my ($block) = @_;
+  my @argv = map { os_bytes($_) } @{$block->{argv}};
+  stop_for_snapshot();
+  my $pid = fork;
+  return (undef, errno_outcome('fork', $! + 0)) if !defined $pid;
+  if ($pid == 0) {
+    eval {
+      run_child_steps($block->{steps}, sub { POSIX::_exit(126) });
+      exec { $argv[0] } @argv;
+      POSIX::_exit(127);
+    };
+    POSIX::_exit(126);
+  }
+  return ($pid, wait_outcome($pid));
 }
 
 # The column's descriptor line for drivers/perl/columns (docs/DRIVERS.md,
@@ -431,7 +492,12 @@ sub main {
     return 0;
   }
   my $kind = $request->{kind};
-  return host_gap('a fork_exec block') if $kind eq 'fork_exec';
+  if ($kind eq 'fork_exec') {
+    my ($pid, $outcome) = fork_exec_and_wait($request->{spawn});
+    write_answer($request->{outcome}, {pid => $pid, outcome => $outcome, diagnostics => '', api => 'fork+exec'});
+    stop_for_snapshot();
+    return 0;
+  }
   if ($kind ne 'popen') {
     my $capability = $kind =~ /\Aposix_spawnp?\z/ ? "$kind (Perl's POSIX module has no posix_spawn)" : "spawn kind $kind";
     write_answer($request->{outcome}, {no_api => $capability});
@@ -443,7 +509,6 @@ sub main {
       write_answer($request->{outcome}, {no_api => $error->{capability}});
       return 0;
     }
-    return host_gap($error->{what}) if ref $error eq 'HostGap';
     die $error if ref $error ne 'HASH';
     # A user or group name nobody has: getpwnam/getgrnam return nothing, before any child exists.
     stop_for_snapshot();

@@ -57,19 +57,21 @@ std::string no_api_reason(const std::string& capability) { return "no API: " + c
 bool is_passed(Verdict v) { return v == Verdict::match || v == Verdict::expected_differ; }
 bool is_failed(Verdict v) { return v == Verdict::differ || v == Verdict::unexpected_pass || v == Verdict::error; }
 
-// What either column's runtime set up itself is left out on both sides (docs/PROTOCOL.md, hello).
-static DeclaredRuntimeState runtime_owned_by_either(const CellObservation& reference, const CellObservation& cell) {
-  DeclaredRuntimeState owned = cell.runtime_owned;
-  owned.fds.insert(reference.runtime_owned.fds.begin(), reference.runtime_owned.fds.end());
-  owned.signals.insert(reference.runtime_owned.signals.begin(), reference.runtime_owned.signals.end());
-  owned.process.insert(reference.runtime_owned.process.begin(), reference.runtime_owned.process.end());
-  return owned;
+// One side of a comparison as docs/PROTOCOL.md (hello) has it: what either column's runtime set up
+// itself is left out on both sides; an fd only `side`'s runtime re-flagged gets its flag turned
+// back on that side alone (on the other, the flag is as the scenario set it).
+static Observation without_either_runtimes_own(const Observation& fields, const CellObservation& side,
+                                               const CellObservation& other) {
+  DeclaredRuntimeState owned = side.runtime_owned;
+  owned.fds.insert(other.runtime_owned.fds.begin(), other.runtime_owned.fds.end());
+  owned.signals.insert(other.runtime_owned.signals.begin(), other.runtime_owned.signals.end());
+  owned.process.insert(other.runtime_owned.process.begin(), other.runtime_owned.process.end());
+  return without_runtime_owned(fields, owned);
 }
 
 std::vector<FieldDifference> parent_state_differences(const CellObservation& reference, const CellObservation& cell) {
-  const DeclaredRuntimeState owned = runtime_owned_by_either(reference, cell);
-  return diff_observations(without_runtime_owned(reference.parent_state, owned),
-                           without_runtime_owned(cell.parent_state, owned));
+  return diff_observations(without_either_runtimes_own(reference.parent_state, reference, cell),
+                           without_either_runtimes_own(cell.parent_state, cell, reference));
 }
 
 Judgement judge_cell(const CellObservation& cell, const CellObservation* reference, bool is_reference,
@@ -117,20 +119,16 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
       j.reason = "parent states differ: " + summary(parent_diff, {});
       return j;
     }
-    const DeclaredRuntimeState owned = runtime_owned_by_either(*reference, cell);
-    j.diff = diff_observations(without_runtime_owned(reference->observation, owned),
-                               without_runtime_owned(cell.observation, owned));
+    j.diff = diff_observations(without_either_runtimes_own(reference->observation, *reference, cell),
+                               without_either_runtimes_own(cell.observation, cell, *reference));
   }
-  // The expect block judges the scenario's own state, not what the column's runtime set up itself
-  // (its own fds; a scenario fd it only re-flagged is still the scenario's).
-  j.expectation_failures = check_expectations(
-      expect, without_runtime_owned(cell.observation, runtimes_own_fds_only(cell.observation, cell.runtime_owned)));
+  // The expect block judges the scenario's own state in the same view: without what the column's
+  // runtime set up itself, its re-flagged scenario fds as the scenario set them.
+  j.expectation_failures = check_expectations(expect, without_runtime_owned(cell.observation, cell.runtime_owned));
   if (known) {
     // The expect block states the reference's behaviour, so its failure in a field the entry
     // names is the explained difference seen a second time; the entry still has to match the
-    // comparison exactly (below), with the value it names, for the cell to pass. (The block sees
-    // the scenario's own fds a runtime re-flagged, the comparison leaves them out on both sides,
-    // so the two values of one field need not be equal.)
+    // comparison exactly (below), with the value it names, for the cell to pass.
     std::erase_if(j.expectation_failures,
                   [&](const FieldDifference& failure) { return known->fields.count(failure.field) > 0; });
   }

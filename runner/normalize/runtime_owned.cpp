@@ -71,6 +71,13 @@ std::string without_names(const std::string& list, std::multiset<std::string> na
   return fmt::format("{}", fmt::join(kept, ","));
 }
 
+// An fd field's value ("p.read rdonly cloexec") with its close-on-exec word, always last, turned over.
+std::string with_cloexec_turned(const std::string& value) {
+  static const std::string word = " cloexec";
+  if (value.ends_with(word)) return value.substr(0, value.size() - word.size());
+  return value + word;
+}
+
 }  // namespace
 
 DeclaredRuntimeState declared_runtime_state(const nlohmann::json& result) {
@@ -81,6 +88,7 @@ DeclaredRuntimeState declared_runtime_state(const nlohmann::json& result) {
   read_list(*it, "fds", owned.fds);
   read_list(*it, "signals", owned.signals);
   read_list(*it, "process", owned.process);
+  read_list(*it, "reflagged_fds", owned.reflagged_fds);
   if (owned.process.count("fds") || owned.process.count("signals"))
     throw std::runtime_error("\"runtime_owned\".\"process\": fds and signals are declared in their own lists");
   return owned;
@@ -103,6 +111,7 @@ Observation without_runtime_owned(Observation fields, const DeclaredRuntimeState
         it = fields.erase(it);
         continue;
       }
+      if (fd >= 0 && owned.reflagged_fds.count(fd) && rest == fmt::format("fd.{}", fd)) it->second = with_cloexec_turned(it->second);
       if (rest == "fds" && prefix == "parent_after.") it->second = without_names(it->second, owned_after_names);
       else if (rest == "fds") it->second = without_items(it->second, owned.fds);
       else if (rest.starts_with("signals.")) it->second = without_items(it->second, owned.signals);
@@ -115,17 +124,6 @@ Observation without_runtime_owned(Observation fields, const DeclaredRuntimeState
     }
   }
   return fields;
-}
-
-DeclaredRuntimeState runtimes_own_fds_only(const Observation& fields, DeclaredRuntimeState owned) {
-  std::erase_if(owned.fds, [&](long long fd) {
-    for (const char* prefix : {"parent.fd.", "parent_after.fd."}) {
-      auto it = fields.find(fmt::format("{}{}", prefix, fd));
-      if (it != fields.end() && !it->second.starts_with("unknown:")) return true;
-    }
-    return false;
-  });
-  return owned;
 }
 
 }  // namespace fdconform

@@ -1,32 +1,28 @@
 """The Go column (drivers/go/, os/exec on the kit's external scenario parent).
 
   go_column_test.py corpus --columns PROGRAM --runner FDCONFORM --scenarios DIR --work DIR
-      asks the column's discovery program for its column (exits 77, skipped, when it lists it
-      unavailable: no go tool when fdconform was configured), then runs the whole corpus on it
-      through `fdconform run --impl ID` (the build's drivers directory holds the column) and
-      checks: a verdict for every scenario, no error cell but the host's named gap, every no-api
-      cell naming its capability; and the cells the capability map in docs/RUNTIMES.md ("Go")
-      promises, from the same run (GO_CELLS).
+      runs the whole corpus on the column (exits 77, skipped, when the discovery program lists it
+      unavailable: no go tool when fdconform was configured) and checks every cell
+      (runtime_column.check_corpus: no error but HOST_GAPS) and the cells the capability map in
+      docs/RUNTIMES.md ("Go") promises, from the same run (GO_CELLS).
 
 Standard library only; the test runner is Debian's /usr/bin/python3.
 """
 import argparse
-import collections
-import json
-import os
-import subprocess
 import sys
 
-SKIP = 77
-NO_API = "no API: "
+import runtime_column as rc
 
-# What fdconform-kit-host cannot do yet, as an error cell allowed in these scenarios only, with
-# this text in its reason: a scenario parent whose euid is not root cannot read the adapter's /proc.
-HOST_GAPS = {"creds-euid-nobody-cannot-exec-root-only-file": "for a parent snapshot: Permission denied"}
+HOST_GAPS = [
+    # A scenario parent whose euid is not root cannot read the adapter's /proc for the snapshot.
+    rc.Gap("host", "snapshot as non-root euid", "for a parent snapshot: Permission denied",
+           rc.in_scenarios("creds-euid-nobody-cannot-exec-root-only-file"), False),
+]
+RUNTIME_LIMITS = []
 
-# Scenario -> (verdict or None, {field: value}) that must show. "reason" is the cell's reason; a
-# value ending in "..." is a prefix. Each cell uses inheritable resources only, so it does not
-# depend on whether the host carries close-on-exec fds through the adapter's exec.
+# Scenario -> (verdict or None, {field: value}) that must show; a value ending in "..." is a
+# prefix. Each cell uses inheritable resources only, so it does not depend on whether the host
+# carries close-on-exec fds through the adapter's exec.
 GO_CELLS = {
     # exec.Cmd closes no fd it did not open: the inheritable fds above the highest ExtraFiles entry
     # (9, 200) reach the child; the nil ExtraFiles entry for fd 4, below the passed 6 and 7, is
@@ -51,75 +47,27 @@ GO_CELLS = {
     # Dir set and Env nil: os/exec adds PWD to the child's environment.
     "argv-items-reach-child-verbatim": ("differ", {"child.env":
         "PATH=/usr/local/bin:/usr/bin:/bin\nLANG=C\nFDCONFORM_SCENARIO=argv-items-reach-child-verbatim\nPWD={workdir}"}),
+    # stdout and stderr pipes are two pipes, each the spawn's own (the adapter gives os/exec two writers).
+    "stdio-pipe-all-three": (None, {"child.fd.0": "popen.pipe rdonly", "child.fd.2.shares": None}),
     # What os/exec cannot say.
-    "signals-restore-off-fork-path": ("no-api", {"reason": NO_API + "popen.restore_signals: false ..."}),
-    "argument-umask-unknown-before-3-9": ("no-api", {"reason": NO_API + "popen.umask ..."}),
-    "pass-fds-negative-is-valueerror": ("no-api", {"reason": NO_API + "popen.pass_fds entry -7 ..."}),
-    "exec-shell-true": ("no-api", {"reason": NO_API + "popen.shell ..."}),
+    "signals-restore-off-fork-path": ("no-api", {"reason": rc.NO_API + "popen.restore_signals: false ..."}),
+    "argument-umask-unknown-before-3-9": ("no-api", {"reason": rc.NO_API + "popen.umask ..."}),
+    "pass-fds-negative-is-valueerror": ("no-api", {"reason": rc.NO_API + "popen.pass_fds entry -7 ..."}),
+    "exec-shell-true": ("no-api", {"reason": rc.NO_API + "popen.shell ..."}),
 }
 
 
-def columns(program):
-    out = subprocess.run([program], stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def matches(got, want):
-    if want.endswith("..."):
-        return got is not None and got.startswith(want[:-3])
-    return got == want
-
-
 def corpus(options):
-    listed = columns(options.columns)
-    usable = [c for c in listed if "argv" in c]
-    if not usable:
-        print("skipped: " + "; ".join(c.get("unavailable", "?") for c in listed))
-        return SKIP
-    column = usable[0]["id"]
-    os.makedirs(options.work, exist_ok=True)
-    results = os.path.join(options.work, "results.json")
-    if os.path.exists(results):
-        os.unlink(results)
-    env = dict(os.environ, FDCONFORM_DRIVERS_DIR=os.path.dirname(os.path.dirname(os.path.abspath(options.columns))))
-    command = [options.runner, "run", options.scenarios, "--impl", column, "--no-expectations", "--json", results, "-j2"]
-    print("running: " + " ".join(command), flush=True)
-    completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                               env=env)
-    if not os.path.exists(results):
-        print(completed.stdout[-4000:])
-        print("FAIL: the run wrote no results document (exit status %d)" % completed.returncode)
+    found = rc.usable(options.columns)
+    if not found:
+        return rc.SKIP
+    column = found[0]["id"]
+    document = rc.run(options.runner, [options.scenarios], [column], options.work, rc.drivers_dir_of(options.columns))
+    if document is None:
         return 1
-    with open(results) as f:
-        document = json.load(f)
-    cells = {c["scenario"]: c for c in document["cells"] if c["implementation"] == column}
-    problems = []
-    for scenario in (s["id"] for s in document["scenarios"]):
-        cell = cells.get(scenario)
-        if cell is None:
-            problems.append("%s: no cell" % scenario)
-            continue
-        reason = cell.get("reason") or ""
-        if cell["verdict"] == "error" and not (scenario in HOST_GAPS and HOST_GAPS[scenario] in reason):
-            problems.append("%s: an error cell: %s" % (scenario, reason))
-        if cell["verdict"] == "no-api" and not reason.startswith(NO_API):
-            problems.append("%s: a no-api cell whose reason names no capability: %r" % (scenario, reason))
-    for scenario, (verdict, fields) in GO_CELLS.items():
-        cell = cells.get(scenario)
-        if cell is None:
-            problems.append("%s: not in the corpus" % scenario)
-            continue
-        if verdict is not None and cell["verdict"] != verdict:
-            problems.append("%s: verdict %s, want %s (%s)" % (scenario, cell["verdict"], verdict, cell.get("reason")))
-        observation = dict(cell.get("observation") or {}, reason=cell.get("reason"))
-        for field, want in fields.items():
-            if not matches(observation.get(field), want):
-                problems.append("%s: %s is %r, want %r" % (scenario, field, observation.get(field), want))
-    counts = collections.Counter(c["verdict"] for c in cells.values())
-    print("%s: %s" % (column, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
-    for problem in problems:
-        print("FAIL " + problem)
-    return 1 if problems else 0
+    problems = rc.check_corpus(document, column, options.scenarios, HOST_GAPS, RUNTIME_LIMITS)
+    problems += rc.check_promised(rc.cells_of(document, column), GO_CELLS)
+    return rc.report(problems)
 
 
 def main():

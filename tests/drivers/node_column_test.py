@@ -9,8 +9,8 @@ exits 77 (skipped) when it reports node unavailable.
       check it fails must be one of KNOWN_PROTOCOL_GAPS, each the host's or the corpus's, never the
       adapter's; a gap that closes is printed as a note.
   node_column_test.py corpus --columns PROGRAM --work DIR --runner FDCONFORM --scenarios DIR
-      the whole corpus through `fdconform run --driver`: a verdict for every scenario, no error
-      (raw_fork_exec_test.py's check).
+      the whole corpus on the column: every cell (runtime_column.check_corpus: no error cell at
+      all, node has no gap left) and the cells its capability map promises (NODE_CELLS).
   node_column_test.py runtime-owned --columns PROGRAM --work DIR --probe PROBE --reference DESCRIPTOR
       replays scenarios on the node column and on a column whose scenario parent is the kit's own
       process (REFERENCE), and compares their parent snapshots as the runner's parent-state check
@@ -25,18 +25,14 @@ exits 77 (skipped) when it reports node unavailable.
 Standard library only; the test runner is Debian's /usr/bin/python3.
 """
 import argparse
-import collections
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-SKIP = 77
+import runtime_column as rc
 
 # protocol_test.py checks the node column fails for reasons outside drivers/node/.
 STEPS_GAP = "host: steps scenarios are skipped (the external-runtime host runs single spawns only so far)"
@@ -51,85 +47,48 @@ KNOWN_PROTOCOL_GAPS = {
 }
 
 
+HOST_GAPS = []
+RUNTIME_LIMITS = []
+
+# Cells the capability map in docs/RUNTIMES.md ("Node.js") promises, on both columns.
+NODE_CELLS = {
+    # libuv closes no fd it did not open, but node made every fd it inherited close-on-exec at start-up.
+    "fds-close-fds-false-leaks-inheritable": ("differ", {"child.fds": "0,1,2"}),
+    # A failed spawn is a plain Error with the errno's code.
+    "exec-missing-executable": ("differ", {"outcome.error_class": "Error", "outcome.errno": "ENOENT"}),
+    # detached: true is setsid in the child.
+    "session-start-new-session": (None, {"child.session": "self"}),
+}
+
+
+def is_api(options):
+    return lambda column: column["id"].endswith("-spawnSync") == (options.api == "spawnSync")
+
+
 def descriptor(options):
     """The column's descriptor file, or None when node is unavailable here."""
-    out = subprocess.run([options.columns], stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
-    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-    usable = [line for line in lines
-              if "argv" in line and line["id"].endswith("-spawnSync") == (options.api == "spawnSync")]
-    if not usable:
-        print("skipped: " + "; ".join(line.get("unavailable", "?") for line in lines))
-        return None
-    os.makedirs(options.work, exist_ok=True)
-    path = os.path.join(options.work, "node-%s.json" % options.api)
-    with open(path, "w") as f:
-        json.dump(usable[0], f)
-    return path
+    return rc.descriptor_file(options.columns, options.work, is_api(options))
 
 
 def protocol(options, rest):
     path = descriptor(options)
     if path is None:
-        return SKIP
-    done = subprocess.run([sys.executable] + rest + ["--driver", path], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True)
-    print(done.stdout[-8000:])
-    failed = set(re.findall(r"^(?:FAIL|ERROR): (test_\w+)", done.stdout, re.M))
-    problems = []
-    if not re.search(r"^Ran \d+ tests?", done.stdout, re.M):
-        problems.append("protocol_test.py ran no tests (exit status %d)" % done.returncode)
-    for name in sorted(failed - set(KNOWN_PROTOCOL_GAPS)):
-        problems.append("%s fails, and it is no known gap" % name)
-    for name in sorted(set(KNOWN_PROTOCOL_GAPS) - failed):
-        print("note: %s passes now; it can leave KNOWN_PROTOCOL_GAPS (%s)" % (name, KNOWN_PROTOCOL_GAPS[name]))
-    for name in sorted(failed & set(KNOWN_PROTOCOL_GAPS)):
-        print("known gap: %s: %s" % (name, KNOWN_PROTOCOL_GAPS[name]))
-    for problem in problems:
-        print("FAIL: " + problem)
-    return 1 if problems else 0
+        return rc.SKIP
+    return rc.protocol(path, rest, KNOWN_PROTOCOL_GAPS)
 
 
 def corpus(options):
-    path = descriptor(options)
-    if path is None:
-        return SKIP
-    import raw_fork_exec_test
-    with open(path) as f:
-        column = json.load(f)["id"]
-    out = os.path.join(options.work, "corpus")
-    os.makedirs(out, exist_ok=True)
-    results = os.path.join(out, "results.json")
-    # The column as discovery finds it (the runner's drivers directory): --driver with the same
-    # descriptor would name it twice.
-    command = [options.runner, "run", options.scenarios, "--impl", column, "--no-expectations", "--json", results, "-j2"]
-    print("running: " + " ".join(command), flush=True)
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    if not os.path.exists(results):
-        print(done.stdout[-4000:])
-        print("FAIL: the run wrote no results document (exit status %d)" % done.returncode)
+    found = rc.usable(options.columns, is_api(options))
+    if not found:
+        return rc.SKIP
+    column = found[0]["id"]
+    document = rc.run(options.runner, [options.scenarios], [column], os.path.join(options.work, "corpus"),
+                      rc.drivers_dir_of(options.columns))
+    if document is None:
         return 1
-    with open(results) as f:
-        document = json.load(f)
-    cells = dict((c["scenario"], c) for c in document["cells"] if c["implementation"] == column)
-    problems = [] if document["scenarios"] else ["the results document lists no scenario"]
-    for scenario in (s["id"] for s in document["scenarios"]):
-        cell = cells.get(scenario)
-        verdict, reason = (cell or {}).get("verdict"), (cell or {}).get("reason") or ""
-        if cell is None:
-            problems.append("%s: no cell for %s" % (scenario, column))
-        elif verdict not in raw_fork_exec_test.VERDICTS:
-            problems.append("%s: verdict %r" % (scenario, verdict))
-        elif verdict == "error":
-            problems.append("%s: an error cell: %s" % (scenario, reason))
-        elif verdict in ("skip", "no-api") and not reason.strip():
-            problems.append("%s: a %s cell without a reason" % (scenario, verdict))
-    counts = collections.Counter(c.get("verdict") for c in cells.values())
-    print("%s: %d scenarios; %s" % (column, len(document["scenarios"]), ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
-    if sum(n for verdict, n in counts.items() if verdict not in ("skip", "no-api")) < raw_fork_exec_test.MIN_RAN:
-        problems.append("too few cells ran: %s" % dict(counts))
-    for problem in problems:
-        print("FAIL: " + problem)
-    return 1 if problems else 0
+    problems = rc.check_corpus(document, column, options.scenarios, HOST_GAPS, RUNTIME_LIMITS)
+    problems += rc.check_promised(rc.cells_of(document, column), NODE_CELLS)
+    return rc.report(problems)
 
 
 SCENARIOS = [
@@ -160,11 +119,15 @@ def parent_state(result, workdir, leave_out_runtime_owned):
     parent = result["parent"]
     owned = result.get("runtime_owned") or {} if leave_out_runtime_owned else {}
     owned_fds, owned_signals = set(owned.get("fds", [])), set(owned.get("signals", []))
+    # A scenario fd whose close-on-exec flag the runtime changed is compared with the scenario's flag
+    # (docs/PROTOCOL.md, reflagged_fds), as the runner's parent check does.
+    reflagged = set(owned.get("reflagged_fds", []))
     fds = {}
     for entry in parent["fds"]:
         if entry["fd"] in owned_fds:
             continue
-        fds[entry["fd"]] = (entry["kind"], entry["access"], tuple(entry["flags"]), entry["cloexec"],
+        cloexec = entry["cloexec"] != (entry["fd"] in reflagged)
+        fds[entry["fd"]] = (entry["kind"], entry["access"], tuple(entry["flags"]), cloexec,
                             entry["path"].replace(workdir, "{workdir}") if entry["kind"] in ("file", "dir") else "")
     signals = {which: [name for name in parent["signals"][which] if name not in owned_signals]
                for which in ("ignored", "caught", "blocked")}
@@ -175,7 +138,7 @@ def parent_state(result, workdir, leave_out_runtime_owned):
 def runtime_owned(options):
     path = descriptor(options)
     if path is None:
-        return SKIP
+        return rc.SKIP
     with open(path) as f:
         node_argv = json.load(f)["argv"]
     with open(options.reference) as f:
@@ -231,7 +194,7 @@ HOST_SCENARIOS = [
 def host(options):
     path = descriptor(options)
     if path is None:
-        return SKIP
+        return rc.SKIP
     with open(path) as f:
         node_argv = json.load(f)["argv"]
     work = tempfile.mkdtemp(prefix="node-host-")
@@ -263,11 +226,7 @@ def host(options):
 
 
 def main():
-    argv = sys.argv[1:]
-    rest = []
-    if "--" in argv:
-        rest = argv[argv.index("--") + 1:]
-        argv = argv[:argv.index("--")]
+    argv, rest = rc.split_rest(sys.argv[1:])
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["protocol", "corpus", "runtime-owned", "host"])
     parser.add_argument("--columns", required=True)

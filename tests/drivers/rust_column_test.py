@@ -13,10 +13,10 @@ fdconform was configured).
       KNOWN_PROTOCOL_GAPS, each owned by the host or by the test's CPython-shaped expectations
       (docs/RUNTIMES.md, "Rust"): any other failure fails; a listed one that passes is a note.
   rust_column_test.py corpus --columns PROGRAM --work DIR --runner FDCONFORM --scenarios DIR
-      the whole corpus through `fdconform run --impl rust-<version>`: a verdict for every scenario, no error but
-      KNOWN_HOST_ERRORS, and what Rust's Command does where CPython differs (inheritable fds
-      passed on, setsid and umask through pre_exec, /dev/null on a closed standard fd, no_api for
-      pass_fds and fork_exec).
+      the whole corpus through `fdconform run --impl rust-<version>`: every cell
+      (runtime_column.check_corpus: no error but HOST_GAPS), and what Rust's Command does where
+      CPython differs (RUST_CELLS: inheritable fds passed on, setsid and umask through pre_exec,
+      /dev/null on a closed standard fd, no_api for pass_fds and fork_exec).
 
 Standard library only; the test runner is Debian's /usr/bin/python3.
 """
@@ -28,9 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-SKIP = 77
+import runtime_column as rc
 
 # protocol_test.py checks the Rust column fails for reasons outside drivers/rust/.
 KNOWN_PROTOCOL_GAPS = {
@@ -57,32 +55,40 @@ KNOWN_PROTOCOL_GAPS = {
         "protocol_test.py runs a preexec step; the column answers no_api",
 }
 
-# Error cells the corpus may hold, and why (each is the host's, docs/RUNTIMES.md "Rust").
-KNOWN_HOST_ERRORS = {
-    "creds-euid-nobody-cannot-exec-root-only-file":
-        "a scenario parent whose euid is nobody cannot list the adapter's /proc for its snapshot",
+HOST_GAPS = [
+    # A scenario parent whose euid is nobody cannot list the adapter's /proc for its snapshot.
+    rc.Gap("host", "snapshot as non-root euid", "for a parent snapshot: Permission denied",
+           rc.in_scenarios("creds-euid-nobody-cannot-exec-root-only-file"), False),
+]
+RUNTIME_LIMITS = []
+
+# What Rust's Command does where CPython's Popen does otherwise: scenario -> (verdict or None,
+# {field: value}); a value ending in "..." is a prefix.
+RUST_CELLS = {
+    # Command never closes the parent's fds: every inheritable one (fds 5, 6, 7, 8, 10 and 11 of
+    # that scenario; 9 is close-on-exec) reaches the child, where close_fds=True closes them.
+    "fds-close-fds-true-drops-inheritable": ("differ", {"child.fds": "0,1,2,5,6,7,8,10,11"}),
+    # start_new_session and umask through a pre_exec hook.
+    "session-start-new-session": (None, {"child.session": "self"}),
+    "umask-set-077": (None, {"child.umask": "077"}),
+    # Rust's start-up opens /dev/null (read-write) on a closed standard fd, and the child inherits it.
+    "lowfd-closed-stdin-stdout-pipe": (None, {"child.fd.0": "unknown:chr..."}),
+    # What Command cannot say is no_api, named.
+    "pass-fds-noninheritable-pipe": ("no-api", {"reason": rc.NO_API + "popen.pass_fds: fd 5..."}),
+    "pass-fds-negative-after-pipes-is-fork-exec-valueerror": ("no-api", {"reason": rc.NO_API + "popen.pass_fds entry..."}),
+    "signals-restore-off-fork-path": ("no-api", {"reason": rc.NO_API + "popen.restore_signals: false..."}),
 }
 
 
 def descriptor(options):
     """The column's descriptor file, or None when the column is unavailable here."""
-    out = subprocess.run([options.columns], stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
-    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-    usable = [line for line in lines if "argv" in line]
-    if not usable:
-        print("skipped: " + "; ".join(line.get("unavailable", "?") for line in lines))
-        return None
-    os.makedirs(options.work, exist_ok=True)
-    path = os.path.join(options.work, "rust.json")
-    with open(path, "w") as f:
-        json.dump(usable[0], f)
-    return path
+    return rc.descriptor_file(options.columns, options.work)
 
 
 def adapter(options):
     path = descriptor(options)
     if path is None:
-        return SKIP
+        return rc.SKIP
     with open(path) as f:
         column = json.load(f)
     program = column["argv"][-1]
@@ -140,119 +146,29 @@ def adapter(options):
 def protocol(options, rest):
     path = descriptor(options)
     if path is None:
-        return SKIP
-    done = subprocess.run([sys.executable] + rest + ["--driver", path], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True)
-    print(done.stdout[-6000:])
-    failed = set(re.findall(r"^(?:FAIL|ERROR): (test_\w+)", done.stdout, re.M))
-    ran = re.search(r"^Ran (\d+) tests?", done.stdout, re.M)
-    problems = []
-    if not ran:
-        problems.append("protocol_test.py ran no tests (exit status %d)" % done.returncode)
-    for name in sorted(failed - set(KNOWN_PROTOCOL_GAPS)):
-        problems.append("%s fails, and it is no known gap" % name)
-    # protocol_test.py and the host change under this list: a gap that closed is a note, not a failure.
-    for name in sorted(set(KNOWN_PROTOCOL_GAPS) - failed):
-        print("note: %s passes now; it can leave KNOWN_PROTOCOL_GAPS (%s)" % (name, KNOWN_PROTOCOL_GAPS[name]))
-    for name in sorted(failed & set(KNOWN_PROTOCOL_GAPS)):
-        print("known gap: %s: %s" % (name, KNOWN_PROTOCOL_GAPS[name]))
-    for problem in problems:
-        print("FAIL: " + problem)
-    return 1 if problems else 0
-
-
-def rust_behaviour(cells):
-    """What Rust's Command does where CPython's Popen does otherwise: problems, if it does not."""
-    problems = []
-
-    def observed(scenario, field):
-        cell = cells.get(scenario)
-        if cell is None or cell.get("verdict") in ("skip", "no-api", "error"):
-            problems.append("%s: did not run (%s)" % (scenario, cell and cell.get("reason")))
-            return None
-        return (cell.get("observation") or {}).get(field)
-
-    # Command never closes the parent's fds: every inheritable one (fds 5, 6, 7, 8, 10 and 11 of
-    # that scenario; 9 is close-on-exec) reaches the child, where close_fds=True closes them.
-    fds = observed("fds-close-fds-true-drops-inheritable", "child.fds")
-    if fds is not None and fds.split(",") != ["0", "1", "2", "5", "6", "7", "8", "10", "11"]:
-        problems.append("fds-close-fds-true-drops-inheritable: the child's fds are %r, not 0-2 and the six "
-                        "inheritable resources" % fds)
-    # start_new_session and umask through a pre_exec hook.
-    session = observed("session-start-new-session", "child.session")
-    if session is not None and session != "self":
-        problems.append("session-start-new-session: child.session %r, not self (setsid in pre_exec)" % session)
-    umask = observed("umask-set-077", "child.umask")
-    if umask is not None and umask != "077":
-        problems.append("umask-set-077: child.umask %r, not 077 (umask in pre_exec)" % umask)
-    # Rust's start-up opens /dev/null on a closed standard fd, and the child inherits it.
-    stdin = observed("lowfd-closed-stdin-stdout-pipe", "child.fd.0")
-    if stdin is not None and not (stdin.startswith("unknown:chr") and stdin.endswith("rdwr")):
-        problems.append("lowfd-closed-stdin-stdout-pipe: child.fd.0 %r, not the /dev/null Rust opened" % stdin)
-    # What Command cannot say is no_api, named.
-    for scenario, capability in (("pass-fds-noninheritable-pipe", "popen.pass_fds: fd 5"),
-                                 ("pass-fds-negative-after-pipes-is-fork-exec-valueerror", "popen.pass_fds entry"),
-                                 ("signals-restore-off-fork-path", "popen.restore_signals: false")):
-        cell = cells.get(scenario) or {}
-        if cell.get("verdict") != "no-api" or capability not in (cell.get("reason") or ""):
-            problems.append("%s: expected no API naming %r, got %s %r"
-                            % (scenario, capability, cell.get("verdict"), cell.get("reason")))
-    if not any((c.get("reason") or "").startswith("no API: fork_exec") for c in cells.values()):
-        problems.append("no fork_exec scenario answered no API: fork_exec")
-    return problems
+        return rc.SKIP
+    return rc.protocol(path, rest, KNOWN_PROTOCOL_GAPS)
 
 
 def corpus(options):
-    path = descriptor(options)
-    if path is None:
-        return SKIP
-    with open(path) as f:
-        column = json.load(f)["id"]
-    out = os.path.join(options.work, "corpus")
-    os.makedirs(out, exist_ok=True)
-    results = os.path.join(out, "results.json")
-    # The column as discovery finds it (the runner's drivers directory, or FDCONFORM_DRIVERS_DIR):
-    # --driver with the same descriptor would name it twice.
-    command = [options.runner, "run", options.scenarios, "--impl", column, "--no-expectations", "--json", results, "-j2"]
-    print("running: " + " ".join(command), flush=True)
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    if not os.path.exists(results):
-        print("FAIL: the run wrote no results document")
+    found = rc.usable(options.columns)
+    if not found:
+        return rc.SKIP
+    column = found[0]["id"]
+    document = rc.run(options.runner, [options.scenarios], [column], os.path.join(options.work, "corpus"),
+                      rc.drivers_dir_of(options.columns))
+    if document is None:
         return 1
-    with open(results) as f:
-        document = json.load(f)
-    cells = dict((c["scenario"], c) for c in document["cells"] if c["implementation"] == column)
-    import raw_fork_exec_test
-    problems = []
-    counts = {}
-    for scenario in (s["id"] for s in document["scenarios"]):
-        cell = cells.get(scenario)
-        if cell is None:
-            problems.append("%s: no cell for %s" % (scenario, column))
-            continue
-        verdict, reason = cell.get("verdict"), cell.get("reason") or ""
-        counts[verdict] = counts.get(verdict, 0) + 1
-        if verdict not in raw_fork_exec_test.VERDICTS:
-            problems.append("%s: verdict %r" % (scenario, verdict))
-        elif verdict == "error" and scenario not in KNOWN_HOST_ERRORS:
-            problems.append("%s: an error cell: %s" % (scenario, reason))
-        elif verdict == "error":
-            print("known host error: %s: %s" % (scenario, KNOWN_HOST_ERRORS[scenario]))
-        elif verdict == "no-api" and not reason.startswith(raw_fork_exec_test.NO_API):
-            problems.append("%s: a no-api cell whose reason names no capability: %r" % (scenario, reason))
-    print("%s: %s" % (column, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
-    problems += rust_behaviour(cells)
-    for problem in problems:
-        print("FAIL: " + problem)
-    return 1 if problems else 0
+    cells = rc.cells_of(document, column)
+    problems = rc.check_corpus(document, column, options.scenarios, HOST_GAPS, RUNTIME_LIMITS)
+    problems += rc.check_promised(cells, RUST_CELLS)
+    if not any((c.get("reason") or "").startswith(rc.NO_API + "fork_exec") for c in cells.values()):
+        problems.append("no fork_exec scenario answered no API: fork_exec")
+    return rc.report(problems)
 
 
 def main():
-    argv = sys.argv[1:]
-    rest = []
-    if "--" in argv:
-        rest = argv[argv.index("--") + 1:]
-        argv = argv[:argv.index("--")]
+    argv, rest = rc.split_rest(sys.argv[1:])
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["adapter", "protocol", "corpus"])
     parser.add_argument("--columns", required=True)

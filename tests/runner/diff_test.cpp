@@ -131,13 +131,15 @@ TEST(Verdict, AnEntryCoversTheExpectBlockOnTheFieldsItNames) {
   EXPECT_TRUE(judge_cell(runtime, nullptr, true, "", expect_after, {}).expectation_failures.empty());
   runtime.runtime_owned.fds.clear();
   EXPECT_FALSE(judge_cell(runtime, nullptr, true, "", expect_after, {}).expectation_failures.empty());
-  // A scenario fd the runtime declares because it re-flagged it (node marks 0-2 close-on-exec)
-  // is still the scenario's: the block sees it.
+  // A scenario fd the runtime re-flagged at start-up (node marks every fd it inherited
+  // close-on-exec) is still the scenario's: the block sees it, with the flag the scenario gave it.
   auto reflagged = ran({{"parent_after.fds", "parent.stdin,p.read"}, {"parent_after.fd.0", "parent.stdin rdonly cloexec"},
-                        {"parent_after.fd.5", "p.read rdonly"}});
-  reflagged.runtime_owned.fds = {0, 5};
+                        {"parent_after.fd.5", "p.read rdonly cloexec"}});
+  reflagged.runtime_owned.reflagged_fds = {0, 5};
   const nlohmann::json expect_named = {{"fields", {{"parent_after.fds", "parent.stdin,p.read"}, {"parent_after.fd.5", "p.read rdonly"}}}};
   EXPECT_TRUE(judge_cell(reflagged, nullptr, true, "", expect_named, {}).expectation_failures.empty());
+  reflagged.runtime_owned.reflagged_fds.clear();
+  EXPECT_FALSE(judge_cell(reflagged, nullptr, true, "", expect_named, {}).expectation_failures.empty());
 }
 
 ExpectedDifference umask_entry() {

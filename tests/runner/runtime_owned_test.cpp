@@ -51,6 +51,35 @@ TEST(RuntimeOwned, TheParentCheckIgnoresARuntimesOwnStateButNotTheScenarios) {
   EXPECT_TRUE(differs());
 }
 
+// A scenario fd whose close-on-exec flag the runtime turned over at start-up keeps every field, the
+// flag turned back in both snapshots: a spawn that leaves it alone matches, one that changes it shows.
+TEST(RuntimeOwned, AReflaggedScenarioFdIsSeenWithTheScenariosFlag) {
+  const auto owned = owned_from(R"({"fds": [], "reflagged_fds": [0, 5]})");
+  Observation fields = {{"parent.fd.0", "parent.stdin rdonly cloexec"}, {"parent.fd.5", "p.read rdonly cloexec"},
+                        {"parent.fd.6", "p.write wronly cloexec"},      {"parent_after.fd.5", "p.read rdonly cloexec"},
+                        {"parent_after.fd.5.offset", "0"},               {"child.fd.5", "p.read rdonly"}};
+  auto out = without_runtime_owned(fields, owned);
+  EXPECT_EQ(out["parent.fd.0"], "parent.stdin rdonly");
+  EXPECT_EQ(out["parent.fd.5"], "p.read rdonly");
+  EXPECT_EQ(out["parent.fd.6"], "p.write wronly cloexec");  // not re-flagged: as it is
+  EXPECT_EQ(out["parent_after.fd.5"], "p.read rdonly");
+  EXPECT_EQ(out["parent_after.fd.5.offset"], "0");
+  EXPECT_EQ(out["child.fd.5"], "p.read rdonly");
+  fields["parent_after.fd.5"] = "p.read rdonly";  // the spawn cleared the runtime's flag
+  EXPECT_EQ(without_runtime_owned(fields, owned)["parent_after.fd.5"], "p.read rdonly cloexec");
+
+  // In a comparison each side's re-flagged fds are its own: the reference's flag stays as it is.
+  CellObservation reference, column;
+  reference.status = column.status = CellObservation::Status::ran;
+  reference.parent_state = {{"parent.fd.5", "p.read rdonly"}};
+  column.parent_state = {{"parent.fd.5", "p.read rdonly cloexec"}};
+  EXPECT_FALSE(parent_state_differences(reference, column).empty());
+  column.runtime_owned = owned;
+  EXPECT_TRUE(parent_state_differences(reference, column).empty());
+  reference.parent_state["parent.fd.5"] = "p.read rdonly cloexec";  // the scenario's own flag on the reference
+  EXPECT_FALSE(parent_state_differences(reference, column).empty());
+}
+
 TEST(RuntimeOwned, AMalformedDeclarationIsRefusedWithWhatWasExpected) {
   auto message_of = [](const char* owned) {
     try {
@@ -63,6 +92,7 @@ TEST(RuntimeOwned, AMalformedDeclarationIsRefusedWithWhatWasExpected) {
   EXPECT_NE(message_of(R"({"fds": ["5"]})").find("expected a list of fd numbers"), std::string::npos);
   EXPECT_NE(message_of(R"({"signals": [1]})").find("expected a list of names"), std::string::npos);
   EXPECT_NE(message_of(R"({"process": ["fds"]})").find("their own lists"), std::string::npos);
+  EXPECT_NE(message_of(R"({"reflagged_fds": [true]})").find("expected a list of fd numbers"), std::string::npos);
   EXPECT_NE(message_of(R"([5])").find("expected an object"), std::string::npos);
   EXPECT_TRUE(declared_runtime_state(nlohmann::json::object()).empty());
 }
