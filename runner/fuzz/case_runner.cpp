@@ -25,6 +25,29 @@ std::string general_field(const std::string& field) {
   return out;
 }
 
+namespace {
+
+// The first parts of field names that are not a step spawn's name.
+const std::set<std::string> single_spawn_parts{"child", "outcome", "parent", "parent_after", "step", "(error)"};
+
+}  // namespace
+
+CaseSignature signature_cause(const CaseSignature& signature) {
+  CaseSignature cause;
+  for (const auto& [column, fields] : signature) {
+    auto& folded = cause[column];
+    for (const auto& field : fields) {
+      std::string general = field;
+      const auto first_dot = general.find('.');
+      const std::string first = general.substr(0, first_dot);
+      if (!single_spawn_parts.contains(first)) general = "NAME" + (first_dot == std::string::npos ? "" : general.substr(first_dot));
+      if (auto fd = general.find(".fd.N."); fd != std::string::npos) general.resize(fd + 5);
+      folded.insert(general);
+    }
+  }
+  return cause;
+}
+
 std::string describe(const CaseSignature& signature) {
   std::vector<std::string> parts;
   for (const auto& [column, fields] : signature) parts.push_back(fmt::format("{}: {}", column, fmt::join(fields, ", ")));
@@ -32,8 +55,19 @@ std::string describe(const CaseSignature& signature) {
 }
 
 void leave_out_consequences(GeneralDifference& difference) {
-  if (!difference.contains("outcome")) return;
-  std::erase_if(difference, [](const auto& entry) { return entry.first.starts_with("child."); });
+  // Single spawn: outcome and child.*; steps: NAME.outcome and NAME.* (NAME.outcome.* kept).
+  std::vector<std::string> prefixes;
+  for (const auto& [field, values] : difference) {
+    if (field == "outcome") prefixes.push_back("child.");
+    else if (field.ends_with(".outcome") && field.find('.') == field.size() - 8)
+      prefixes.push_back(field.substr(0, field.size() - 7));
+  }
+  std::erase_if(difference, [&](const auto& entry) {
+    const std::string& field = entry.first;
+    return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& prefix) {
+      return field.starts_with(prefix) && !field.starts_with(prefix + "outcome");
+    });
+  });
 }
 
 bool explains(const GeneralDifference& accepted, const GeneralDifference& seen) {
@@ -53,6 +87,25 @@ bool explains(const GeneralDifference& accepted, const GeneralDifference& seen) 
     if (presence(values) != presence(other->second)) return false;
   }
   return true;
+}
+
+bool explained_by(const std::vector<GeneralDifference>& entries, const GeneralDifference& seen) {
+  auto described = [&](const GeneralDifference& difference) {
+    return std::any_of(entries.begin(), entries.end(),
+                       [&](const GeneralDifference& accepted) { return explains(accepted, difference); });
+  };
+  if (described(seen)) return true;
+  // A steps scenario: each spawn's fields, read as a single spawn's (NAME.fds as child.fds, NAME.outcome
+  // as outcome), must be a difference an entry describes; a step's or the parent's field never is.
+  std::map<std::string, GeneralDifference> per_spawn;
+  for (const auto& [field, values] : seen) {
+    const auto dot = field.find('.');
+    if (dot == std::string::npos || single_spawn_parts.contains(field.substr(0, dot))) return false;
+    const std::string rest = field.substr(dot + 1);
+    per_spawn[field.substr(0, dot)][rest.starts_with("outcome") ? rest : "child." + rest] = values;
+  }
+  return !per_spawn.empty() &&
+         std::all_of(per_spawn.begin(), per_spawn.end(), [&](const auto& spawn) { return described(spawn.second); });
 }
 
 ExplainedFields explained_fields(const ExpectationSet& expectations, const std::vector<Column>& columns,
@@ -120,9 +173,7 @@ CaseOutcome CaseRunner::run(const std::string& id, const std::string& text, cons
       GeneralDifference seen;
       for (const auto& difference : judgement.diff) seen[general_field(difference.field)].insert(difference.actual);
       leave_out_consequences(seen);
-      if (std::any_of(explained_[c].begin(), explained_[c].end(),
-                      [&](const GeneralDifference& accepted) { return explains(accepted, seen); }))
-        continue;
+      if (explained_by(explained_[c], seen)) continue;
       std::set<std::string> fields;
       for (const auto& [field, values] : seen) fields.insert(field);
       outcome.signature[column_id] = std::move(fields);

@@ -27,6 +27,13 @@ using CaseSignature = std::map<std::string, std::set<std::string>>;
 // "child.fd.7.offset" -> "child.fd.N.offset".
 std::string general_field(const std::string& field);
 
+// The cause a signature stands for, by which differences are counted and reported once: the same
+// columns differing in the same fields modulo values, with what varies with the case's resources and
+// names folded away. An fd's sub-fields fold into the fd (child.fd.N.pipe_size and child.fd.N.offset
+// are both child.fd.N: a pipe and a file leaked the same way) and a step spawn's name is written NAME
+// (s0.fds and s2.fds: the same difference in whichever spawn of the steps shows it).
+CaseSignature signature_cause(const CaseSignature& signature);
+
 // "COLUMN: child.fds, child.fd.N; OTHER: (error)".
 std::string describe(const CaseSignature& signature);
 
@@ -39,12 +46,18 @@ using GeneralDifference = std::map<std::string, std::set<std::optional<std::stri
 // fuzzer applies them by their content: a cell whose difference is one an entry describes is not
 // reported (see explains).
 using ExplainedFields = std::vector<std::vector<GeneralDifference>>;
+
+// Whether one of `entries` describes `seen`; in a steps scenario, whether each spawn's fields, read as a
+// single spawn's (NAME.fds as child.fds, NAME.outcome as outcome), are a difference one of them describes,
+// with no step or parent field besides.
+bool explained_by(const std::vector<GeneralDifference>& entries, const GeneralDifference& seen);
 ExplainedFields explained_fields(const ExpectationSet& expectations, const std::vector<Column>& columns,
                                  std::size_t reference);
 
 // When the outcome differs (a child on one side only, or another error), every child.* field differs
 // as a consequence, in whichever fields the case's resources make: they are left out, so one cause
-// has one signature and an entry written for another scenario can describe it.
+// has one signature and an entry written for another scenario can describe it. In a steps scenario the
+// same holds for each spawn: NAME.outcome differing leaves out NAME.* but NAME.outcome.*.
 void leave_out_consequences(GeneralDifference& difference);
 
 // Whether `accepted` (one entry) describes `seen`: the same fields, the same values in fields named

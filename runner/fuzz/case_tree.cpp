@@ -76,7 +76,8 @@ void block(const CaseNode& mapping, int indent, std::string& out) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
   for (const auto& [key, value] : mapping.entries) {
     // The body's sections, and the spawn call's keys, one per line; everything deeper on one line.
-    if (value.kind == CaseNode::Kind::mapping && !value.entries.empty() && (indent == 0 || key == "popen" || key == "posix_spawn")) {
+    if (value.kind == CaseNode::Kind::mapping && !value.entries.empty() && (indent == 0 || key == "popen" || key == "posix_spawn" ||
+                                                                      key == "posix_spawnp" || key == "fork_exec")) {
       out += fmt::format("{}{}:\n", pad, key);
       block(value, indent + 2, out);
     } else if (value.kind == CaseNode::Kind::sequence && holds_mappings(value)) {

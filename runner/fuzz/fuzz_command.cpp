@@ -2,11 +2,8 @@
 #include "fuzz/fuzz_command.hpp"
 
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <thread>
 
 #include "commands/columns.hpp"
@@ -27,9 +25,8 @@
 #include "fuzz/generator.hpp"
 #include "fuzz/reducer.hpp"
 #include "fuzz/worker_pool.hpp"
-#include "run/cleanup_watcher.hpp"
+#include "run/command_process.hpp"
 #include "run/interrupt.hpp"
-#include "run/orphan_reaper.hpp"
 #include "run/utf8_text.hpp"
 #include "session/installation.hpp"
 
@@ -40,21 +37,6 @@ using Clock = std::chrono::steady_clock;
 using fuzz::CaseHeader;
 using fuzz::CaseNode;
 using fuzz::CaseSignature;
-
-// Whatever fds the runner inherited must not reach drivers or probes, as in `run`.
-void make_inherited_fds_cloexec() {
-#ifdef SYS_close_range
-  if (::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0) return;
-#endif
-  if (DIR* dir = ::opendir("/proc/self/fd")) {
-    int own = ::dirfd(dir);
-    while (auto* entry = ::readdir(dir)) {
-      int fd = std::atoi(entry->d_name);
-      if (fd > 2 && fd != own) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
-    ::closedir(dir);
-  }
-}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -75,9 +57,12 @@ std::string column_arguments(const FuzzOptions& options, const std::vector<std::
 
 struct FoundDifference {
   std::uint64_t case_number = 0;
-  CaseSignature signature;
+  CaseSignature signature;  // the first case's, which the reduction keeps
+  CaseSignature cause;      // what later cases are counted by (fuzz::signature_cause)
+  std::set<std::string> signatures;  // every exact signature seen with this cause
   std::map<std::string, std::string> reasons;
   std::size_t occurrences = 1;
+  double reduction_seconds = 0;
   std::size_t original_lines = 0;
   std::size_t reduced_lines = 0;
   std::size_t reduction_steps = 0;
@@ -119,10 +104,7 @@ class Progress {
 }  // namespace
 
 int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& err) {
-  OrphanReaper orphan_reaper;  // declared first so it is destroyed after every driver session
-  CleanupWatcher watcher;
-  install_interrupt_handlers();
-  make_inherited_fds_cloexec();
+  CommandProcess process;
 
   if (options.cases > 0 && options.budget_seconds > 0) {
     err << "fdconform: fuzz: give --cases or --budget, not both\n";
@@ -194,17 +176,19 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
     err << "fdconform: " << valid_utf8(run_dir->error()) << '\n';
     return 2;
   }
-  if (auto why = watcher.start(run_dir->path()); !why.empty())
-    err << "fdconform: no cleanup watcher (" << why << ")\n";
+  process.watch(*run_dir, err);
 
   CellSettings settings;
   settings.probe = installation.probe;
   settings.default_timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
   settings.host = HostFacts::current();
   settings.interrupt_fd = interrupt_fd();
-  // Before the sessions: the pool's threads end after them (see worker_pool.hpp).
-  fuzz::WorkerPool pool(
-      static_cast<std::size_t>(options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency())));
+  // Before the sessions: the pool's threads end after them (see worker_pool.hpp). Two workers per core
+  // by default: a cell hands the CPU from runner to driver to scenario parent to probe and back, and a
+  // second worker fills those gaps (bench/fuzz_throughput: 26 % more cases per second than one per core
+  // on two cores).
+  fuzz::WorkerPool pool(static_cast<std::size_t>(
+      options.jobs > 0 ? options.jobs : 2 * std::max(1u, std::thread::hardware_concurrency())));
   const std::size_t slots = pool.slots();
   // Optional so its driver sessions end before the leftover processes are reaped below.
   std::optional<fuzz::CaseRunner> runner(std::in_place, columns, reference, settings, *run_dir,
@@ -233,9 +217,11 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
   Progress progress(err);
   auto budget_left = [&] { return options.budget_seconds <= 0 || seconds_since(started) < options.budget_seconds; };
   auto status_line = [&] {
-    return fmt::format("{} cases ({:.1f}/s), {} rejected, {} differences", cases_run,
+    std::size_t occurrences = 0;
+    for (const auto& f : found) occurrences += f.occurrences;
+    return fmt::format("{} cases ({:.1f}/s), {} rejected, {} differences ({} cases)", cases_run,
                        running_seconds > 0 ? static_cast<double>(cases_run) / running_seconds : 0.0, rejected,
-                       found.size());
+                       found.size(), occurrences);
   };
 
   const std::uint64_t batch_size = slots * 8;
@@ -277,15 +263,20 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
         continue;
       }
       if (outcome.signature.empty()) continue;
-      auto same = std::find_if(found.begin(), found.end(),
-                               [&](const FoundDifference& f) { return f.signature == outcome.signature; });
+      // Counted by cause: the same fields differing in the same columns, whatever the case's resources
+      // and spawn names make of them, is reported once.
+      const CaseSignature cause = fuzz::signature_cause(outcome.signature);
+      auto same = std::find_if(found.begin(), found.end(), [&](const FoundDifference& f) { return f.cause == cause; });
       if (same != found.end()) {
         ++same->occurrences;
+        same->signatures.insert(fuzz::describe(outcome.signature));
         continue;
       }
       FoundDifference difference;
       difference.case_number = case_number;
       difference.signature = outcome.signature;
+      difference.cause = cause;
+      difference.signatures.insert(fuzz::describe(outcome.signature));
       difference.reasons = outcome.reasons;
       difference.original_lines = fuzz::line_count(texts[i]);
       progress.maybe(fmt::format("{}; case {} differs: {}", status_line(), case_number, brief(outcome.signature)),
@@ -301,6 +292,7 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
       };
       difference.reproduced = signature_of(bodies[i]) == outcome.signature;
       CaseNode reduced = bodies[i];
+      const auto reduction_started = Clock::now();
       if (options.reduce && difference.reproduced) {
         fuzz::Reduction reduction = fuzz::reduce(
             bodies[i],
@@ -316,6 +308,7 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
         difference.reduction_steps = reduction.accepted;
         difference.candidates_tried = reduction.tried;
       }
+      difference.reduction_seconds = seconds_since(reduction_started);
       difference.confirmed = signature_of(reduced) == outcome.signature;
 
       CaseHeader header = header_for(case_number, reduced);
@@ -370,16 +363,20 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
       {"interrupted", interrupt_requested()},
       {"differences", nlohmann::json::array()}};
   for (const auto& f : found) {
-    nlohmann::json signature = nlohmann::json::object();
+    nlohmann::json signature = nlohmann::json::object(), cause = nlohmann::json::object();
     for (const auto& [column, fields] : f.signature) signature[column] = fields;
+    for (const auto& [column, fields] : f.cause) cause[column] = fields;
     summary["differences"].push_back({{"case", f.case_number},
                                       {"signature", signature},
+                                      {"cause", cause},
+                                      {"signatures", f.signatures},
                                       {"reasons", f.reasons},
                                       {"occurrences", f.occurrences},
                                       {"original_lines", f.original_lines},
                                       {"reduced_lines", f.reduced_lines},
                                       {"reduction_steps", f.reduction_steps},
                                       {"candidates_tried", f.candidates_tried},
+                                      {"reduction_seconds", f.reduction_seconds},
                                       {"reproduced", f.reproduced},
                                       {"confirmed", f.confirmed},
                                       {"file", f.file}});
@@ -396,10 +393,7 @@ int fuzz_command(const FuzzOptions& options, std::ostream& out, std::ostream& er
   runner.reset();
   out.flush();
   err.flush();
-  if (std::size_t left = OrphanReaper::kill_and_reap_children(std::chrono::seconds(3), watcher.pid()))
-    err << fmt::format("fdconform: {} processes left behind by probes did not end after SIGKILL\n", left) << std::flush;
-  run_dir.reset();
-  watcher.finish();
+  process.finish(run_dir, err);
   if (interrupt_requested()) return 128 + interrupt_signal();
   return found.empty() && rejected == 0 ? 0 : 1;
 }

@@ -64,11 +64,16 @@ def differing_fields(args, descriptor, scenario, work):
     cells = [c for c in document["cells"] if c["implementation"] == args.impl]
     if len(cells) != 1:
         sys.exit(f"FAIL: {scenario}: expected one cell of {args.impl} in {results}")
-    fields = {general(d["field"]) for d in cells[0]["diff"]}
-    # As the fuzzer's signature: with the outcome different, the child fields are its consequence.
-    if "outcome" in fields:
-        fields = {f for f in fields if not f.startswith("child.")}
-    return fields
+    return leave_out_consequences({general(d["field"]) for d in cells[0]["diff"]})
+
+
+def leave_out_consequences(fields):
+    """As the fuzzer's signature: with the outcome different, the child fields are its consequence; in a
+    steps scenario, NAME.outcome different leaves out NAME's other fields (NAME.outcome.* kept)."""
+    prefixes = ["child."] if "outcome" in fields else []
+    prefixes += [f[:-len("outcome")] for f in fields if f.endswith(".outcome") and f.count(".") == 1]
+    return {f for f in fields
+            if not any(f.startswith(p) and not f.startswith(p + "outcome") for p in prefixes)}
 
 
 def planted_bug(args):

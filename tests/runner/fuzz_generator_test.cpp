@@ -36,22 +36,24 @@ TEST(FuzzGenerator, SeedsAndCaseNumbersGiveDifferentCases) {
 TEST(FuzzGenerator, CaseThreeOfSeedOneIsAsRecorded) {
   EXPECT_EQ(body_text(generate_case(1, 3)),
             "parent:\n"
-            "  close_std: [2]\n"
             "  resources:\n"
-            "    - {name: r0, kind: file, fd: 63}\n"
-            "    - {name: r1, kind: eventfd, inheritable: true}\n"
-            "  env: {set: {FUZZ_VALUE: \"1\"}}\n"
+            "    - {name: r0, kind: eventfd, fd: 3, inheritable: true}\n"
+            "    - {name: r1, kind: dup, of: parent.stderr, call: fcntl_dupfd, min_fd: 20, inheritable: true}\n"
+            "    - {name: r2, kind: pipe, read: {fd: 100}, write: {fd: 11, inheritable: false}}\n"
+            "    - {name: r3, kind: socketpair, a: {fd: 9, inheritable: false}, b: {fd: 4}}\n"
+            "    - {name: r4, kind: tcp_connection, server: {fd: 255, inheritable: true}}\n"
+            "  env: {unset: [LANG]}\n"
             "spawn:\n"
             "  popen:\n"
-            "    stdin: pipe\n"
-            "    stderr: stdout\n"
-            "    close_fds: true\n"
-            "    start_new_session: true\n");
+            "    stdin: devnull\n"
+            "    stdout: inherit\n"
+            "    stderr: pipe\n"
+            "    pass_fds: [r2.read, r3.b, 2]\n");
 }
 
 TEST(FuzzGenerator, EveryCaseValidates) {
   for (std::uint64_t seed : {1, 2, 3})
-    for (std::uint64_t c = 0; c < 400; ++c) {
+    for (std::uint64_t c = 0; c < 800; ++c) {
       std::string text = case_text(seed, c);
       LoadResult loaded = load_scenario_text(case_id(seed, c) + ".yaml", text, case_id(seed, c));
       ASSERT_TRUE(loaded.scenario.has_value())
@@ -81,7 +83,7 @@ TEST(FuzzGenerator, ReachesTheHardRegions) {
     }
     CaseNode tree = generate_case(1, c);
     const CaseNode* spawn = tree.find("spawn");
-    ASSERT_NE(spawn, nullptr);
+    if (!spawn) continue;  // a steps scenario
     if (const CaseNode* popen = spawn->find("popen"))
       if (const CaseNode* pass_fds = popen->find("pass_fds")) {
         std::set<std::string> seen;
@@ -108,6 +110,79 @@ TEST(FuzzGenerator, ReachesTheHardRegions) {
   EXPECT_TRUE(dup2_onto_itself);
   EXPECT_TRUE(open_onto_standard_fd);
   EXPECT_TRUE(posix_spawn_attributes);
+}
+
+// The rest of the format: every spawn kind, steps with each kind of step, threads, child and preexec
+// steps, credentials, limits with fds around them, every resource kind, each signal disposition, the
+// parent's environment and PATH, sessions and groups, and error cases made on purpose.
+TEST(FuzzGenerator, DrawsFromTheWholeFormat) {
+  const std::vector<std::pair<std::string, std::string>> wanted{
+      {"posix_spawnp", "posix_spawnp:"},
+      {"fork_exec with child steps", "fork_exec:\n    steps:"},
+      {"preexec steps", "preexec:\n      - {"},
+      {"a steps scenario", "steps:\n  - {spawn: {name: s0"},
+      {"a wait step", "{wait: s"},
+      {"a Popen call step", "{call: {child: s"},
+      {"a parent step", "{parent: {"},
+      {"a together step", "{together: [{spawn:"},
+      {"a spawn inside a fork_exec child", "steps: [{spawn: {name:"},
+      {"a later spawn naming an earlier one's pipe", ".stdout"},
+      {"parent credentials as root", "requires:\n  root: true\n"},
+      {"Popen user", "user: "},
+      {"Popen extra_groups", "extra_groups: "},
+      {"a nofile limit", "nofile_limit: "},
+      {"a limit above 1024", "nofile_limit: 2048"},
+      {"memfd", "kind: memfd"},
+      {"fifo", "kind: fifo"},
+      {"dup", "kind: dup"},
+      {"dup2 dup", "call: dup2"},
+      {"tcp_listener", "kind: tcp_listener"},
+      {"udp", "kind: udp"},
+      {"tcp_connection", "kind: tcp_connection"},
+      {"an O_PATH file", "access: path"},
+      {"a nonblocking end", "flags: [nonblock]"},
+      {"a caught signal", "catch: ["},
+      {"an ignored signal", "ignore: ["},
+      {"a blocked signal", "block: ["},
+      {"a defaulted signal", "default: ["},
+      {"a parent umask", "  umask: "},
+      {"a parent cwd", "  cwd: r"},
+      {"the probe on the parent's PATH", "PATH: \"{probe_dir}"},
+      {"putenv", "putenv: "},
+      {"a bare program name", "fdconform-probe"},
+      {"start_new_session", "start_new_session: "},
+      {"process_group", "process_group: 0"},
+      {"a flag of another type", "{str: "},
+      {"a missing program", "{workdir}/missing"},
+      {"a negative pass_fds item", "-1"},
+      {"a preexec that raises", "raise: true"},
+      {"a preexec that exits", "{exit: "},
+      {"setsid", "setsid: "},
+      {"closefrom", "closefrom: "},
+  };
+  std::string all;
+  for (std::uint64_t c = 0; c < 1500; ++c) all += body_text(generate_case(1, c));
+  for (const auto& [what, text] : wanted) EXPECT_NE(all.find(text), std::string::npos) << what << ": " << text;
+}
+
+// An fd drawn near a limit sits right below, at or right above it: a limit of 64 with an fd from 62
+// to 65 occurs.
+TEST(FuzzGenerator, FdsNearTheNofileLimit) {
+  bool near = false;
+  for (std::uint64_t c = 0; c < 2000 && !near; ++c) {
+    CaseNode body = generate_case(1, c);
+    const CaseNode* parent = body.find("parent");
+    const CaseNode* limit = parent ? parent->find("nofile_limit") : nullptr;
+    const CaseNode* resources = parent ? parent->find("resources") : nullptr;
+    if (!limit || !resources) continue;
+    const long long value = std::stoll(limit->text);
+    const std::string text = body_text(*parent);
+    for (long long fd = value - 2; fd <= value + 1; ++fd)
+      if (text.find("fd: " + std::to_string(fd) + "}") != std::string::npos ||
+          text.find("fd: " + std::to_string(fd) + ",") != std::string::npos)
+        near = true;
+  }
+  EXPECT_TRUE(near);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "fuzz/case_tree.hpp"
 #include "fuzz/reducer.hpp"
+#include "scenario/loader.hpp"
 
 namespace fdconform::fuzz {
 namespace {
@@ -75,7 +76,8 @@ TEST(FuzzReducer, LowersNumbersAsFarAsTheDifferenceAllows) {
     return false;
   };
   Reduction result = reduce(sample_case(), keeps);
-  EXPECT_EQ(body_text(result.reduced), "parent:\n  resources:\n    - {name: r3, kind: devnull, fd: 3}\nspawn:\n  popen: {}\n");
+  // r0 to r3 go with their pass_fds items (a name dropped with what names it), r4 stays, lowered to 3.
+  EXPECT_EQ(body_text(result.reduced), "parent:\n  resources:\n    - {name: r4, kind: devnull, fd: 3}\nspawn:\n  popen: {}\n");
 }
 
 TEST(FuzzReducer, NeverAcceptsWhatTheOracleRefusesAndEndsMinimal) {
@@ -115,6 +117,90 @@ TEST(FuzzReducer, AnOracleThatKeepsNothingLeavesTheCaseAlone) {
   EXPECT_EQ(result.reduced, sample_case());
   EXPECT_EQ(result.accepted, 0U);
   EXPECT_GT(result.tried, 10U);
+}
+
+// The scenario validator itself, as the fuzzer's oracle refuses what it refuses.
+bool validates(const CaseNode& body) {
+  CaseHeader header{"fuzz-0-0", "a reduced case", "for the test", {"X2"}, "test", {"fuzz"}};
+  return load_scenario_text("fuzz-0-0.yaml", scenario_text(header, body), "fuzz-0-0").scenario.has_value();
+}
+
+CaseNode parse_steps_case() {
+  CaseNode resources = CaseNode::sequence(
+      {CaseNode::mapping({{"name", CaseNode::plain("r0")}, {"kind", CaseNode::plain("pipe")}}),
+       CaseNode::mapping({{"name", CaseNode::plain("r1")}, {"kind", CaseNode::plain("file")}, {"fd", CaseNode::number(9)}})});
+  auto spawn = [](const std::string& name, const std::string& kind, CaseNode block) {
+    return CaseNode::mapping({{"spawn", CaseNode::mapping({{"name", CaseNode::plain(name)}, {kind, std::move(block)}})}});
+  };
+  CaseNode steps = CaseNode::sequence(
+      {spawn("s0", "popen",
+             CaseNode::mapping({{"stdin", CaseNode::mapping({{"resource", CaseNode::plain("r0.read")}})},
+                                {"stdout", CaseNode::plain("pipe")},
+                                {"pass_fds", CaseNode::sequence({CaseNode::plain("r0.read"), CaseNode::plain("r1")})}})),
+       CaseNode::mapping({{"call", CaseNode::mapping({{"child", CaseNode::plain("s0")}, {"method", CaseNode::plain("poll")}})}}),
+       CaseNode::mapping({{"together", CaseNode::sequence(
+           {spawn("s1", "fork_exec",
+                  CaseNode::mapping({{"steps", CaseNode::sequence({CaseNode::mapping(
+                      {{"dup2", CaseNode::mapping({{"fd", CaseNode::plain("r1")}, {"to", CaseNode::number(7)}})}})})}})),
+            CaseNode::mapping({{"parent", CaseNode::mapping({{"churn", CaseNode::mapping(
+                {{"count", CaseNode::number(50)}, {"inheritable", CaseNode::boolean(false)}})}})}})})}}),
+       CaseNode::mapping({{"parent", CaseNode::mapping({{"close", CaseNode::plain("s0.stdout")}})}}),
+       CaseNode::mapping({{"wait", CaseNode::plain("s1")}})});
+  return CaseNode::mapping({{"parent", CaseNode::mapping({{"resources", std::move(resources)}})}, {"steps", std::move(steps)}});
+}
+
+TEST(FuzzReducer, TheStepsCaseIsValid) { EXPECT_TRUE(validates(parse_steps_case())) << body_text(parse_steps_case()); }
+
+// Dropping a name takes everything that names it along: the spawn s0 with the call on it and the
+// parent step on its pipe; the resource r0 with the stream and pass_fds item that name its ends.
+TEST(FuzzReducer, ANameGoesWithEverythingThatNamesIt) {
+  const CaseNode original = parse_steps_case();
+  bool without_s0 = false, without_r0 = false;
+  for (const auto& variant : smaller_variants(original)) {
+    const std::string text = body_text(variant);
+    if (text.find("s0") == std::string::npos && text.find("name: s1") != std::string::npos) {
+      without_s0 = true;
+      EXPECT_TRUE(validates(variant)) << text;
+      EXPECT_NE(text.find("wait: s1"), std::string::npos) << text;
+    }
+    if (text.find("r0") == std::string::npos && text.find("name: s0") != std::string::npos) {
+      without_r0 = true;
+      EXPECT_TRUE(validates(variant)) << text;
+      EXPECT_NE(text.find("pass_fds: [r1]"), std::string::npos) << text;
+    }
+  }
+  EXPECT_TRUE(without_s0);
+  EXPECT_TRUE(without_r0);
+}
+
+TEST(FuzzReducer, ATogetherStepIsFlattenedIntoItsEntries) {
+  bool flattened = false;
+  for (const auto& variant : smaller_variants(parse_steps_case())) {
+    const std::string text = body_text(variant);
+    if (text.find("together") != std::string::npos || text.find("churn") == std::string::npos) continue;
+    if (text.find("name: s1") == std::string::npos) continue;
+    flattened = true;
+    EXPECT_TRUE(validates(variant)) << text;
+  }
+  EXPECT_TRUE(flattened);
+}
+
+// With the validator as part of the oracle, a steps case whose "difference" is a child dup2 onto an fd
+// above 2 reduces to that one spawn step, its fd renumbered down to 3, the threads gone.
+TEST(FuzzReducer, AStepsCaseReducesToTheStepThatMatters) {
+  auto keeps = [](const CaseNode& c) {
+    if (!validates(c)) return false;
+    const std::string text = body_text(c);
+    auto at = text.find("dup2: {fd: r1, to: ");
+    return at != std::string::npos && std::stoll(text.substr(at + 19)) >= 3;
+  };
+  Reduction result = reduce(parse_steps_case(), keeps);
+  EXPECT_EQ(body_text(result.reduced),
+            "parent:\n"
+            "  resources:\n"
+            "    - {name: r1, kind: file}\n"
+            "steps:\n"
+            "  - {spawn: {name: s1, fork_exec: {steps: [{dup2: {fd: r1, to: 3}}]}}}\n");
 }
 
 }  // namespace
