@@ -274,6 +274,19 @@
       changed();
     });
     $("fdc-reset").addEventListener("click", () => resetFilters(true));
+    $("fdc-runtime-view").addEventListener("click", () => {
+      state.hiddenCols = runtimeViewHidden();
+      showColumns();
+      changed();
+    });
+  }
+  // The columns the "one column per runtime" view hides (the report's data marks the ones it keeps).
+  function runtimeViewHidden() {
+    return new Set(impls.map((impl, col) => col).filter((col) => !impls[col].runtimeView));
+  }
+  function isRuntimeView(hidden) {
+    const wanted = runtimeViewHidden();
+    return wanted.size > 0 && hidden.size === wanted.size && [...wanted].every((col) => hidden.has(col));
   }
   function showColumns() {
     $("fdc-column-style").textContent = [...state.hiddenCols].map((c) => "#fdc-matrix .c" + c + "{display:none}").join("\n");
@@ -326,7 +339,8 @@
   }
 
   // ---- permalinks: "#<scenario id>" for a row (the older form), otherwise
-  // "#s=<scenario>&i=<implementation>&q=<search>&tag=<tag>&status=<verdict>&disagree=1&hide=<impl>..." ----
+  // "#s=<scenario>&i=<implementation>&q=<search>&tag=<tag>&status=<verdict>&disagree=1&hide=<impl>...",
+  // with "view=runtimes" in place of the hide list when the columns shown are the one-per-runtime view ----
   let openAt = null;  // {r, col} of the cell whose panel is open
   function fragmentFor(r, col) {
     const p = new URLSearchParams();
@@ -336,7 +350,8 @@
     if (state.tag !== "") p.set("tag", data.tags[Number(state.tag)]);
     if (state.status !== "") p.set("status", data.verdicts[Number(state.status)]);
     if (state.disagree) p.set("disagree", "1");
-    for (const col of [...state.hiddenCols].sort((a, b) => a - b)) p.append("hide", impls[col].id);
+    if (isRuntimeView(state.hiddenCols)) p.set("view", "runtimes");
+    else for (const col of [...state.hiddenCols].sort((a, b) => a - b)) p.append("hide", impls[col].id);
     const text = p.toString();
     return text ? "#" + text : "";
   }
@@ -359,7 +374,8 @@
       row: p.get("s"), impl: p.get("i"),
       filters: { text: (p.get("q") || "").toLowerCase(), tag: tag >= 0 ? String(tag) : "", status: status >= 0 ? String(status) : "",
                  disagree: p.get("disagree") === "1",
-                 hidden: p.getAll("hide").map((id) => colIndex.get(id)).filter((c) => c !== undefined) },
+                 hidden: p.get("view") === "runtimes" ? [...runtimeViewHidden()]
+                   : p.getAll("hide").map((id) => colIndex.get(id)).filter((c) => c !== undefined) },
     };
   }
   function goToFragment() {

@@ -125,7 +125,20 @@ void write_scenario_block(const Results& results, const Scenario& scenario, cons
         out << "          " << palette.dim("only on " + column_names(columns, results.reference)) << "\n";
     }
   }
-  out << "  rerun: " << single_line(rerun_command(results, scenario, rerun_ids)) << "\n";
+  // A merged document's columns ran on several machines: each can only be run again on its own.
+  std::map<std::string, const Implementation*> by_id;
+  for (const auto& impl : results.implementations) by_id.emplace(impl.id, &impl);
+  std::vector<std::string> hosts;
+  std::map<std::string, std::vector<std::string>> ids_of_host;
+  for (const auto& id : rerun_ids) {
+    auto found = by_id.find(id);
+    std::string host = found == by_id.end() ? std::string() : merged_host(*found->second);
+    if (!ids_of_host.contains(host)) hosts.push_back(host);
+    ids_of_host[host].push_back(id);
+  }
+  for (const auto& host : hosts)
+    out << (host.empty() ? std::string("  rerun: ") : "  rerun on " + single_line(host) + ": ")
+        << single_line(rerun_command(results, scenario, ids_of_host[host])) << "\n";
 }
 
 }  // namespace
@@ -136,26 +149,38 @@ bool colour_wanted(std::ostream& out) {
   return is_terminal(out);
 }
 
+std::string merged_host(const Implementation& impl) {
+  return !impl.host.empty() && impl.id.starts_with(impl.host + "/") ? impl.host : std::string();
+}
+
 std::string rerun_command(const Results& results, const Scenario& scenario, const std::vector<std::string>& impl_ids) {
   std::map<std::string, const Implementation*> by_id;
   for (const auto& impl : results.implementations) by_id.emplace(impl.id, &impl);
+  // On the machine a merged column ran on, its id has no host prefix; the reference is named only when it
+  // ran there too (else that machine's run picks its own).
+  std::string host;
+  if (!impl_ids.empty())
+    if (auto found = by_id.find(impl_ids.front()); found != by_id.end()) host = merged_host(*found->second);
+  auto local_id = [&](const std::string& id) { return host.empty() ? id : id.substr(host.size() + 1); };
+  std::string reference = results.reference;
+  if (auto found = by_id.find(reference); found != by_id.end() && merged_host(*found->second) != host) reference.clear();
   std::string command = "fdconform run " + shell_word(scenario.file.empty() ? scenario.id : scenario.file);
   // Each column says which run arguments bring it in (its descriptor's `rerun`, such as --with PATH or
   // --driver FILE): name the reference's and every rerun column's, so the rerun compares against what
   // this run did.
   std::set<std::vector<std::string>> brought_in;
   std::vector<std::string> columns = impl_ids;
-  if (!results.reference.empty()) columns.push_back(results.reference);
+  if (!reference.empty()) columns.push_back(reference);
   for (const auto& id : columns) {
     auto found = by_id.find(id);
     if (found == by_id.end() || found->second->rerun.empty()) continue;
     if (!brought_in.insert(found->second->rerun).second) continue;
     for (const auto& word : found->second->rerun) command += " " + shell_word(word);
   }
-  if (!results.reference.empty()) command += " --reference " + shell_word(results.reference);
+  if (!reference.empty()) command += " --reference " + shell_word(local_id(reference));
   std::set<std::string> named;
   for (const auto& id : impl_ids)
-    if (id != results.reference && named.insert(id).second) command += " --impl " + shell_word(id);
+    if (id != results.reference && named.insert(id).second) command += " --impl " + shell_word(local_id(id));
   return command;
 }
 

@@ -129,9 +129,45 @@ std::vector<std::size_t> column_order(const std::vector<const Implementation*>& 
 }
 
 
+// The columns of the "one column per runtime" view: in each family, the newest version, and of that
+// version's columns the one with the shortest id (the others add a path or an API to it: -fork, -spawnSync),
+// then the first by name. The reference column always stands for its own family, so the view still shows
+// what everything is compared against.
+std::vector<bool> runtime_view_columns(const std::vector<const Implementation*>& columns,
+                                       std::optional<std::size_t> reference_column) {
+  struct Candidate {
+    std::string version;  // the digits and dots after the family ("3.13.0"); empty when the id has none
+    std::size_t suffix_length = 0;
+    std::size_t column = 0;
+  };
+  std::map<std::string, Candidate> chosen;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    const std::string& id = columns[c]->id;
+    std::string family = implementation_family(id);
+    std::string rest = id.size() > family.size() ? id.substr(family.size() + 1) : std::string();
+    std::size_t version_end = 0;
+    while (version_end < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[version_end])) || rest[version_end] == '.'))
+      ++version_end;
+    Candidate candidate{rest.substr(0, version_end), rest.size() - version_end, c};
+    auto [at, inserted] = chosen.emplace(family, candidate);
+    if (inserted) continue;
+    const Candidate& held = at->second;
+    bool better = natural_less(held.version, candidate.version) ||
+                  (held.version == candidate.version &&
+                   (candidate.suffix_length < held.suffix_length ||
+                    (candidate.suffix_length == held.suffix_length && natural_less(id, columns[held.column]->id))));
+    if (better) at->second = candidate;
+  }
+  if (reference_column) chosen[implementation_family(columns[*reference_column]->id)].column = *reference_column;
+  std::vector<bool> shown(columns.size(), false);
+  for (const auto& [family, candidate] : chosen) shown[candidate.column] = true;
+  return shown;
+}
+
 json html_data_of(const Results& results) {
   Matrix matrix = build_matrix(results);
   const std::vector<std::size_t> order = column_order(matrix.columns, matrix.reference_column);
+  const std::vector<bool> in_runtime_view = runtime_view_columns(matrix.columns, matrix.reference_column);
 
   // Field names repeat in every observation; numbering them once keeps 1,000 x 12 well under 5 MiB.
   std::map<std::string, int> field_index;
@@ -157,7 +193,8 @@ json html_data_of(const Results& results) {
       reference_position = static_cast<int>(position);
     impls.push_back({{"id", impl->id}, {"name", impl->name}, {"version", impl->version},
                      {"detail", impl->detail}, {"host", impl->host}, {"features", impl->features},
-                     {"family", implementation_family(impl->id)}});
+                     {"family", implementation_family(impl->id)},
+                     {"runtimeView", static_cast<bool>(in_runtime_view[order[position]])}});
   }
 
   json rows = json::array();

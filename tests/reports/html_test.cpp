@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "reports/html.hpp"
@@ -202,6 +203,19 @@ TEST(Html, MergedColumnsGroupByHostAndFamily) {
                                                           "hostB/cpython-3.10.0", "hostB/cpython-3.13.0"}));
   EXPECT_EQ(data["impls"][0]["family"], "hostA/cpython");
   EXPECT_EQ(data["refCol"], 1);
+}
+
+TEST(Html, RuntimeViewKeepsEachFamilysNewestDefaultColumnAndTheReference) {
+  json data = embedded_data(html_of(columns_document(
+      {"cpython-3.13.0", "cpython-3.6.15", "java-17.0.15", "java-25.0.3-fork", "java-25.0.3", "node-20.20.2-spawnSync",
+       "node-20.20.2", "spawn_core-vfork", "spawn_core-fork", "spawn_core-auto", "hostB/java-17.0.15"},
+      "cpython-3.6.15")));
+  std::set<std::string> kept;
+  for (const auto& impl : data["impls"])
+    if (impl["runtimeView"].get<bool>()) kept.insert(impl["id"].get<std::string>());
+  // The reference stands for CPython although 3.13 is newer; a merged host's family keeps its own column.
+  EXPECT_EQ(kept, (std::set<std::string>{"cpython-3.6.15", "java-25.0.3", "node-20.20.2", "spawn_core-auto",
+                                         "hostB/java-17.0.15"}));
 }
 
 TEST(Html, CarriesAnExpectationsReasonAndLinkOnlyWhenTheDocumentHasThem) {

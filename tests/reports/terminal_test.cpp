@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,6 +160,27 @@ TEST(DifferListing, RerunBringsInEachColumnByItsOwnRunArgumentsAndQuotesPaths) {
   EXPECT_EQ(reports::rerun_command(results, results.scenarios[2], {"cpython-3.6.15"}),
             "fdconform run 'my scenarios/session-setsid.yaml' --oracle '/opt/python 3.13/bin/python3' "
             "--reference cpython-3.13.0 --impl cpython-3.6.15");
+}
+
+TEST(DifferListing, AMergedDocumentsColumnsAreRerunEachOnItsOwnHostUnderItsOwnId) {
+  auto document = reports_test::sample_results();
+  // As `fdconform merge` writes two machines: "<host>/<id>" columns with their host.
+  std::map<std::string, std::string> merged_id;
+  for (std::size_t i = 0; i < document["implementations"].size(); ++i) {
+    auto& impl = document["implementations"][i];
+    std::string host = i == 0 ? "host-a" : "host-b";
+    merged_id[impl["id"]] = host + "/" + impl["id"].get<std::string>();
+    impl["id"] = merged_id[impl["id"]];
+    impl["host"] = host;
+  }
+  for (auto& cell : document["cells"]) cell["implementation"] = merged_id[cell["implementation"]];
+  document["reference"] = merged_id[document["reference"]];
+  std::string text = listing_of(document);
+  EXPECT_NE(text.find("  rerun on host-a: fdconform run scenarios/umask-kept.yaml --reference cpython-3.13.0\n"
+                      "  rerun on host-b: fdconform run scenarios/umask-kept.yaml --impl spawn_core-vfork\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("--impl host-"), std::string::npos) << text;
 }
 
 TEST(DifferListing, ColourOnlyWhenAsked) {

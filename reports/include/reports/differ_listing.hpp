@@ -23,8 +23,12 @@ struct ListingStyle {
 bool colour_wanted(std::ostream& out);
 
 // `fdconform run <file> [--with PATH]... --reference REF --impl ID...`, shell-quoted: reruns one
-// scenario on the given columns against the same reference.
+// scenario on the given columns against the same reference. Columns of a merged document are given from
+// one host at a time: the command is the one to type on that host (ids without the host, the reference
+// only when it ran there).
 std::string rerun_command(const Results& results, const Scenario& scenario, const std::vector<std::string>& impl_ids);
+// The host a merged document's column ran on (its id is "<host>/<id>"); empty for a single machine's column.
+std::string merged_host(const Implementation& impl);
 
 void write_differ_listing(const Results& results, std::ostream& out, const ListingStyle& style);
 // Colour as colour_wanted(out) says.

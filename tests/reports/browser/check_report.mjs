@@ -43,6 +43,19 @@ const expectOrder = [...implIds].sort((a, b) => {
   return fa !== fb ? numeric.compare(fa, fb) : numeric.compare(a, b);
 });
 const colOf = (impl) => expectOrder.indexOf(impl);
+// The one-column-per-runtime view: per family the newest version, then the shortest id, then the first by
+// name; the reference always stands for its own family.
+const runtimeView = new Map();
+for (const id of implIds) {
+  const rest = id.slice(family(id).length + 1), version = (/^[\d.]*/.exec(rest) || [""])[0];
+  const key = [version, rest.length - version.length, id];
+  const held = runtimeView.get(family(id));
+  const better = !held || numeric.compare(held.key[0], version) < 0 ||
+    (held.key[0] === version && (key[1] < held.key[1] || (key[1] === held.key[1] && numeric.compare(id, held.key[2]) < 0)));
+  if (better) runtimeView.set(family(id), { id, key });
+}
+runtimeView.set(family(results.reference), { id: results.reference });
+const expectRuntimeView = new Set([...runtimeView.values()].map((v) => v.id));
 const counts = { passed: 0, failed: 0, skipped: 0, accepted: 0 };
 for (const c of results.cells) {
   if (FAILING.has(c.verdict)) counts.failed++;
@@ -165,6 +178,14 @@ try {
   check(!(await page.isVisible(`#fdc-matrix thead th.fdc-impl.c1`)) && (await page.isVisible(`#fdc-matrix thead th.fdc-impl.c0`)),
     `implementation filter hides the ${expectOrder[1]} column only`);
   await page.click("#fdc-impl-filter summary");
+  await page.click("#fdc-reset");
+  await page.click("#fdc-runtime-view");
+  const shownColumns = [];
+  for (const impl of implIds)
+    if (await page.isVisible(`#fdc-matrix thead th.fdc-impl.c${colOf(impl)}`)) shownColumns.push(impl);
+  check(sameSet(shownColumns, expectRuntimeView),
+    `'One column per runtime' shows ${[...expectRuntimeView].join(", ")} (shown: ${shownColumns.join(", ")})`);
+  check(new URL(page.url()).hash.includes("view=runtimes"), `the runtime view is a link: ${new URL(page.url()).hash}`);
   await page.click("#fdc-reset");
   check((await visibleRowIds()).length === scenarioIds.length, "reset shows every row again");
 
