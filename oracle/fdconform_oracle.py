@@ -1374,6 +1374,7 @@ def popen_kwargs(spec, resources, placeholders, report_argument, confined, where
         kwargs["umask"] = octal_or_int(umask)
     if spec.get("preexec") is not None:
         steps = with_open_paths_resolved(spec["preexec"], placeholders, confined, where + ".popen.preexec")
+        steps = with_fds_resolved(steps, resources, where + ".popen.preexec")
         kwargs["preexec_fn"] = lambda: run_child_steps(steps, resources)
     if spec.get("pipesize", -1) != -1:
         kwargs["pipesize"] = spec["pipesize"]
@@ -1538,6 +1539,8 @@ def start_fork_exec(child, spec, resources, placeholders, report_argument, where
     if nested is None and any(is_spawn_step(step) for step in steps):
         raise Malformed("%s.fork_exec.steps: a spawn inside the child is only for a fork_exec spawn step of a "
                         "steps scenario, not in a together, nor in a spawn inside another child" % where)
+    steps = [step if is_spawn_step(step) else with_fds_resolved([step], resources, "%s.fork_exec.steps" % where)[0]
+             for step in steps]
     try:
         pid = os.fork()
     except OSError as error:  # what os.fork() raises is the observation, as for Popen
@@ -1668,6 +1671,32 @@ def with_open_paths_resolved(steps, placeholders, confined, where):
             step = {"open": args}
         resolved.append(step)
     return resolved
+
+
+def with_fds_resolved(steps, resources, where):
+    """The child steps with every resource name turned into its fd number, here
+    in the parent: a name that resolves to nothing (the pipe of an earlier spawn
+    that failed) is a malformed scenario, refused before any fork, as the
+    driver kit refuses it, rather than a child that exits with 126."""
+    resolved = []
+    for step in steps:
+        try:
+            resolved.append(fds_resolved(step, resources))
+        except Malformed as error:
+            raise Malformed("%s: %s" % (where, error))
+    return resolved
+
+
+def fds_resolved(step, resources):
+    step = dict(step)
+    if "set_inheritable" in step:
+        step["set_inheritable"] = dict(step["set_inheritable"], fd=resources.resolve(step["set_inheritable"]["fd"]))
+    elif "dup2" in step:
+        args = step["dup2"]
+        step["dup2"] = dict(args, fd=resources.resolve(args["fd"]), to=resources.resolve(args["to"]))
+    elif "close" in step:
+        step["close"] = resources.resolve(step["close"])
+    return step
 
 
 def run_child_steps(steps, resources):

@@ -173,6 +173,9 @@ int main(int argc, char** argv) {
   fuzz->add_option("--seed", fuzz_options.seed, "the generator's seed: the same seed gives the same cases");
   auto* fuzz_cases = fuzz->add_option("--cases", fuzz_options.cases, "run this many cases (default: 1000)")
                          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  fuzz->add_option("--first-case", fuzz_options.first_case,
+                   "start at this case number (default 0): `--first-case K --cases 1` runs case K alone")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
   fuzz->add_option("--budget", fuzz_options.budget_seconds, "run for this many seconds, reductions included")
       ->check(CLI::Range(1.0, 7 * 86400.0))
       ->excludes(fuzz_cases);

@@ -10,6 +10,7 @@ namespace fdconform {
 
 struct FuzzOptions {
   std::uint64_t seed = 1;
+  std::uint64_t first_case = 0;  // cases first_case, first_case + 1, ...: one case found again alone
   std::uint64_t cases = 0;       // 0: not given
   double budget_seconds = 0;     // 0: not given; with neither, default_cases
   std::vector<std::string> impls;

@@ -866,6 +866,19 @@ class SessionTest(unittest.TestCase, ShapeChecks):
         self.assertEqual(inner["parent"], outer["parent"], "the grandchild is named by its outer spawn's snapshot")
         self.assertEqual(result["steps"], [None], "a nested spawn has no step result of its own")
 
+    def test_steps_child_step_naming_a_failed_spawns_pipe_is_refused(self):
+        """A failed Popen leaves no pipe ends behind: a later child step naming one is a malformed
+        scenario, refused in the parent before that child is forked (never a child exiting 126)."""
+        result = self.ask(self.steps_scenario("steps-failed-pipe-end", [
+            {"spawn": {"name": "failed", "popen": {"argv": ["/nonexistent/fdconform-no-such-program"],
+                                                   "stderr": "pipe"}}},
+            {"spawn": {"name": "later", "fork_exec": {"argv": ["{probe}"], "steps": [{"close": "failed.stderr"}]}}}]))
+        if result.get("status") == "skip":
+            self.skipTest("the driver skips steps scenarios: %s" % result.get("reason"))
+        self.assertEqual(result.get("status"), "error", result)
+        self.assertIn("failed.stderr", result.get("reason", ""))
+        self.assertIn("names no resource", result.get("reason", ""))
+
     def test_steps_parent_call_results(self):
         """os calls in the parent: what each returned or raised."""
         result = self.ask(self.steps_scenario("steps-parent-calls", [

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "command_line.hpp"
+#include "fuzz/case_tree.hpp"
+#include "fuzz/generator.hpp"
 #include "scenario/loader.hpp"
 
 namespace {
@@ -67,6 +69,27 @@ TEST(FuzzCli, FindsAndReducesADeviatingField) {
       ASSERT_EQ(cell["diff"].size(), 1U);
       EXPECT_EQ(cell["diff"][0]["field"], "child.umask");
     }
+}
+
+// --first-case K --cases 1 runs case K alone, the case the same seed gives at K in a longer run, and
+// the file it writes tells how to find that one case again.
+TEST(FuzzCli, FirstCaseRunsThatCaseAlone) {
+  std::string out = per_test_path("fuzz-cli", "out");
+  std::filesystem::remove_all(out);
+  auto r = run_fdconform("fuzz --seed 3 --first-case 7 --cases 1 --no-reduce --no-expectations --driver " +
+                         fake_drivers(true) + " --impl 'fake-*' --reference fake-a -j 1 --out " + out);
+  EXPECT_EQ(r.status, 1) << r.out;
+  json summary = read_json_file(out + "/summary.json");
+  EXPECT_EQ(summary["cases"], 1);
+  EXPECT_EQ(summary["first_case"], 7);
+  EXPECT_NE(summary["command"].get<std::string>().find("--first-case 7 --cases 1"), std::string::npos);
+  ASSERT_EQ(summary["differences"].size(), 1U) << summary.dump(2);
+  EXPECT_EQ(summary["differences"][0]["case"], 7);
+  std::ifstream in(out + "/fuzz-3-7.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  EXPECT_NE(text.find(fdconform::fuzz::body_text(fdconform::fuzz::generate_case(3, 7))), std::string::npos) << text;
+  EXPECT_NE(text.find("--first-case 7 --cases 1`"), std::string::npos) << text;
 }
 
 TEST(FuzzCli, AgreeingColumnsGiveNoDifference) {
