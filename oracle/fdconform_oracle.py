@@ -1330,14 +1330,25 @@ def scheduler_argument(spec):
     return items
 
 
+def pathlike_args(spec):
+    """argv: {pathlike: TEXT}, Popen's whole args as one os.PathLike (bpo-31961): the probe gets no
+    --report= argument and writes its report to its stdout, a pipe the runner asks for."""
+    return isinstance(spec.get("argv"), dict)
+
+
 def popen_kwargs(spec, resources, placeholders, report_argument, confined, where="spawn"):
-    argv = argv_from(spec, placeholders, "scenario.%s.popen" % where)
+    if pathlike_args(spec):
+        argv = [substitute(spec["argv"]["pathlike"], placeholders)]
+    else:
+        argv = argv_from(spec, placeholders, "scenario.%s.popen" % where)
     kwargs = {"close_fds": spec.get("close_fds", True),
               "restore_signals": flag_argument(spec.get("restore_signals", True)),
               "start_new_session": flag_argument(spec.get("start_new_session", False))}
     # The report argument goes last; with a shell it belongs to the command
     # string, argv[0] (the rest are the shell's $0, $1, ...).
-    if spec.get("shell") and argv:
+    if pathlike_args(spec):
+        argv = TextPath(argv[0])
+    elif spec.get("shell") and argv:
         argv[0] += " " + shell_quoted(report_argument)
     else:
         argv.append(report_argument)
@@ -1416,6 +1427,20 @@ def start_popen(child, spec, resources, placeholders, report_argument, confined,
             child.outcome.value = exception_outcome(error)
             return
     child.pid = child.process.pid
+    if pathlike_args(spec):
+        report_from_pipe(child.process.stdout, report_argument[len("--report="):])
+
+
+def report_from_pipe(pipe, path):
+    """What the probe wrote to its stdout, up to its exit, put where its report argument would have
+    sent it, whole or not at all (the probe links its own report into place the same way)."""
+    data = pipe.read()
+    if not data:
+        return  # not the probe, or it failed before writing: the report is missing, as it is then
+    partial = path + ".partial"
+    with open(partial, "wb") as stream:
+        stream.write(data)
+    os.rename(partial, path)
 
 
 def open_pipes(process):

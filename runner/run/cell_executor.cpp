@@ -57,6 +57,7 @@ bool spawns_the_probe(const nlohmann::json& spawn) {
   }
   const auto executable = how.find("executable");
   if (executable != how.end() && executable->is_string()) return names_the_probe(*executable);
+  if (argv != how.end() && argv->is_object()) return names_the_probe(argv->value("pathlike", nlohmann::json()));
   return has_argv && names_the_probe((*argv)[0]);
 }
 

@@ -79,6 +79,22 @@ void note_python_value(ValidationContext& ctx, const YAML::Node& node, const std
   ctx.python_value_path = path;
 }
 
+// Popen's whole `args` as one os.PathLike, {pathlike: TEXT}: Popen took it from 3.8 and before raised
+// TypeError (bpo-31961); only a Python caller has the value.
+nlohmann::json pathlike_argv(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  auto view = ctx.check.map(node, path, {"pathlike"});
+  const YAML::Node* text = view ? view->find("pathlike") : nullptr;
+  if (!text) {
+    if (view && node.size() == 0)  // an unknown key was reported by map()
+      ctx.check.error(node, fmt::format("{}: expected a string, a list of strings or {{pathlike: TEXT}}", path));
+    return probe_argv();
+  }
+  auto program = ctx.check.string(*text, path + ".pathlike");
+  if (!program) return probe_argv();
+  note_python_value(ctx, node, path);
+  return {{"pathlike", *program}};
+}
+
 // A flag Python's subprocess reads by truth value from 3.12 (gh-60203) and as an int before: true/false, or,
 // wrong on purpose, a value of another type: {str: TEXT} (a Python str), {none: true} (None) or
 // {int_like: N} (an object with __int__ only, for Python callers alone). The drivers get the boolean, or
@@ -199,7 +215,9 @@ void confine_popen_program(ValidationContext& ctx, const MapView& view, const nl
     return;
   }
   if (has_executable || !argv) return;
-  if (out["argv"].is_string())
+  if (out["argv"].is_object())
+    check_program_path(ctx, *argv, p + ".argv.pathlike", out["argv"]["pathlike"].get<std::string>(), true);
+  else if (out["argv"].is_string())
     check_program_path(ctx, *argv, p + ".argv", out["argv"].get<std::string>(), true);
   else if (!out["argv"].empty())
     check_program_path(ctx, *argv, p + ".argv[0]", out["argv"][0].get<std::string>(), true);
@@ -223,7 +241,10 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
                          "env", "restore_signals", "start_new_session", "process_group", "user", "group",
                          "extra_groups", "umask", "pipesize", "close_strategy", "preexec", "path_type"});
   if (!view) return out;
-  out["argv"] = argv_list(ctx, view->find("argv"), p + ".argv", true);
+  const YAML::Node* argv_node = view->find("argv");
+  const bool pathlike_args = argv_node && argv_node->IsMap();
+  if (pathlike_args) out["argv"] = pathlike_argv(ctx, *argv_node, p + ".argv");
+  else out["argv"] = argv_list(ctx, argv_node, p + ".argv", true);
   // How the caller passes argv items, executable and cwd: as str, as bytes (os.fsencode) or as an
   // os.PathLike whose __fspath__ gives the same text. The same bytes reach the kernel either way.
   if (auto t = view->find("path_type"))
@@ -239,6 +260,22 @@ nlohmann::json popen(ValidationContext& ctx, const YAML::Node& node, const std::
   out["stdin"] = stdio(ctx, view->find("stdin"), p + ".stdin");
   out["stdout"] = stdio(ctx, view->find("stdout"), p + ".stdout");
   out["stderr"] = stdio(ctx, view->find("stderr"), p + ".stderr");
+  if (pathlike_args) {
+    // No argument to carry the probe's report path: it writes the report to its stdout, which the
+    // caller reads from this pipe.
+    if (out["shell"] == true)
+      check.error(*argv_node, fmt::format("{}.argv: {{pathlike: TEXT}} is a program, not a shell command: expected "
+                                          "shell: false (or leave shell out)",
+                                          p));
+    if (out["path_type"] != "str")
+      check.error(*argv_node, fmt::format("{}.argv: {{pathlike: TEXT}} is already an os.PathLike: expected "
+                                          "path_type str (or leave path_type out)",
+                                          p));
+    if (out["stdout"] != "pipe")
+      check.error(*argv_node, fmt::format("{}.argv: {{pathlike: TEXT}} passes no argument, so the probe writes its "
+                                          "report to its stdout: expected stdout: pipe",
+                                          p));
+  }
   out["close_fds"] = flag(ctx, view->find("close_fds"), p + ".close_fds", true);
   if (auto pf = view->find("pass_fds"); pf && !YamlChecker::is_null(*pf)) {
     if (auto items = check.sequence(*pf, p + ".pass_fds"))
