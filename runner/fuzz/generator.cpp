@@ -78,20 +78,30 @@ class CaseBuilder {
     if (credentials) parent.set("credentials", parent_credentials());
 
     CaseNode body = CaseNode::mapping();
-    if (credentials) body.set("requires", CaseNode::mapping({{"root", CaseNode::boolean(true)}}));
-    if (!parent.entries.empty()) body.set("parent", std::move(parent));
     auto shape = choose_.below(100);
+    CaseNode spawn;
     if (shape < 52) {
-      body.set("spawn", CaseNode::mapping({{"popen", popen_call(true)}}));
+      spawn = CaseNode::mapping({{"popen", popen_call(true)}});
     } else if (shape < 67) {
-      body.set("spawn", CaseNode::mapping({{"posix_spawn", posix_spawn_call(false)}}));
+      spawn = CaseNode::mapping({{"posix_spawn", posix_spawn_call(false)}});
     } else if (shape < 72) {
-      body.set("spawn", CaseNode::mapping({{"posix_spawnp", posix_spawn_call(true)}}));
+      spawn = CaseNode::mapping({{"posix_spawnp", posix_spawn_call(true)}});
     } else if (shape < 80) {
-      body.set("spawn", CaseNode::mapping({{"fork_exec", fork_exec_call(false)}}));
-    } else {
-      body.set("steps", steps());
+      spawn = CaseNode::mapping({{"fork_exec", fork_exec_call(false)}});
+    } else if (shape < 84) {
+      spawn = CaseNode::mapping({{"libc", libc_call()}});
+      features_.push_back("libc_spawn");
     }
+    // Drawn before `requires` is written: a step may pass a value only a Python caller has.
+    CaseNode step_list = spawn.entries.empty() ? steps() : CaseNode();
+    CaseNode requirements = CaseNode::mapping();
+    if (credentials) requirements.set("root", CaseNode::boolean(true));
+    if (python_values_) features_.push_back("python_values");
+    if (!features_.empty()) requirements.set("features", plain_list(features_));
+    if (!requirements.entries.empty()) body.set("requires", std::move(requirements));
+    if (!parent.entries.empty()) body.set("parent", std::move(parent));
+    if (spawn.entries.empty()) body.set("steps", std::move(step_list));
+    else body.set("spawn", std::move(spawn));
     return body;
   }
 
@@ -314,8 +324,41 @@ class CaseBuilder {
   CaseNode flag(bool value) {
     auto form = choose_.below(100);
     if (form < 94) return CaseNode::boolean(value);
-    if (form < 97) return CaseNode::mapping({{"str", CaseNode::quoted(value ? "yes" : "")}});
-    return CaseNode::mapping({{"none", CaseNode::boolean(true)}});
+    if (form < 96) return CaseNode::mapping({{"str", CaseNode::quoted(value ? "yes" : "")}});
+    if (form < 98) return CaseNode::mapping({{"none", CaseNode::boolean(true)}});
+    return python_value(CaseNode::mapping({{"int_like", CaseNode::number(value ? 1 : 0)}}));
+  }
+
+  // A value only a Python caller can pass: the case then requires the python_values feature.
+  CaseNode python_value(CaseNode value) {
+    python_values_ = true;
+    return value;
+  }
+
+  // spawn.libc: one C library primitive by its own name, the probe mostly, sometimes a program that
+  // cannot run or is not found on PATH; popen with the mode strings the libraries disagree on.
+  CaseNode libc_call() {
+    static const Names calls{"execve", "execvp", "posix_spawn", "posix_spawnp", "system", "popen"};
+    const std::string call = choose_.pick(calls);
+    CaseNode block = CaseNode::mapping({{"call", CaseNode::plain(call)}});
+    if (call == "system" || call == "popen") {
+      const long long exit_status = choose_.pick(std::vector<long long>{0, 0, 3});
+      block.set("command", CaseNode::quoted(exit_status == 0 ? "{probe}" : fmt::format("{{probe}} --exit={}", exit_status)));
+      if (call == "popen") block.set("mode", CaseNode::quoted(choose_.pick(Names{"r", "w", "re", "we", "r+", "rw", "x", ""})));
+      return block;
+    }
+    const bool searches = call == "execvp" || call == "posix_spawnp";
+    auto region = choose_.below(100);
+    std::string file = "{probe}";
+    if (region < 10) file = "{workdir}/missing";
+    else if (region < 15) {
+      if (auto dir = pick_dir()) file = "{workdir}/" + *dir;
+    } else if (region < 35 && searches) {
+      file = "fdconform-probe";  // found when the parent's PATH has {probe_dir}, not found otherwise
+    }
+    block.set("file", CaseNode::quoted(file));
+    block.set("argv", CaseNode::sequence({CaseNode::quoted(file)}));
+    return block;
   }
 
   // What a spawn runs: the probe mostly; by construction sometimes a program that cannot run (missing,
@@ -415,8 +458,22 @@ class CaseBuilder {
     program(popen, "popen");
     if (choose_.percent(15)) popen.set("start_new_session", flag(true));
     if (choose_.percent(10)) popen.set("restore_signals", flag(false));
-    if (choose_.percent(5)) popen.set("process_group", CaseNode::number(0));
-    if (choose_.percent(10)) popen.set("umask", CaseNode::quoted("077"));
+    if (choose_.percent(5))
+      popen.set("process_group", choose_.percent(80)  ? CaseNode::number(0)
+                                 : choose_.percent(50) ? CaseNode::number(choose_.pick(std::vector<long long>{2147483648LL, 4294967296LL}))
+                                                       : python_value(CaseNode::mapping({{"int_like", CaseNode::number(0)}})));
+    if (choose_.percent(10)) {
+      auto form = choose_.below(100);
+      popen.set("umask", form < 85   ? CaseNode::quoted("077")
+                         : form < 90 ? python_value(CaseNode::mapping({{"str", CaseNode::quoted("077")}}))
+                         : form < 95 ? python_value(CaseNode::mapping({{"none", CaseNode::boolean(true)}}))
+                                     : python_value(CaseNode::mapping({{"int_like", CaseNode::number(63)}})));
+    }
+    // Popen's whole args as one os.PathLike: the probe then reports on its stdout, which must be a pipe.
+    if (choose_.percent(1) && !popen.find("argv") && !popen.find("executable")) {
+      popen.set("argv", python_value(CaseNode::mapping({{"pathlike", CaseNode::quoted("{probe}")}})));
+      popen.set("stdout", CaseNode::plain("pipe"));
+    }
     if (choose_.percent(5)) {
       auto which = choose_.below(4);
       if (which == 0 || which == 3) popen.set("user", choose_.percent(80) ? CaseNode::number(65534) : CaseNode::plain("nobody"));
@@ -480,11 +537,20 @@ class CaseBuilder {
       }
     }
     if (!actions.items.empty()) call.set("file_actions", std::move(actions));
-    if (choose_.percent(10)) call.set("env", CaseNode::mapping({{"FUZZ_CHILD", CaseNode::quoted("x")}}));
+    if (choose_.percent(10))
+      call.set("env", choose_.percent(85) ? CaseNode::mapping({{"FUZZ_CHILD", CaseNode::quoted("x")}})
+                                          : python_value(CaseNode::mapping({{"none", CaseNode::boolean(true)}})));
     if (choose_.percent(15)) call.set("setsid", flag(true));
-    if (choose_.percent(10)) call.set("setpgroup", CaseNode::number(0));
-    if (choose_.percent(15))
-      call.set("setsigmask", choose_.percent(50) ? CaseNode::sequence() : plain_list({choose_.pick(Names{"SIGUSR1", "SIGHUP", "SIGTERM"})}));
+    if (choose_.percent(10))
+      call.set("setpgroup", choose_.percent(85) ? CaseNode::number(0)
+                                                : python_value(CaseNode::mapping({{"int_like", CaseNode::number(0)}})));
+    if (choose_.percent(15)) {
+      auto form = choose_.below(100);
+      // Signal numbers as they are, out of range on purpose sometimes: how each caller refuses them.
+      call.set("setsigmask", form < 45   ? CaseNode::sequence()
+                             : form < 90 ? plain_list({choose_.pick(Names{"SIGUSR1", "SIGHUP", "SIGTERM"})})
+                                         : CaseNode::sequence({CaseNode::number(choose_.pick(std::vector<long long>{10, 0, 65, -1}))}));
+    }
     if (choose_.percent(15)) call.set("setsigdef", plain_list({choose_.pick(Names{"SIGPIPE", "SIGUSR1", "SIGCHLD"})}));
     if (choose_.percent(10)) call.set("resetids", flag(true));
     if (choose_.percent(3))
@@ -648,6 +714,8 @@ class CaseBuilder {
   std::string last_stream_target_;
   std::optional<long long> nofile_limit_;
   bool probe_on_parent_path_ = false;
+  bool python_values_ = false;
+  Names features_;
   int spawn_count_ = 0;
 };
 

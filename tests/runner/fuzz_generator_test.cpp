@@ -159,9 +159,22 @@ TEST(FuzzGenerator, DrawsFromTheWholeFormat) {
       {"a preexec that exits", "{exit: "},
       {"setsid", "setsid: "},
       {"closefrom", "closefrom: "},
+      {"the libc spawn mode", "libc: {call: "},
+      {"libc execvp", "call: execvp"},
+      {"libc system", "call: system"},
+      {"a popen mode string", "mode: \""},
+      {"the libc_spawn feature", "features: [libc_spawn]"},
+      {"the python_values feature", "features: [python_values]"},
+      {"an int-like value", "{int_like: "},
+      {"a str umask", "umask: {str: "},
+      {"a umask of None", "umask: {none: true}"},
+      {"posix_spawn env None", "env: {none: true}"},
+      {"a process_group past the C int", "process_group: 4294967296"},
+      {"a signal number out of range", "setsigmask: [65]"},
+      {"args as one os.PathLike", "argv: {pathlike: "},
   };
   std::string all;
-  for (std::uint64_t c = 0; c < 1500; ++c) all += body_text(generate_case(1, c));
+  for (std::uint64_t c = 0; c < 3000; ++c) all += body_text(generate_case(1, c));
   for (const auto& [what, text] : wanted) EXPECT_NE(all.find(text), std::string::npos) << what << ": " << text;
 }
 
