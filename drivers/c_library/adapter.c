@@ -542,7 +542,8 @@ struct failure {
 static char capability[512];
 
 #if !FDCONFORM_HAVE_ADDCLOSEFROM_NP || !FDCONFORM_HAVE_POSIX_SPAWN_SETSID || !FDCONFORM_HAVE_CLOSEFROM || \
-    !FDCONFORM_HAVE_EXECVPE
+    !FDCONFORM_HAVE_EXECVPE || !FDCONFORM_HAVE_ADDCHDIR_NP || !FDCONFORM_HAVE_ADDFCHDIR_NP || \
+    !FDCONFORM_HAVE_ADDTCSETPGRP_NP
 /* A setup step the C library lacks: the function's name and the library's version. */
 static void lacking(const char* what) {
   snprintf(capability, sizeof capability, "%s: not provided by %s %s", what, FDCONFORM_LIBC_NAME, libc_version());
@@ -619,9 +620,39 @@ static struct failure add_file_actions(posix_spawn_file_actions_t* actions, cons
       (void)from;
       lacking("posix_spawn_file_actions_addclosefrom_np");
 #endif
+    } else if (strcmp(kind, "chdir") == 0) {
+      /* Only a libc block's posix_spawn call has these three (docs/LIBC.md). */
+      expect(spec, JSON_STRING, "spawn.file_actions[].chdir", "a path");
+#if FDCONFORM_HAVE_ADDCHDIR_NP
+      failed.call = "posix_spawn_file_actions_addchdir_np";
+      failed.error = posix_spawn_file_actions_addchdir_np(actions, spec->text);
+#else
+      lacking("posix_spawn_file_actions_addchdir_np");
+#endif
+    } else if (strcmp(kind, "fchdir") == 0) {
+      int fd = int_at(spec, "spawn.file_actions[].fchdir");
+#if FDCONFORM_HAVE_ADDFCHDIR_NP
+      failed.call = "posix_spawn_file_actions_addfchdir_np";
+      failed.error = posix_spawn_file_actions_addfchdir_np(actions, fd);
+#else
+      (void)fd;
+      lacking("posix_spawn_file_actions_addfchdir_np");
+#endif
+    } else if (strcmp(kind, "tcsetpgrp") == 0) {
+      int fd = int_at(spec, "spawn.file_actions[].tcsetpgrp");
+#if FDCONFORM_HAVE_ADDTCSETPGRP_NP
+      failed.call = "posix_spawn_file_actions_addtcsetpgrp_np";
+      failed.error = posix_spawn_file_actions_addtcsetpgrp_np(actions, fd);
+#else
+      (void)fd;
+      lacking("posix_spawn_file_actions_addtcsetpgrp_np");
+#endif
     } else {
-      fail("byte %zu: spawn.file_actions[]: expected open, close, dup2 or closefrom, got \"%s\"", action->offset, kind);
+      fail("byte %zu: spawn.file_actions[]: expected open, close, dup2, closefrom, chdir, fchdir or tcsetpgrp, got \"%s\"",
+           action->offset, kind);
     }
+    /* An add call that refuses (EBADF for a bad fd) ends the setup: the outcome names that call,
+     * where a failure in the child is posix_spawn's own return (add time against spawn time). */
     if (failed.error != 0) return failed;
   }
   return none;
@@ -1296,13 +1327,15 @@ static int run_libc_block(const struct json* block) {
     return run_command(string_member(block, "command", "spawn.command"),
                        strcmp(call, "popen") == 0 ? string_member(block, "mode", "spawn.mode") : NULL);
   if (strcmp(call, "posix_spawn") == 0 || strcmp(call, "posix_spawnp") == 0) {
-    /* The posix_spawn block's shape: path, argv, nothing else. */
+    /* The posix_spawn block's shape: path, argv and the file actions, no attribute. */
     struct json* spawn_block = allocate(sizeof *spawn_block);
     spawn_block->type = JSON_OBJECT;
     struct json* path = allocate(sizeof *path);
     *path = *member(block, "file");
     append_item(spawn_block, path, "path");
     append_item(spawn_block, (struct json*)member(block, "argv"), "argv");
+    const struct json* actions = member(block, "file_actions");
+    if (actions) append_item(spawn_block, (struct json*)actions, "file_actions");
     return spawn_and_wait(call, spawn_block);
   }
   struct child_plan plan;

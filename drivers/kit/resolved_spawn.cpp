@@ -148,6 +148,35 @@ Json resolved_posix_spawn_json(const std::string& kind, const Json& spec, const 
   return out;
 }
 
+// A libc block's file actions (docs/LIBC.md): as a posix_spawn block's, every fd a number and a chdir
+// path substituted and confined, plus chdir, fchdir and tcsetpgrp; fds below 0 pass on as written.
+Json libc_file_actions(const Json& list, const SpawnContext& context) {
+  const std::string where = "scenario.spawn.libc.file_actions";
+  Json out = Json::array();
+  size_t index = 0;
+  for (const Json& action : array_at(list, where)) {
+    const std::string at = fmt::format("{}[{}]", where, index++);
+    auto [kind, spec] = single_entry(action, at, "open, close, dup2, closefrom, chdir, fchdir, tcsetpgrp");
+    const std::string here = at + "." + kind;
+    if (kind == "close" || kind == "fchdir" || kind == "tcsetpgrp") {
+      out.push_back({{kind, context.resources.resolve_fd(spec, here, true)}});
+    } else if (kind == "dup2") {
+      if (!spec.is_array() || spec.size() != 2) throw RequestError(here + ": expected [source, target]");
+      out.push_back({{kind, {context.resources.resolve_fd(spec[0], here + "[0]", true),
+                             context.resources.resolve_fd(spec[1], here + "[1]", true)}}});
+    } else if (kind == "closefrom") {
+      out.push_back({{kind, context.resources.resolve_fd(spec, here, true)}});
+    } else if (kind == "chdir") {
+      const std::string path = substitute_placeholders(string_at(spec, here), context.placeholders);
+      check_child_open_path(path, context.placeholders.workdir, context.confined);
+      out.push_back({{kind, path}});
+    } else {
+      out.push_back(file_action_json(file_action_from(action, at, context)));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 PosixSpawnSpec resolve_posix_spawn(const std::string& kind, const Json& spec, const SpawnContext& context) {
@@ -194,6 +223,10 @@ void check_block_paths(const std::string& kind, const Json& spec, const SpawnCon
   }
   if (kind == "posix_spawn" || kind == "posix_spawnp") {
     resolve_posix_spawn(kind, spec, context);
+    return;
+  }
+  if (kind == "libc") {
+    if (const Json* list = member(spec, "file_actions", where)) libc_file_actions(*list, context);
     return;
   }
   if (kind != "fork_exec") return;
@@ -255,6 +288,7 @@ Json resolved_libc(const Json& spec, const SpawnContext& context) {
     append_report_argument(line, true, context.report_argument);
     out["command"] = line.front();
   }
+  if (const Json* list = member(spec, "file_actions", where)) out["file_actions"] = libc_file_actions(*list, context);
   return out;
 }
 

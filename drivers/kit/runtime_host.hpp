@@ -25,7 +25,9 @@
 //   setsid, setsigmask and setsigdef (signal names) and scheduler as the
 //   scenario gives them. A libc block (docs/LIBC.md): file, argv and command
 //   substituted, the report argument last in argv and the command's quoted last
-//   word. A fork_exec block is {"argv": substituted, the report argument last,
+//   word; its "file_actions", when given, as a posix_spawn block's plus
+//   {"chdir": path substituted}, {"fchdir": fd} and {"tcsetpgrp": fd}, an fd
+//   below 0 passed on as the scenario wrote it. A fork_exec block is {"argv": substituted, the report argument last,
 //   "steps": [child steps]}; a popen block's preexec list is "preexec": [child
 //   steps]. A child step (resolved_spawn.hpp, one resolution for every adapter)
 //   is {"set_inheritable": {"fd", "value"}}, {"dup2": {"fd", "to",

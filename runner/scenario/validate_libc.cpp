@@ -19,13 +19,14 @@ constexpr std::size_t max_popen_mode_length = 8;
 
 bool runs_a_command(std::string_view call) { return call == "system" || call == "popen"; }
 bool searches_path(std::string_view call) { return call == "execvp" || call == "posix_spawnp"; }
+bool spawns(std::string_view call) { return call == "posix_spawn" || call == "posix_spawnp"; }
 
 }  // namespace
 
 nlohmann::json validate_libc_block(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
   auto& check = ctx.check;
   nlohmann::json out = {{"call", nullptr}};
-  auto view = check.map(node, path, {"call", "file", "argv", "command", "mode"});
+  auto view = check.map(node, path, {"call", "file", "argv", "command", "mode", "file_actions"});
   if (!view) return out;
   check.require(*view, path, {"call"});
   const YAML::Node* call_node = view->find("call");
@@ -44,6 +45,13 @@ nlohmann::json validate_libc_block(ValidationContext& ctx, const YAML::Node& nod
                                           command_call ? "command, and mode for popen" : "file and argv"));
   if (*call == "system" && view->find("mode"))
     check.error(*view->find("mode"), fmt::format("{}.mode: only popen takes a mode string", path));
+  const YAML::Node* file_actions = view->find("file_actions");
+  if (file_actions && !spawns(*call)) {
+    check.error(*file_actions, fmt::format("{}.file_actions: {} takes no file actions (only posix_spawn and "
+                                           "posix_spawnp do)",
+                                           path, *call));
+    file_actions = nullptr;
+  }
 
   if (command_call) {
     if (*call == "popen") check.require(*view, path, {"command", "mode"});
@@ -78,6 +86,15 @@ nlohmann::json validate_libc_block(ValidationContext& ctx, const YAML::Node& nod
       for (std::size_t i = 0; i < items->size(); ++i)
         if (auto s = check.string((*items)[i], fmt::format("{}.argv[{}]", path, i))) out["argv"].push_back(*s);
     }
+  }
+  // posix_spawn_file_actions_add* in list order; only when given, so other requests stay as they were.
+  if (file_actions && !YamlChecker::is_null(*file_actions)) {
+    out["file_actions"] = nlohmann::json::array();
+    if (auto items = check.sequence(*file_actions, path + ".file_actions"))
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto action = libc_file_action(ctx, (*items)[i], fmt::format("{}.file_actions[{}]", path, i));
+        if (!action.is_null()) out["file_actions"].push_back(std::move(action));
+      }
   }
   return out;
 }

@@ -2,7 +2,10 @@
 #include <cctype>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <limits>
+#include <string_view>
 
 #include "fdconform_common/signal_names.hpp"
 #include "scenario/validate_libc.hpp"
@@ -370,24 +373,54 @@ nlohmann::json open_arguments(ValidationContext& ctx, const YAML::Node& node, co
   return out;
 }
 
-nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
-  auto view = ctx.check.map(node, path, {"open", "close", "dup2", "closefrom"});
+// The file actions only a libc block's posix_spawn call takes (docs/LIBC.md): no Python caller has them.
+constexpr std::array<std::string_view, 3> libc_only_file_actions = {"chdir", "fchdir", "tcsetpgrp"};
+
+// One file action. `libc`: of a libc block's posix_spawn call, which also takes chdir, fchdir and
+// tcsetpgrp, and passes fds below 0 on as written (a C argument wrong on purpose).
+nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const std::string& path, bool libc) {
+  const std::string kinds =
+      libc ? "open, close, dup2, closefrom, chdir, fchdir, tcsetpgrp" : "open, close, dup2, closefrom";
+  if (!libc && node.IsMap())
+    for (const auto& entry : node)
+      if (std::find(libc_only_file_actions.begin(), libc_only_file_actions.end(), entry.first.Scalar()) !=
+          libc_only_file_actions.end()) {
+        ctx.check.error(entry.first,
+                        fmt::format("{}.{}: os.posix_spawn has no such file action: expected one of {} (chdir, "
+                                    "fchdir and tcsetpgrp are file actions of a libc block's posix_spawn call, "
+                                    "docs/LIBC.md)",
+                                    path, entry.first.Scalar(), kinds));
+        return nullptr;
+      }
+  auto view = libc ? ctx.check.map(node, path, {"open", "close", "dup2", "closefrom", "chdir", "fchdir", "tcsetpgrp"})
+                   : ctx.check.map(node, path, {"open", "close", "dup2", "closefrom"});
   if (!view) return nullptr;
   if (view->entries.size() != 1) {
     // With no known key, the unknown one was already reported.
     if (view->entries.size() > 1 || node.size() == 0)
-      ctx.check.error(node, fmt::format("{}: expected exactly one of open, close, dup2, closefrom", path));
+      ctx.check.error(node, fmt::format("{}: expected exactly one of {}", path, kinds));
     return nullptr;
   }
   const auto& e = view->entries.front();
   const std::string action_path = path + "." + e.key;
-  if (e.key == "close") {
-    if (auto ref = ctx.fd_reference(e.value, action_path)) return {{"close", *ref}};
+  auto fd_ref = [&](const YAML::Node& n, const std::string& where) {
+    return libc ? ctx.argument_fd_reference(n, where) : ctx.fd_reference(n, where);
+  };
+  if (e.key == "close" || e.key == "fchdir" || e.key == "tcsetpgrp") {
+    if (auto ref = fd_ref(e.value, action_path)) return {{e.key, *ref}};
     return nullptr;
   }
   if (e.key == "closefrom") {
-    if (auto fd = ctx.fd_number(e.value, action_path)) return {{"closefrom", *fd}};
+    if (auto fd = libc ? ctx.argument_fd(e.value, action_path) : ctx.fd_number(e.value, action_path))
+      return {{"closefrom", *fd}};
     return nullptr;
+  }
+  if (e.key == "chdir") {
+    // A directory the child changes to: confined as an open action's path.
+    auto text = ctx.check.line(e.value, action_path);
+    if (!text) return nullptr;
+    check_workdir_path(ctx, e.value, action_path, *text, true);
+    return {{"chdir", *text}};
   }
   if (e.key == "dup2") {
     auto items = ctx.check.sequence(e.value, action_path);
@@ -397,8 +430,8 @@ nlohmann::json file_action(ValidationContext& ctx, const YAML::Node& node, const
                                            items->size()));
       return nullptr;
     }
-    auto source = ctx.fd_reference((*items)[0], action_path + "[0]");
-    auto target = ctx.fd_reference((*items)[1], action_path + "[1]");
+    auto source = fd_ref((*items)[0], action_path + "[0]");
+    auto target = fd_ref((*items)[1], action_path + "[1]");
     if (!source || !target) return nullptr;
     return {{"dup2", {*source, *target}}};
   }
@@ -438,7 +471,7 @@ nlohmann::json posix_spawn(ValidationContext& ctx, const YAML::Node& node, const
   if (auto fa = view->find("file_actions"); fa && !YamlChecker::is_null(*fa)) {
     if (auto items = check.sequence(*fa, path + ".file_actions"))
       for (std::size_t i = 0; i < items->size(); ++i) {
-        auto a = file_action(ctx, (*items)[i], fmt::format("{}.file_actions[{}]", path, i));
+        auto a = file_action(ctx, (*items)[i], fmt::format("{}.file_actions[{}]", path, i), false);
         if (!a.is_null()) out["file_actions"].push_back(std::move(a));
       }
   }
@@ -561,6 +594,10 @@ nlohmann::json validate_spawn(ValidationContext& ctx, const YAML::Node& node) {
   const auto& e = view->entries.front();
   if (e.key == "libc") return {{e.key, validate_libc_block(ctx, e.value, "spawn.libc")}};  // single spawns only
   return {{e.key, validate_spawn_kind(ctx, e.key, e.value, "spawn." + e.key)}};
+}
+
+nlohmann::json libc_file_action(ValidationContext& ctx, const YAML::Node& node, const std::string& path) {
+  return file_action(ctx, node, path, true);
 }
 
 nlohmann::json fd_call_arguments(ValidationContext& ctx, const std::string& call, const YAML::Node& node,
