@@ -233,6 +233,9 @@ PRIMITIVE_CELLS = {
     "libc-posix-spawn-file-action-dup2-above-nofile": {
         "/glibc": (None, {"outcome.error_class": "posix_spawn_file_actions_adddup2", "outcome.errno": "EBADF"}),
         "/musl": (None, {"outcome": "exited 0", "child.fd.9": "high ..."})},
+    "libc-posix-spawn-file-action-dup2-onto-above-nofile": {
+        "/glibc": (None, {"outcome.error_class": "posix_spawn_file_actions_adddup2", "outcome.errno": "EBADF"}),
+        "/musl": (None, {"outcome.error_class": "posix_spawn", "outcome.errno": "EBADF", "outcome.filename": "{probe}"})},
     "libc-posix-spawn-file-action-fchdir-negative-fd": {
         "/glibc": (None, {"outcome.error_class": "posix_spawn", "outcome.errno": "EBADF"}),
         "/musl": (None, {"outcome.error_class": "posix_spawn_file_actions_addfchdir_np", "outcome.errno": "EBADF"})},
