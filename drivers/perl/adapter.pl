@@ -10,6 +10,34 @@
 # outcome files. Core modules only.
 use strict;
 use warnings;
+# perl holds this file open while it compiles it, and each module below on one more fd while it
+# compiles that one (File::Spec needs Cwd, which needs Exporter: four at once). The host builds
+# the scenario parent's fd table before perl starts, so a table full up to a lowered
+# RLIMIT_NOFILE (stdio-pipe-emfile-closes-earlier-pipes) leaves perl too few fds to get to the
+# spawn at all. A Perl program fills its table after it has started; this state is out of the
+# column's reach, and the request is answered no_api, naming it, instead of a death with EMFILE.
+# Core Perl only until the modules are in: the request is read with a pattern, not JSON::PP.
+BEGIN {
+  for my $module (qw(Config File/Spec Fcntl JSON/PP POSIX)) {
+    next if eval { require "$module.pm"; 1 };
+    my $error = $@;
+    die $error if $error !~ /Too many open files/;
+    my ($request) = map { /\A--request=(.*)\z/s ? $1 : () } @ARGV;
+    die $error if !defined $request;
+    open(my $in, '<:raw', $request) or die $error;
+    my $text = do { local $/; <$in> };
+    close $in;
+    my ($outcome) = $text =~ /"outcome":"((?:[^"\\]|\\.)*)"/ or die $error;
+    $outcome =~ s{\\(.)}{$1}gs;   # the host writes paths with no \uXXXX escapes
+    my ($file) = $error =~ /\ACan't locate (\S+):/;
+    open(my $out, '>:raw', $outcome) or die "cannot write $outcome: $!\n";
+    print {$out} '{"no_api":"a scenario fd table full before perl starts: perl needs free fds to read '
+      . 'its script and modules (EMFILE loading ' . ($file // $module) . '), and the host fills the '
+      . 'table before starting it"}';
+    close $out or die "cannot write $outcome: $!\n";
+    exit 0;
+  }
+}
 # A failed exec is reported to the parent over the error pipe; Perl's own
 # "Can't exec" warning would land on the scenario's stderr besides.
 no warnings 'exec';
@@ -132,7 +160,9 @@ sub spawn_plan {
   $plan{executable} = os_bytes($popen->{executable});
   $plan{streams} = [map { stream_plan($_, $popen->{(qw(stdin stdout stderr))[$_]}) } 0 .. 2];
   $plan{pass_fds} = $popen->{pass_fds} // [];
-  $plan{close_fds} = perl_truth($popen->{close_fds} // 1);
+  # Passing fds means passing those and no others: Popen turns close_fds on for any pass_fds
+  # ("pass_fds overriding close_fds"), and a Perl program that keeps chosen fds closes the rest.
+  $plan{close_fds} = @{$plan{pass_fds}} ? 1 : perl_truth($popen->{close_fds} // 1);
   $plan{cwd} = os_bytes($popen->{cwd});
   $plan{env} = $popen->{env} && [map { [os_bytes($_->[0]), os_bytes($_->[1])] } @{$popen->{env}}];
   $plan{umask} = is_default($popen->{umask}, -1) ? undef : $popen->{umask};
@@ -328,8 +358,11 @@ sub errno_outcome {
   local $! = $number;
   my $text = "$!";
   utf8::decode($what) if defined $what;
-  return {kind => 'exception', error_class => 'die', errno => undef, filename => undef, message => $what}
-    if $step eq 'perl';
+  if ($step eq 'perl') {
+    # The text of the child's die, without the newline that ends a die message given its own.
+    chomp $what;
+    return {kind => 'exception', error_class => 'die', errno => undef, filename => undef, message => $what};
+  }
   my $message = $step eq 'exec' ? qq{Can't exec "$what": $text}
     : $step eq 'chdir' ? qq{Can't chdir to "$what": $text}
     : defined $what && length $what ? "$step ($what): " . ($number ? $text : 'failed without an errno')
