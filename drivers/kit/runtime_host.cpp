@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -163,6 +164,27 @@ void replace_entries(char** environment, char* entries, size_t length) {
   }
 }
 
+// The start gate needs two fds in a scenario parent that may hold every fd its lowered soft
+// RLIMIT_NOFILE allows (spawn-file-actions-with-full-fd-table). Then the pair is made above the
+// limit, which is put back at once: the scenario's limit is what the runtime inherits, and exec
+// closes both ends.
+void open_gate_pipe(int gate[2]) {
+  if (pipe2(gate, O_CLOEXEC) == 0) return;
+  const int error = errno;
+  rlimit limit{};
+  if (error == EMFILE && getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      (limit.rlim_max == RLIM_INFINITY || limit.rlim_cur + 2 <= limit.rlim_max)) {
+    rlimit raised = limit;
+    raised.rlim_cur += 2;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      const bool made = pipe2(gate, O_CLOEXEC) == 0;
+      setrlimit(RLIMIT_NOFILE, &limit);
+      if (made) return;
+    }
+  }
+  throw std::system_error(error, std::generic_category(), "pipe for the runtime's start");
+}
+
 // Forks the runtime in the calling process's state (which is the scenario
 // parent's), then watches it from outside: a snapshot at each stop, the spawn
 // bounded by `spawn_timeout` from the first stop. The observer keeps only
@@ -199,7 +221,7 @@ RuntimeRun run_runtime(const RuntimeProgram& runtime, const std::string& request
   for (char** entry = environ; *entry; ++entry) environment.push_back(*entry);
   environment.push_back(nullptr);
   int gate[2];
-  if (pipe2(gate, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe for the runtime's start");
+  open_gate_pipe(gate);
   const pid_t observer = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork for the runtime");
