@@ -10,8 +10,8 @@ exits 77 (skipped) when it reports perl unavailable.
       the host's gaps, HOST_GAPS, and perl's own limits, RUNTIME_LIMITS (docs/RUNTIMES.md,
       "Perl"), each only in the scenarios it concerns and with its own reason; every scenario
       with the unresolved-block gap must show it); then what the column's map promises, from
-      the same run: PERL_CELLS (a no_api that must appear, Perl's $! outcome, Perl's own
-      start-up state).
+      the same run: PERL_CELLS (the no_api cells that must appear, Perl's $! outcome, Perl's own
+      start-up state, pass_fds closing the other fds, a die in the child).
 
 Standard library only; the test runner is Debian's /usr/bin/python3.
 """
@@ -42,13 +42,10 @@ HOST_GAPS = [
            lambda scenario, text: re.search(r"^\s+credentials:.*\beuid:\s*[1-9]", text, re.M | re.S) is not None,
            False),
 ]
-# Perl's own: a parent whose fd table is full up to a lowered RLIMIT_NOFILE (with its close-on-exec
-# fds carried through exec) leaves perl no fd to load its modules, and it dies with EMFILE (exit
-# status 24) before its spawn call.
-RUNTIME_LIMITS = [
-    rc.Gap("runtime", "perl cannot start in a full fd table", "exited with status 24",
-           lambda scenario, text: re.search(r"^\s+nofile_limit:", text, re.M) is not None, False),
-]
+# Perl's own limits, as error cells: none left. A parent whose fd table is full up to a lowered
+# RLIMIT_NOFILE before perl starts leaves perl no fd to load its modules; the adapter answers that
+# no_api (PERL_CELLS) instead of dying with EMFILE.
+RUNTIME_LIMITS = []
 
 # Cells the column's capability map decides (docs/RUNTIMES.md, "Perl"): scenario -> (verdict,
 # {field: value}); "reason" is the cell's reason, a value ending in "..." a prefix.
@@ -62,6 +59,12 @@ PERL_CELLS = {
                                            "outcome.error_class": "$!", "outcome.filename": None}),
     # Perl sets an ignored SIGCHLD back to the default at start-up, so the child does not inherit it.
     "signals-sigchld-ignored-parent": ("differ", {"child.signals.ignored": ""}),
+    # perl cannot start in a fd table the host fills before it: no_api, naming it, never an EMFILE death.
+    "stdio-pipe-emfile-closes-earlier-pipes": ("no-api", {"reason": rc.NO_API + "a scenario fd table full before perl starts..."}),
+    # A non-empty pass_fds closes every other fd, close_fds: false or not (Popen's pass_fds overriding close_fds).
+    "pass-fds-forces-close-fds": (None, {"child.fds": "0,1,2,5"}),
+    # A die in the forked child reaches the parent as die, with its text and without its final newline.
+    "preexec-raises": ("differ", {"outcome.error_class": "die", "outcome.message": "the child's code before exec died"}),
 }
 
 
