@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "child_wait.hpp"
 
@@ -18,12 +19,19 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
-// Appends what `fd` has now; false once it reached its end (or failed) and was closed.
+// Appends what `fd` has now; false once it reached its end and was closed. A read that fails
+// (EBADF: the scenario closed that pipe end) is Popen.communicate's OSError: the handle forgets the
+// number, which may be another file's by now, and throws CallError.
 bool drain(int& fd, std::string& into) {
   char buffer[65536];
   const ssize_t n = read(fd, buffer, sizeof buffer);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
-  if (n <= 0) {
+  if (n < 0) {
+    const int error = errno;
+    fd = -1;
+    throw CallError(error);
+  }
+  if (n == 0) {
     close_fd(fd);
     return false;
   }
@@ -72,7 +80,7 @@ std::optional<int> PidChild::wait_for(std::chrono::milliseconds timeout) {
 
 std::optional<Communicated> PidChild::communicate(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  close_fd(stdin_fd_);
+  if (stdin_fd_ >= 0 && ::close(std::exchange(stdin_fd_, -1)) != 0 && errno == EBADF) throw CallError(EBADF);
   Communicated out;
   while (stdout_fd_ >= 0 || stderr_fd_ >= 0) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

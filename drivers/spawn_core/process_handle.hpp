@@ -29,6 +29,8 @@ class ProcessHandle final : public kit::ChildHandle {
       return kit::Communicated{std::move(output.stdout_data), std::move(output.stderr_data)};
     } catch (const spawn_core::TimeoutExpired&) {
       return std::nullopt;
+    } catch (const spawn_core::SpawnError& error) {
+      throw kit::CallError(error.error_number());  // a pipe end the scenario closed: OSError EBADF
     }
   }
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <utility>
 
 #include "spawn_core/process.hpp"
 #include "spawn_core/spawn_error.hpp"
@@ -36,6 +37,11 @@ ssize_t write_without_sigpipe(int fd, const char* data, size_t size) {
   return n;
 }
 
+void close_fd_of(int& fd) {
+  ::close(fd);
+  fd = -1;
+}
+
 }  // namespace
 
 Communicated Process::communicate(std::string_view input, std::optional<std::chrono::milliseconds> timeout) {
@@ -43,7 +49,15 @@ Communicated Process::communicate(std::string_view input, std::optional<std::chr
   const auto deadline = timeout ? clock::now() + *timeout : clock::time_point::max();
   Communicated result;
   size_t written = 0;
-  if (stdin_fd_ != -1 && input.empty()) close_stdin();
+  // Like CPython, a pipe end someone closed behind the handle's back is an OSError (EBADF) of
+  // communicate(), never an empty stream: the handle forgets that number (it may be another
+  // file's by now) and the error goes to the caller.
+  auto forget_and_fail = [](int& fd, int error) {
+    fd = -1;
+    throw SpawnError(FailedStep::parent, error, std::nullopt);
+  };
+  if (stdin_fd_ != -1 && input.empty() && ::close(std::exchange(stdin_fd_, -1)) != 0 && errno == EBADF)
+    throw SpawnError(FailedStep::parent, EBADF, std::nullopt);
 
   while (stdin_fd_ != -1 || stdout_fd_ != -1 || stderr_fd_ != -1) {
     pollfd entries[3];
@@ -70,13 +84,17 @@ Communicated Process::communicate(std::string_view input, std::optional<std::chr
     for (int i = 0; i < count; ++i) {
       if (entries[i].revents == 0) continue;
       const int fd = entries[i].fd;
+      int& own = fd == stdin_fd_ ? stdin_fd_ : fd == stdout_fd_ ? stdout_fd_ : stderr_fd_;
+      if (entries[i].revents & POLLNVAL) forget_and_fail(own, EBADF);
       if (fd == stdin_fd_) {
         // At most PIPE_BUF: poll's POLLOUT promises that much room, so a
         // blocking write of it cannot stall the loop.
         const size_t chunk = std::min<size_t>(PIPE_BUF, input.size() - written);
         const ssize_t n = (entries[i].revents & (POLLERR | POLLHUP)) ? -1 : write_without_sigpipe(fd, input.data() + written, chunk);
+        const int error = n < 0 && !(entries[i].revents & (POLLERR | POLLHUP)) ? errno : EPIPE;
         if (n > 0) written += static_cast<size_t>(n);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && error == EINTR) continue;
+        if (n < 0 && error != EPIPE) forget_and_fail(own, error);
         if (n < 0 || written == input.size()) close_stdin();  // EPIPE: the child stopped reading
         continue;
       }
@@ -85,9 +103,10 @@ Communicated Process::communicate(std::string_view input, std::optional<std::chr
       const ssize_t n = read(fd, buffer, sizeof buffer);
       if (n > 0) {
         sink.append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        if (fd == stdout_fd_) { close(stdout_fd_); stdout_fd_ = -1; }
-        else { close(stderr_fd_); stderr_fd_ = -1; }
+      } else if (n == 0) {
+        close_fd_of(own);
+      } else if (errno != EINTR) {
+        forget_and_fail(own, errno);
       }
     }
   }

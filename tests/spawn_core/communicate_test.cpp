@@ -1,6 +1,8 @@
 // communicate() cannot deadlock: 10 MiB in, 10 MiB out on stdout and stderr at once.
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <gtest/gtest.h>
 
 #include "probe_support.hpp"
@@ -53,6 +55,54 @@ TEST_P(Communicate, TimeoutLeavesTheChildRunning) {
   EXPECT_FALSE(process.poll().has_value());
   process.kill();
   EXPECT_EQ(process.wait(), -SIGKILL);
+}
+
+// A pipe end closed behind the handle's back is CPython's OSError EBADF, not an empty stream; the
+// handle forgets that number rather than close whatever file holds it later.
+int errno_of_communicate(spawn_core::Process& process) {
+  try {
+    process.communicate();
+  } catch (const spawn_core::SpawnError& e) {
+    EXPECT_EQ(e.python_type(), "OSError");
+    return e.error_number();
+  }
+  return 0;
+}
+
+TEST_P(Communicate, StdoutPipeClosedBehindTheHandleIsEbadf) {
+  Command command;
+  command.args = {"/bin/true"};
+  command.stdout_stream = Stdio::pipe();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  auto process = spawn_core::spawn(command);
+  ::close(process.stdout_fd());
+  EXPECT_EQ(errno_of_communicate(process), EBADF);
+  EXPECT_EQ(process.stdout_fd(), -1);
+  EXPECT_EQ(process.wait(), 0);
+}
+
+TEST_P(Communicate, StderrPipeClosedBehindTheHandleIsEbadfBesideAnOpenStdout) {
+  Command command;
+  command.args = {"/bin/true"};
+  command.stdout_stream = Stdio::pipe();
+  command.stderr_stream = Stdio::pipe();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  auto process = spawn_core::spawn(command);
+  ::close(process.stderr_fd());
+  EXPECT_EQ(errno_of_communicate(process), EBADF);
+  EXPECT_EQ(process.wait(), 0);
+}
+
+TEST_P(Communicate, StdinPipeClosedBehindTheHandleIsEbadf) {
+  Command command;
+  command.args = {"/bin/true"};
+  command.stdin_stream = Stdio::pipe();
+  SKIP_UNLESS_ELIGIBLE(command, GetParam());
+  auto process = spawn_core::spawn(command);
+  ::close(process.stdin_fd());
+  EXPECT_EQ(errno_of_communicate(process), EBADF);
+  EXPECT_EQ(process.stdin_fd(), -1);
+  EXPECT_EQ(process.wait(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, Communicate, testing::ValuesIn(kAllPaths), path_name);
