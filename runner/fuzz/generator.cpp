@@ -586,17 +586,22 @@ class CaseBuilder {
           popen.entries.erase(std::remove_if(popen.entries.begin(), popen.entries.end(),
                                              [&](const auto& e) { return e.first == key; }),
                               popen.entries.end());
-        // A number above 2 names whatever another thread holds there at that moment.
+        // A number above 2, or a standard fd the case closed, names whatever another thread holds there
+        // at that moment.
         if (CaseNode* passed = popen.find("pass_fds")) {
-          std::erase_if(passed->items, [](const CaseNode& item) {
-            return item.text.find_first_not_of("0123456789") == std::string::npos && std::stoll(item.text) > 2;
+          std::erase_if(passed->items, [&](const CaseNode& item) {
+            if (item.text.find_first_not_of("0123456789") != std::string::npos) return false;
+            const long long fd = std::stoll(item.text);
+            return fd > 2 || closed_std_.contains(fd);
           });
           if (passed->items.empty())
             popen.entries.erase(std::remove_if(popen.entries.begin(), popen.entries.end(),
                                                [](const auto& e) { return e.first == "pass_fds"; }),
                                 popen.entries.end());
         }
-        if (choose_.percent(40)) popen.set("stdout", CaseNode::plain(choose_.pick(Names{"pipe", "devnull"})));
+        // Never a pipe: its parent end would stay open after the together step, on a number that
+        // depends on the threads' order, and every later fd number and parent_after listing with it.
+        if (choose_.percent(40)) popen.set("stdout", CaseNode::plain("devnull"));
       }
       // The fd numbers a pipe made in a thread takes depend on what the other threads hold at that
       // moment: later steps name only the pipes of spawns made outside a together.
