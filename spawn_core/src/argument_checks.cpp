@@ -20,11 +20,15 @@ void require_no_nul(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) value_error("embedded null byte");
 }
 
-void check_popen_env(const EnvList& env) {
-  // subprocess.py checks '=' for every key first, then C converts (NUL).
+void check_popen_env_keys(const EnvList& env) {
   for (const auto& [key, value] : env) {
     if (key.find('=') != std::string::npos) value_error("illegal environment variable name");
   }
+}
+
+void check_popen_env(const EnvList& env) {
+  // subprocess.py checks '=' for every key first, then C converts (NUL).
+  check_popen_env_keys(env);
   for (const auto& [key, value] : env) {
     require_no_nul(key);
     require_no_nul(value);
@@ -49,8 +53,11 @@ void check_command(const Command& command) {
   // Popen.__init__ (3.13, gh-98966) rejects it for stdout only; stdin=STDOUT
   // goes through as fd -2 (see Stdio::Kind::to_stdout).
   if (command.stdout_stream.kind == Stdio::Kind::to_stdout) value_error("STDOUT can only be used for stderr");
+}
+
+void check_fds_to_keep(const std::vector<int>& pass_fds) {
   // fork_exec's _sanity_check_python_fd_sequence: non-negative fds only.
-  for (int fd : command.pass_fds) {
+  for (int fd : pass_fds) {
     if (fd < 0) value_error("bad value(s) in fds_to_keep");
   }
 }

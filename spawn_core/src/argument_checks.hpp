@@ -24,10 +24,17 @@ void check_posix_spawn_env(const EnvList& env);
 // os.posix_spawn's argv checks; `function` is "posix_spawn" or "posix_spawnp".
 void check_posix_spawn_argv(std::string_view function, const std::vector<std::string>& argv);
 
-// Popen.__init__ and fork_exec checks independent of the path.
+// Popen.__init__'s checks, before any path is chosen.
 void check_command(const Command& command);
 
-// fork_exec's conversion of process_group to a C int (3.13: OverflowError outside its range).
+// Popen._execute_child's check of env keys ('='), before fork_exec converts anything.
+void check_popen_env_keys(const EnvList& env);
+
+// fork_exec's conversion of process_group to a C int (3.13: OverflowError outside its range), done
+// with its other arguments before its body runs.
 void check_process_group(long long process_group);
+
+// fork_exec's first check of its body: pass_fds (fds_to_keep) holds no negative fd.
+void check_fds_to_keep(const std::vector<int>& pass_fds);
 
 }  // namespace spawn_core::detail

@@ -156,13 +156,16 @@ Process spawn(const Command& command) {
     check_posix_spawn_argv("posix_spawn", args.argv);
     require_no_nul(args.executable);
   } else {
-    if (command.env) environment = checked_environment(*command.env, EnvironmentRules::popen);
+    // In CPython 3.13's order: _execute_child's env key check, fork_exec's argument conversion
+    // (process_group), its fds_to_keep check, then its conversions of argv, the executable, env, cwd.
+    if (command.env) check_popen_env_keys(*command.env);
+    check_process_group(command.process_group);
+    check_fds_to_keep(command.pass_fds);
     for (const auto& arg : args.argv) require_no_nul(arg);
     require_no_nul(args.executable);
+    if (command.env) environment = checked_environment(*command.env, EnvironmentRules::popen);
     if (command.cwd) require_no_nul(*command.cwd);
   }
-
-  check_process_group(command.process_group);
 
   StdioGuard stdio(open_stdio(command));
   if (path == SpawnPath::posix_spawn) {

@@ -36,6 +36,25 @@ TEST(SpawnArguments, EnvKeyWithEqualsIsIllegalOnForkPaths) {
   expect_argument_error(command, "ValueError", "illegal environment variable name");
 }
 
+// CPython 3.13 converts fork_exec's arguments (process_group among them) before its body checks
+// fds_to_keep and converts argv, env and cwd: the OverflowError comes first.
+TEST(SpawnArguments, ProcessGroupOverflowComesBeforeTheFdsToKeepAndNulChecks) {
+  TempDir dir;
+  Command command = probe_command(dir);
+  command.process_group = 2147483648LL;
+  command.pass_fds = {-1};
+  command.env = spawn_core::EnvList{{"A", std::string("x\0y", 3)}};
+  expect_argument_error(command, "OverflowError", "Python int too large to convert to C int");
+  command.process_group = -1;
+  expect_argument_error(command, "ValueError", "bad value(s) in fds_to_keep");
+  command.pass_fds = {};
+  command.cwd = dir.path();  // keeps it off the posix_spawn path
+  expect_argument_error(command, "ValueError", "embedded null byte");
+  command.env = spawn_core::EnvList{{"A=B", std::string("x\0y", 3)}};
+  command.process_group = 2147483648LL;
+  expect_argument_error(command, "ValueError", "illegal environment variable name");  // Popen's own, first
+}
+
 TEST(SpawnArguments, ProcessGroupOutsideTheCIntRangeIsOverflowErrorAsIn313) {
   TempDir dir;
   // 3.12.1 truncated these (2**32 became a new group, 2**31 the parent's); 3.11 and 3.13 raise.
