@@ -176,6 +176,22 @@ std::string with_placeholders(const std::string& text, const IdPlaceholders& ids
   return out;
 }
 
+// The environment as text, one variable a line, with run-time ids as placeholders, except in the
+// FDCONFORM_SCENARIO line every driver sets: the scenario's id is the scenario's, even where it holds
+// a number that is also a pid of this run (fuzz-41-7268 run by a scenario parent whose pid is 7268).
+std::string environment_text(const nlohmann::json& env, const PathSubstitution& paths, const IdPlaceholders& ids) {
+  std::string out;
+  if (!env.is_array()) return out;
+  bool first = true;
+  for (const auto& item : env) {
+    if (!first) out += "\n";
+    first = false;
+    const std::string line = paths.apply(text(item));
+    out += line.starts_with("FDCONFORM_SCENARIO=") ? line : with_placeholders(line, ids);
+  }
+  return out;
+}
+
 // The argv the child saw, without the report argument every driver appends
 // (docs/PROTOCOL.md, step 8): that one is harness plumbing, not the scenario's.
 nlohmann::json child_argv(const nlohmann::json& argv) {
@@ -302,7 +318,7 @@ void add_child(Observation& out, const std::string& prefix, const nlohmann::json
   out[prefix + ".umask"] = text(member(probe, "umask"));
   add_signals(out, prefix, probe);
   out[prefix + ".cwd"] = paths.apply(text(member(probe, "cwd")));
-  out[prefix + ".env"] = with_placeholders(joined(member(probe, "env"), "\n", &paths), ids);
+  out[prefix + ".env"] = environment_text(member(probe, "env"), paths, ids);
   for (const char* id : {"uid", "euid", "gid", "egid"}) {
     const auto& v = member(probe, id);
     out[fmt::format("{}.{}", prefix, id)] = v == member(parent, id) ? "parent" : text(v);

@@ -190,6 +190,14 @@ TEST(Normalize, ParentIdsInArgvAndEnvReadBackAsPlaceholders) {
   EXPECT_EQ(o["child.env"], "PARENT={parent_pid}\nOTHER=10");
 }
 
+// The scenario's id is plumbing, not a value of the run: a fuzz case numbered like the scenario
+// parent's pid (fuzz-41-100 run by pid 100) keeps its id, and the same number elsewhere is the pid.
+TEST(Normalize, TheScenarioIdInTheEnvironmentIsNeverAPlaceholder) {
+  auto r = hand_made_result();  // parent pid 100
+  r["probe"]["env"] = {"FDCONFORM_SCENARIO=fuzz-41-100", "PARENT=100"};
+  EXPECT_EQ(normalize_result(r, paths)["child.env"], "FDCONFORM_SCENARIO=fuzz-41-100\nPARENT={parent_pid}");
+}
+
 // In a pid namespace whose session leader is outside, getsid answers 0 (CI
 // runs there): a one-digit id reads back only where it stands alone.
 TEST(Normalize, AOneDigitParentIdReadsBackOnlyWhereItStandsAlone) {
