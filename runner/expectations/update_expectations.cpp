@@ -19,6 +19,18 @@ DifferenceSignature signature_of(const Judgement& judgement) {
   return signature;
 }
 
+// Whether an entry with this cell's difference signature would explain its failed expect block too:
+// the runner lets an entry cover a failure in a field it names (the block states the reference's
+// behaviour). A failure in a field where the cell agrees with the reference stays the scenario's
+// bug, never an entry.
+bool expect_failures_within_the_difference(const Judgement& judgement) {
+  return std::all_of(judgement.expectation_failures.begin(), judgement.expectation_failures.end(),
+                     [&](const FieldDifference& failure) {
+                       return std::any_of(judgement.diff.begin(), judgement.diff.end(),
+                                          [&](const FieldDifference& d) { return d.field == failure.field; });
+                     });
+}
+
 // The applicable entry for a cell, preferring the file with the narrowest conditions (the most set).
 ExpectationEntry* applicable_entry(ExpectationSet& set, const std::string& scenario, const Column& column,
                                    const std::string& reference_id, std::size_t* file_index) {
@@ -80,8 +92,8 @@ ExpectationUpdate update_expectations(ExpectationSet set, const std::string& dir
       ++update.removed;
       continue;
     }
-    // Only a difference from the reference is recorded: a failed explicit expectation is a bug to fix.
-    if (j.verdict != Verdict::differ || !j.expectation_failures.empty() || j.diff.empty()) continue;
+    // Only a difference from the reference is recorded, with whatever of the expect block it explains.
+    if (j.verdict != Verdict::differ || j.diff.empty() || !expect_failures_within_the_difference(j)) continue;
     if (entry) {
       entry->fields = signature_of(j);
       touched.insert(file_index);

@@ -323,6 +323,39 @@ TEST(ExpectationFiles, WritingReplacesASymlinkInsteadOfFollowingIt) {
   std::filesystem::remove_all(dir);
 }
 
+// --update-expectations records a cell whose failed expect block lies within its difference from the
+// reference (the entry then explains both), and never one that fails the block where it agrees
+// with the reference: that is the scenario's bug.
+TEST(UpdateExpectations, RecordsAFailedExpectOnlyWhereTheCellDiffersFromTheReference) {
+  const std::string directory = ::testing::TempDir() + "update-expectations-" + std::to_string(getpid());
+  std::filesystem::remove_all(directory);
+  std::vector<Scenario> scenarios(2);
+  scenarios[0].id = "within-the-difference";
+  scenarios[1].id = "outside-the-difference";
+  std::vector<Column> columns(2);
+  columns[0].descriptor.id = "ref-1";
+  columns[1].descriptor.id = "other-1";
+  auto differing_cell = [](std::size_t scenario, const std::string& expect_field) {
+    JudgedCell cell;
+    cell.scenario = scenario;
+    cell.column = 1;
+    cell.judgement.verdict = Verdict::differ;
+    cell.judgement.diff = {FieldDifference{"child.fds", "0,1,2", "0,1,2,5"}};
+    cell.judgement.expectation_failures = {FieldDifference{expect_field, "0,1,2", "0,1,2,5"}};
+    return cell;
+  };
+  const std::vector<JudgedCell> cells{differing_cell(0, "child.fds"), differing_cell(1, "child.umask")};
+  ExpectationUpdate update = update_expectations(ExpectationSet{}, directory, scenarios, columns, 0, cells, "today");
+  EXPECT_EQ(update.added, 1);
+  ASSERT_EQ(update.written.size(), 1U);
+  ExpectationSet written = load_expectation_directory(directory);
+  ASSERT_EQ(written.files.size(), 1U);
+  ASSERT_EQ(written.files[0].entries.size(), 1U);
+  EXPECT_EQ(written.files[0].entries[0].scenario, "within-the-difference");
+  EXPECT_EQ(written.files[0].entries[0].fields.at("child.fds"), "0,1,2,5");
+  std::filesystem::remove_all(directory);
+}
+
 TEST(ConditionOverlap, Globs) {
   EXPECT_TRUE(globs_overlap("cpython-*", "cpython-3.1[12].*"));
   EXPECT_TRUE(globs_overlap("*fork", "spawn_core-*"));
