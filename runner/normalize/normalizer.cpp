@@ -87,7 +87,10 @@ void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::j
     numbers.push_back(std::to_string(fd));
     std::string key = fmt::format("{}.fd.{}", prefix, fd);
     out[key] = name + " " + text(member(e, "access")) + fd_flags(e);
-    if (member(e, "kind") == "file" && member(e, "offset").is_number_integer())
+    // The offset of a file the scenario named. One it did not (a runtime's own script or library,
+    // left on a low fd) sits where that runtime stopped reading it: a size of someone else's file,
+    // not a property of the spawn.
+    if (member(e, "kind") == "file" && member(e, "offset").is_number_integer() && !name.starts_with("unknown:"))
       out[key + ".offset"] = std::to_string(member(e, "offset").get<long long>());
     // A pipe's capacity is what `pipesize` changes, and a child sharing the
     // pipe sees it: without this field a pipesize that was silently ignored

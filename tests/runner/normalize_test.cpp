@@ -52,6 +52,18 @@ TEST(Normalize, NamesChildFdsByParentResource) {
   EXPECT_EQ(o.count("child.fd.5.offset"), 0u);  // offsets for files only
 }
 
+// A file the scenario did not name (a runtime's own script left on fd 6) has no offset field: where
+// its reader stopped is that file's size, not something the spawn did.
+TEST(Normalize, AFileTheScenarioDidNotNameHasNoOffset) {
+  auto r = hand_made_result();
+  r["probe"]["fds"].push_back(fd(6, "file", "rdonly", 555, 9));
+  r["probe"]["fds"][6]["offset"] = 24154;
+  auto o = normalize_result(r, paths);
+  EXPECT_EQ(o["child.fd.6"], "unknown:file rdonly");
+  EXPECT_EQ(o.count("child.fd.6.offset"), 0u);
+  EXPECT_EQ(o["child.fd.3.offset"], "2");  // log, the scenario's own, keeps it
+}
+
 TEST(Normalize, PidsBecomeRelationsAndPathsPlaceholders) {
   auto o = normalize_result(hand_made_result(), paths);
   EXPECT_EQ(o["child.session"], "self");
