@@ -75,7 +75,7 @@ enum class FdNaming { by_parent_fd, by_identity };
 
 // The fd table of a snapshot as fields under `prefix` ("child", "parent", "parent_after").
 void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::json& snapshot, const FdNamer& namer,
-                  FdNaming naming) {
+                  FdNaming naming, const PathSubstitution& paths) {
   const bool name_by_parent_fd = naming == FdNaming::by_parent_fd;
   auto fds = sorted_fds(snapshot);
   std::vector<std::string> numbers;
@@ -87,10 +87,12 @@ void add_fd_table(Observation& out, const std::string& prefix, const nlohmann::j
     numbers.push_back(std::to_string(fd));
     std::string key = fmt::format("{}.fd.{}", prefix, fd);
     out[key] = name + " " + text(member(e, "access")) + fd_flags(e);
-    // The offset of a file the scenario named. One it did not (a runtime's own script or library,
-    // left on a low fd) sits where that runtime stopped reading it: a size of someone else's file,
-    // not a property of the spawn.
-    if (member(e, "kind") == "file" && member(e, "offset").is_number_integer() && !name.starts_with("unknown:"))
+    // The offset of a file of the scenario's: a resource, or one a step or file action made in the
+    // workdir. A file from elsewhere (a runtime's own script or library, left on a low fd) sits where
+    // that runtime stopped reading it: a size of someone else's file, not a property of the spawn.
+    const bool scenario_file =
+        !name.starts_with("unknown:") || paths.apply(text(member(e, "path"))).starts_with("{workdir}/");
+    if (member(e, "kind") == "file" && member(e, "offset").is_number_integer() && scenario_file)
       out[key + ".offset"] = std::to_string(member(e, "offset").get<long long>());
     // A pipe's capacity is what `pipesize` changes, and a child sharing the
     // pipe sees it: without this field a pipesize that was silently ignored
@@ -259,7 +261,7 @@ std::string child_states(const nlohmann::json& children) {
 // own state. A snapshot with only "fds" (an older driver) gives only the fd fields.
 void add_parent_after(Observation& out, const nlohmann::json& after, const nlohmann::json& parent, const FdNamer& namer,
                       const PathSubstitution& paths) {
-  add_fd_table(out, "parent_after", after, namer, FdNaming::by_identity);
+  add_fd_table(out, "parent_after", after, namer, FdNaming::by_identity, paths);
   std::vector<std::string> names;
   for (const auto& e : sorted_fds(after)) {
     std::string name = namer.name_of(e);
@@ -314,7 +316,7 @@ void add_outcome(Observation& out, const std::string& prefix, const nlohmann::js
 void add_child(Observation& out, const std::string& prefix, const nlohmann::json& probe, const nlohmann::json& parent,
                const PathSubstitution& paths, const IdPlaceholders& ids) {
   FdNamer namer(parent);
-  add_fd_table(out, prefix, probe, namer, FdNaming::by_identity);
+  add_fd_table(out, prefix, probe, namer, FdNaming::by_identity, paths);
   out[prefix + ".argv"] = with_placeholders(joined(child_argv(member(probe, "argv")), "\n", &paths), ids);
   out[prefix + ".session"] = relation(member(probe, "sid"), member(parent, "sid"), member(probe, "pid"));
   out[prefix + ".pgroup"] = relation(member(probe, "pgid"), member(parent, "pgid"), member(probe, "pid"));
@@ -438,7 +440,7 @@ Observation normalize_parent_state(const nlohmann::json& result, const PathSubst
   const auto& parent = member(result, "parent");
   if (!parent.is_object()) throw std::runtime_error("result without a \"parent\" snapshot");
   FdNamer namer(parent);
-  add_fd_table(out, "parent", parent, namer, FdNaming::by_parent_fd);
+  add_fd_table(out, "parent", parent, namer, FdNaming::by_parent_fd, paths);
   out["parent.umask"] = text(member(parent, "umask"));
   add_signals(out, "parent", parent);
   out["parent.cwd"] = paths.apply(text(member(parent, "cwd")));

@@ -52,16 +52,21 @@ TEST(Normalize, NamesChildFdsByParentResource) {
   EXPECT_EQ(o.count("child.fd.5.offset"), 0u);  // offsets for files only
 }
 
-// A file the scenario did not name (a runtime's own script left on fd 6) has no offset field: where
-// its reader stopped is that file's size, not something the spawn did.
+// A file from outside the workdir (a runtime's own module left on fd 6) has no offset field: where
+// its reader stopped is that file's size, not something the spawn did. A file a file action made in
+// the workdir keeps it.
 TEST(Normalize, AFileTheScenarioDidNotNameHasNoOffset) {
   auto r = hand_made_result();
   r["probe"]["fds"].push_back(fd(6, "file", "rdonly", 555, 9));
   r["probe"]["fds"][6]["offset"] = 24154;
+  r["probe"]["fds"][6]["path"] = "/usr/share/perl/5.36/strict.pm";
+  r["probe"]["fds"].push_back(fd(8, "file", "wronly", 556, 10));  // a file action's, in the workdir
+  r["probe"]["fds"][7]["path"] = "/tmp/run/cell-1/action0.txt";
   auto o = normalize_result(r, paths);
   EXPECT_EQ(o["child.fd.6"], "unknown:file rdonly");
   EXPECT_EQ(o.count("child.fd.6.offset"), 0u);
-  EXPECT_EQ(o["child.fd.3.offset"], "2");  // log, the scenario's own, keeps it
+  EXPECT_EQ(o["child.fd.8.offset"], "0");
+  EXPECT_EQ(o["child.fd.3.offset"], "2");  // log, a resource, keeps it
 }
 
 TEST(Normalize, PidsBecomeRelationsAndPathsPlaceholders) {
