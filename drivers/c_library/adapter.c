@@ -104,6 +104,13 @@ static void* allocate(size_t size) {
   return memory;
 }
 
+/* Steps over `c` when it is the next character; whether it was. */
+static int take(struct parser* p, char c) {
+  if (p->at >= p->length || p->text[p->at] != c) return 0;
+  ++p->at;
+  return 1;
+}
+
 static void skip_space(struct parser* p) {
   while (p->at < p->length && (p->text[p->at] == ' ' || p->text[p->at] == '\t' || p->text[p->at] == '\n' ||
                                p->text[p->at] == '\r'))
@@ -271,10 +278,7 @@ static struct json* parse_value(struct parser* p, int depth) {
     value->type = JSON_OBJECT;
     ++p->at;
     skip_space(p);
-    if (p->at < p->length && p->text[p->at] == '}') {
-      ++p->at;
-      return value;
-    }
+    if (take(p, '}')) return value;
     for (;;) {
       skip_space(p);
       if (p->at >= p->length || p->text[p->at] != '"') parse_error(p, "a member name in quotes");
@@ -282,18 +286,11 @@ static struct json* parse_value(struct parser* p, int depth) {
       for (size_t i = 0; i < value->count; ++i)
         if (strcmp(value->keys[i], key) == 0) parse_error(p, "no member name twice in one object");
       skip_space(p);
-      if (p->at >= p->length || p->text[p->at] != ':') parse_error(p, "':' after a member name");
-      ++p->at;
+      if (!take(p, ':')) parse_error(p, "':' after a member name");
       append_item(value, parse_value(p, depth + 1), key);
       skip_space(p);
-      if (p->at < p->length && p->text[p->at] == ',') {
-        ++p->at;
-        continue;
-      }
-      if (p->at < p->length && p->text[p->at] == '}') {
-        ++p->at;
-        return value;
-      }
+      if (take(p, ',')) continue;
+      if (take(p, '}')) return value;
       parse_error(p, "',' or '}' in an object");
     }
   }
@@ -301,21 +298,12 @@ static struct json* parse_value(struct parser* p, int depth) {
     value->type = JSON_ARRAY;
     ++p->at;
     skip_space(p);
-    if (p->at < p->length && p->text[p->at] == ']') {
-      ++p->at;
-      return value;
-    }
+    if (take(p, ']')) return value;
     for (;;) {
       append_item(value, parse_value(p, depth + 1), NULL);
       skip_space(p);
-      if (p->at < p->length && p->text[p->at] == ',') {
-        ++p->at;
-        continue;
-      }
-      if (p->at < p->length && p->text[p->at] == ']') {
-        ++p->at;
-        return value;
-      }
+      if (take(p, ',')) continue;
+      if (take(p, ']')) return value;
       parse_error(p, "',' or ']' in an array");
     }
   }
