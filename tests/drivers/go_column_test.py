@@ -62,7 +62,7 @@ def corpus(options):
     if not found:
         return rc.SKIP
     column = found[0]["id"]
-    document = rc.run(options.runner, [options.scenarios], [column], options.work, rc.drivers_dir_of(options.columns))
+    document = rc.run_corpus(options, column, options.work)
     if document is None:
         return 1
     problems = rc.check_corpus(document, column, options.scenarios, HOST_GAPS, RUNTIME_LIMITS)

@@ -47,7 +47,7 @@ def corpus(options):
         return rc.SKIP
     column = found[0]["id"]
     major = int(column.split("-")[1].split(".")[0])
-    document = rc.run(options.runner, [options.scenarios], [column], options.work, rc.drivers_dir_of(options.columns))
+    document = rc.run_corpus(options, column, options.work)
     if document is None:
         return 1
     problems = rc.check_corpus(document, column, options.scenarios, HOST_GAPS, RUNTIME_LIMITS)

@@ -30,6 +30,8 @@ import os
 import subprocess
 import sys
 
+import runtime_column as rc
+
 SKIP = 77
 NO_API = "no API: "
 
@@ -118,25 +120,7 @@ def posix_spawn_scenarios(directory):
 
 
 def run(options, ids, scenarios, extra=("--no-expectations",), name="results.json"):
-    os.makedirs(options.work, exist_ok=True)
-    results = os.path.join(options.work, name)
-    if os.path.exists(results):
-        os.unlink(results)
-    env = dict(os.environ, FDCONFORM_DRIVERS_DIR=os.path.dirname(os.path.dirname(os.path.abspath(options.columns))))
-    command = [options.runner, "run"] + scenarios
-    for column in ids:
-        command += ["--impl", column]
-    command += list(extra) + ["--json", results, "-j2"]
-    print("running: fdconform run <%d scenarios> %s" % (len(scenarios), " ".join(command[2 + len(scenarios):])),
-          flush=True)
-    completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                               env=env)
-    if not os.path.exists(results):
-        print(completed.stdout[-4000:])
-        print("FAIL: the run wrote no results document (exit status %d)" % completed.returncode)
-        return None
-    with open(results) as f:
-        return json.load(f)
+    return rc.run(options.runner, scenarios, ids, options.work, rc.drivers_dir_of(options.columns), extra, name)
 
 
 def check_cell(problems, scenario, column, cell, verdict, fields):

@@ -56,19 +56,19 @@ def descriptor_file(program, work, accept=lambda column: True):
     return path
 
 
-def run(runner, scenarios, column_ids, work, drivers_dir):
-    """`fdconform run` of the scenario paths on the columns (the reference runs too), without
-    expectation files; the results document, or None after printing why there is none. The
-    columns are found as discovery finds them, in drivers_dir: --driver with the same
-    descriptor would name them twice."""
+def run(runner, scenarios, column_ids, work, drivers_dir, extra=("--no-expectations",), name="results.json"):
+    """`fdconform run` of the scenario paths on the columns (the reference runs too), with the
+    `extra` options (default: without expectation files); the results document, written to `name`
+    in `work`, or None after printing why there is none. The columns are found as discovery finds
+    them, in drivers_dir: --driver with the same descriptor would name them twice."""
     os.makedirs(work, exist_ok=True)
-    results = os.path.join(work, "results.json")
+    results = os.path.join(work, name)
     if os.path.exists(results):
         os.unlink(results)
     command = [runner, "run"] + list(scenarios)
     for column in column_ids:
         command += ["--impl", column]
-    command += ["--no-expectations", "--json", results, "-j2"]
+    command += list(extra) + ["--json", results, "-j2"]
     shown = command if len(scenarios) == 1 else command[:2] + ["<%d paths>" % len(scenarios)] + command[2 + len(scenarios):]
     print("running: " + " ".join(shown), flush=True)
     env = dict(os.environ, FDCONFORM_DRIVERS_DIR=drivers_dir)
@@ -84,6 +84,11 @@ def run(runner, scenarios, column_ids, work, drivers_dir):
 def drivers_dir_of(columns_program):
     """The drivers directory that holds the folder of a discovery program."""
     return os.path.dirname(os.path.dirname(os.path.abspath(columns_program)))
+
+
+def run_corpus(options, column, work):
+    """The whole corpus (options.scenarios) on one column of options.columns, as `run` does it."""
+    return run(options.runner, [options.scenarios], [column], work, drivers_dir_of(options.columns))
 
 
 def cells_of(document, column):

@@ -155,8 +155,7 @@ def corpus(options):
     if not found:
         return rc.SKIP
     column = found[0]["id"]
-    document = rc.run(options.runner, [options.scenarios], [column], os.path.join(options.work, "corpus"),
-                      rc.drivers_dir_of(options.columns))
+    document = rc.run_corpus(options, column, os.path.join(options.work, "corpus"))
     if document is None:
         return 1
     cells = rc.cells_of(document, column)
