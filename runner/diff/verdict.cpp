@@ -69,6 +69,10 @@ static Observation without_either_runtimes_own(const Observation& fields, const 
   return without_runtime_owned(fields, owned);
 }
 
+static ErrorWords error_words(const CellObservation& cell) {
+  return cell.cpython_error_words ? ErrorWords::cpython : ErrorWords::own;
+}
+
 std::vector<FieldDifference> parent_state_differences(const CellObservation& reference, const CellObservation& cell) {
   return diff_observations(without_either_runtimes_own(reference.parent_state, reference, cell),
                            without_either_runtimes_own(cell.parent_state, cell, reference));
@@ -99,7 +103,7 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
     // Nothing to diff against. The scenario's own `expect` can still fail, and says why in its own words;
     // otherwise there is no verdict to give: a reference that errored (or never ran) makes the row an error,
     // a skipped one leaves only the expect block, and an expectation file entry cannot be judged either way.
-    j.expectation_failures = check_expectations(expect, cell.observation);
+    j.expectation_failures = check_expectations(expect, cell.observation, error_words(cell));
     std::string not_compared =
         "not compared: " + (reference_unavailable.empty() ? std::string("the reference has no observation")
                                                           : reference_unavailable);
@@ -124,7 +128,8 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
   }
   // The expect block judges the scenario's own state in the same view: without what the column's
   // runtime set up itself, its re-flagged scenario fds as the scenario set them.
-  j.expectation_failures = check_expectations(expect, without_runtime_owned(cell.observation, cell.runtime_owned));
+  j.expectation_failures =
+      check_expectations(expect, without_runtime_owned(cell.observation, cell.runtime_owned), error_words(cell));
   if (known) {
     // The expect block states the reference's behaviour, so its failure in a field the entry
     // names is the explained difference seen a second time; the entry still has to match the

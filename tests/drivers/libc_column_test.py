@@ -12,6 +12,11 @@
       project's expectation files: every libc scenario passes on both first columns (or is no_api
       naming an interface the library lacks); then without the entries that explain musl's popen
       modes, execvp, internal signals and file action errors, those cells differ.
+  libc_column_test.py families --columns PROGRAM --runner FDCONFORM --scenarios DIR --work DIR
+      the whole corpus family by family (musl's posix_spawn, fork, vfork, system and popen columns
+      each against glibc's column of the same primitive) with the project's expectation files, as
+      docs/LIBC.md's table runs it: no differ or error cell on either library but the contrasts
+      between primitives PRIMITIVE_CONTRASTS names, and those still differ.
   libc_column_test.py merge --columns PROGRAM --runner FDCONFORM --scenarios DIR --work DIR
       glibc's columns here and musl's run in a UTS namespace named fdconform-second-host (unshare
       --uts --map-root-user; exits 77 when it cannot), `fdconform merge`d: each column id, the HTML
@@ -333,6 +338,41 @@ def primitives(options):
     return 1 if problems else 0
 
 
+# Scenarios whose expect block states what only posix_spawn does, run on a family that is not
+# posix_spawn: (scenario, primitive) -> why the family's glibc reference cell differs (docs/LIBC.md).
+PRIMITIVE_CONTRASTS = {
+    ("spawn-scheduler-batch-refused-before-spawn", "fork"): "sched_setscheduler takes SCHED_BATCH",
+    ("spawn-scheduler-batch-refused-before-spawn", "vfork"): "sched_setscheduler takes SCHED_BATCH",
+}
+
+
+def families(options):
+    """Each primitive's family over the whole corpus: every glibc/musl difference explained, nothing else red."""
+    expectations = os.path.join(os.path.dirname(os.path.abspath(options.scenarios)), "expectations")
+    problems = []
+    for primitive in ("",) + tuple(PRIMITIVES):
+        ids = libc_columns(options.columns, primitive or None)
+        if ids is None:
+            return SKIP
+        document = run(options, ids.values(), [options.scenarios],
+                       ["--reference", ids["glibc"], "--expectations", expectations],
+                       name="family-%s.json" % (primitive or "posix_spawn"))
+        if document is None:
+            return 1
+        for cell in document["cells"]:
+            contrast = (cell["scenario"], primitive) in PRIMITIVE_CONTRASTS and cell["implementation"] == ids["glibc"]
+            failing = cell["verdict"] in ("differ", "error", "unexpected-pass")
+            if failing != contrast:
+                problems.append("%s on %s: %s (%s)%s" % (cell["scenario"], cell["implementation"], cell["verdict"],
+                                                         cell.get("reason"), ", want differ" if contrast else ""))
+        counts = collections.Counter((c["implementation"], c["verdict"]) for c in document["cells"])
+        for column in ids.values():
+            print("%s: %s" % (column, ", ".join("%s %d" % (v, n) for (c, v), n in sorted(counts.items()) if c == column)))
+    for problem in problems:
+        print("FAIL " + problem)
+    return 1 if problems else 0
+
+
 SECOND_HOST = "fdconform-second-host"
 MERGE_SCENARIOS = ["libc-popen-mode-read-write", "spawn-posix-spawn-caught-and-ignored-signals"]
 
@@ -407,13 +447,14 @@ def merge(options):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["corpus", "resolution", "primitives", "merge"])
+    parser.add_argument("mode", choices=["corpus", "resolution", "primitives", "families", "merge"])
     parser.add_argument("--columns", required=True)
     parser.add_argument("--runner", required=True)
     parser.add_argument("--scenarios", required=True)
     parser.add_argument("--work", required=True)
     options = parser.parse_args()
-    return {"corpus": corpus, "resolution": resolution, "primitives": primitives, "merge": merge}[options.mode](options)
+    return {"corpus": corpus, "resolution": resolution, "primitives": primitives, "families": families,
+            "merge": merge}[options.mode](options)
 
 
 if __name__ == "__main__":

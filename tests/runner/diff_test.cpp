@@ -63,6 +63,46 @@ TEST(Expectations, TheExceptionKeyChecksTheErrorClassApartFromTheOutcome) {
   EXPECT_EQ(failures[1], (FieldDifference{"outcome.error_class", "FileNotFoundError", std::nullopt}));
 }
 
+// A column that does not follow CPython (a C library's posix_spawn naming the call that failed) is held to
+// the outcome, the errno and every other field of the block, not to CPython's class, message or filename.
+TEST(Expectations, AColumnWithItsOwnErrorWordsIsHeldToTheOutcomeAndErrnoAlone) {
+  Observation c_library = {{"outcome", "exception"}, {"outcome.error_class", "posix_spawn"},
+                           {"outcome.errno", "ENOENT"}, {"outcome.message", "posix_spawn: No such file or directory"},
+                           {"child.fds", "0,1,2"}};
+  nlohmann::json expect = {{"outcome", "exception"},
+                           {"exception", "FileNotFoundError"},
+                           {"errno", "ENOENT"},
+                           {"filename", "{probe}"},
+                           {"fields", {{"outcome.message", "[Errno 2] No such file or directory: '{probe}'"}}}};
+  EXPECT_TRUE(check_expectations(expect, c_library, ErrorWords::own).empty());
+  // The same block on a column in CPython's words fails on all three.
+  EXPECT_EQ(check_expectations(expect, c_library, ErrorWords::cpython).size(), 3u);
+  // Held to the rest: another errno, or a child where an error was expected, still fails.
+  Observation other_errno = c_library;
+  other_errno["outcome.errno"] = "EACCES";
+  auto failures = check_expectations(expect, other_errno, ErrorWords::own);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0], (FieldDifference{"outcome.errno", "ENOENT", "EACCES"}));
+  failures = check_expectations(expect, {{"outcome", "exited 0"}}, ErrorWords::own);
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].field, "outcome");
+  EXPECT_EQ(failures[1].field, "outcome.errno");
+  EXPECT_TRUE(in_cpython_error_words("step.2.error_class"));
+  EXPECT_TRUE(in_cpython_error_words("first.outcome.filename"));
+  EXPECT_FALSE(in_cpython_error_words("outcome.errno"));
+  EXPECT_FALSE(in_cpython_error_words("outcome.strerror"));
+}
+
+TEST(Verdict, TheExpectBlockJudgesAColumnInItsOwnErrorWords) {
+  auto raised = ran({{"outcome", "exception"}, {"outcome.error_class", "posix_spawn"}, {"outcome.errno", "EPERM"}});
+  nlohmann::json expect = {{"exception", "PermissionError"}, {"errno", "EPERM"}};
+  // As the reference of a run of C library columns: no CPython semantics in its hello.
+  raised.cpython_error_words = false;
+  EXPECT_EQ(judge_cell(raised, nullptr, true, "", expect).verdict, Verdict::match);
+  raised.cpython_error_words = true;
+  EXPECT_EQ(judge_cell(raised, nullptr, true, "", expect).verdict, Verdict::differ);
+}
+
 TEST(Verdict, MatchDifferSkipError) {
   auto reference = ran({{"child.umask", "022"}});
   EXPECT_EQ(judge_cell(ran({{"child.umask", "022"}}), &reference, false, "", {}).verdict, Verdict::match);
