@@ -62,18 +62,24 @@ bool has_open_pipe(const ChildHandle& process) {
 }
 
 // A Popen child: like Popen.communicate() while a pipe is open (stdin closed
-// at once, stdout and stderr drained), else Popen.wait().
+// at once, stdout and stderr drained), else Popen.wait(). A pipe end a steps
+// scenario closed behind Popen's back makes communicate() fail (EBADF); the
+// child is still waited for, as the CPython driver does.
 SpawnRun finish_popen(ChildHandle& process, std::chrono::milliseconds timeout) {
   SpawnRun run;
   std::optional<int> code;
+  bool communicated = false;
   if (has_open_pipe(process)) {
-    if (std::optional<Communicated> output = process.communicate(timeout)) {
-      run.diagnostics = output->stdout_data + output->stderr_data;
-      code = process.wait();
+    try {
+      if (std::optional<Communicated> output = process.communicate(timeout)) {
+        run.diagnostics = output->stdout_data + output->stderr_data;
+        code = process.wait();
+      }
+      communicated = true;
+    } catch (const CallError&) {
     }
-  } else {
-    code = process.wait_for(timeout);
   }
+  if (!communicated) code = process.wait_for(timeout);
   if (code) {
     run.outcome = outcome_from_returncode(*code);
     return run;
