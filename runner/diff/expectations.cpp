@@ -43,7 +43,7 @@ bool ends_with(const std::string& text, const std::string& tail) {
 
 }  // namespace
 
-bool in_cpython_error_words(const std::string& field) {
+bool in_python_error_words(const std::string& field) {
   return ends_with(field, "error_class") || ends_with(field, "outcome.message") ||
          ends_with(field, "outcome.filename") || ends_with(field, "outcome.filename2");
 }
@@ -53,7 +53,7 @@ std::vector<FieldDifference> check_expectations(const nlohmann::json& expect, co
   std::vector<FieldDifference> failures;
   if (!expect.is_object()) return failures;
   auto require = [&](const std::string& field, const std::string& value) {
-    if (words == ErrorWords::own && in_cpython_error_words(field)) return;
+    if (words == ErrorWords::own && in_python_error_words(field)) return;
     auto actual = lookup(observation, field);
     if (actual != value) failures.push_back({field, value, actual});
   };

@@ -9,18 +9,18 @@
 namespace fdconform {
 
 // Which of an expect block's statements a column is held to. An error's class, its message and the file
-// names attached to it are how CPython, which the scenario was written against, reports an error; a column
-// that does not follow CPython reports its errors its own way (the call that failed, its own error type),
-// so it is held to the outcome, the errno and everything else, not to those words.
-enum class ErrorWords { cpython, own };
+// names attached to it are how Python's subprocess and os modules, which the scenario is written in, report
+// an error; a column whose hello states no `semantics.python` reports its errors its own way (the call that
+// failed, its own error type), so it is held to the outcome, the errno and everything else, not to those words.
+enum class ErrorWords { python, own };
 
 // Every expectation that does not hold, as {field, expected, actual}. `expect` is the validated block.
 std::vector<FieldDifference> check_expectations(const nlohmann::json& expect, const Observation& observation,
-                                                ErrorWords words = ErrorWords::cpython);
+                                                ErrorWords words = ErrorWords::python);
 
-// A field stated in CPython's words: an error class (`outcome.error_class`, `NAME.outcome.error_class`,
+// A field stated in Python's words: an error class (`outcome.error_class`, `NAME.outcome.error_class`,
 // `step.K.error_class`), the text of an exception (`outcome.message`) or a file name attached to it
 // (`outcome.filename`, `outcome.filename2`), for every named spawn too.
-bool in_cpython_error_words(const std::string& field);
+bool in_python_error_words(const std::string& field);
 
 }  // namespace fdconform

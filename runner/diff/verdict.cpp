@@ -70,7 +70,7 @@ static Observation without_either_runtimes_own(const Observation& fields, const 
 }
 
 static ErrorWords error_words(const CellObservation& cell) {
-  return cell.cpython_error_words ? ErrorWords::cpython : ErrorWords::own;
+  return cell.python_error_words ? ErrorWords::python : ErrorWords::own;
 }
 
 std::vector<FieldDifference> parent_state_differences(const CellObservation& reference, const CellObservation& cell) {

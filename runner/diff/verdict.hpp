@@ -31,9 +31,9 @@ struct CellObservation {
   Observation observation;     // ran: the normalized result
   Observation parent_state;    // ran: the normalized parent snapshot
   DeclaredRuntimeState runtime_owned;  // ran: what the column's runtime set up itself, left out of parent fields
-  // The column follows CPython's semantics (its hello's `semantics` has `python`), so its error classes and
+  // The column follows Python's semantics (its hello's `semantics` has `python`), so its error classes and
   // messages are in the words of an expect block's `exception:` and `outcome.message` (docs/SCENARIO_FORMAT.md).
-  bool cpython_error_words = true;
+  bool python_error_words = true;
   bool cut_short = false;      // error: an interrupt stopped it; not a result, and the run is incomplete
 };
 

@@ -218,7 +218,7 @@ CellObservation execute_cell(const Scenario& scenario, const Column& column, std
       PathSubstitution paths{workdir, settings.probe};
       try {
         cell.runtime_owned = declared_runtime_state(result);
-        cell.cpython_error_words = column.hello.semantics.count("python") > 0;
+        cell.python_error_words = column.hello.semantics.count("python") > 0;
         cell.observation = normalize_result(result, paths);
         cell.parent_state = normalize_parent_state(result, paths, runtime_owned(scenario));
         cell.status = Status::ran;

@@ -76,7 +76,7 @@ TEST(Expectations, AColumnWithItsOwnErrorWordsIsHeldToTheOutcomeAndErrnoAlone) {
                            {"fields", {{"outcome.message", "[Errno 2] No such file or directory: '{probe}'"}}}};
   EXPECT_TRUE(check_expectations(expect, c_library, ErrorWords::own).empty());
   // The same block on a column in CPython's words fails on all three.
-  EXPECT_EQ(check_expectations(expect, c_library, ErrorWords::cpython).size(), 3u);
+  EXPECT_EQ(check_expectations(expect, c_library, ErrorWords::python).size(), 3u);
   // Held to the rest: another errno, or a child where an error was expected, still fails.
   Observation other_errno = c_library;
   other_errno["outcome.errno"] = "EACCES";
@@ -87,19 +87,19 @@ TEST(Expectations, AColumnWithItsOwnErrorWordsIsHeldToTheOutcomeAndErrnoAlone) {
   ASSERT_EQ(failures.size(), 2u);
   EXPECT_EQ(failures[0].field, "outcome");
   EXPECT_EQ(failures[1].field, "outcome.errno");
-  EXPECT_TRUE(in_cpython_error_words("step.2.error_class"));
-  EXPECT_TRUE(in_cpython_error_words("first.outcome.filename"));
-  EXPECT_FALSE(in_cpython_error_words("outcome.errno"));
-  EXPECT_FALSE(in_cpython_error_words("outcome.strerror"));
+  EXPECT_TRUE(in_python_error_words("step.2.error_class"));
+  EXPECT_TRUE(in_python_error_words("first.outcome.filename"));
+  EXPECT_FALSE(in_python_error_words("outcome.errno"));
+  EXPECT_FALSE(in_python_error_words("outcome.strerror"));
 }
 
 TEST(Verdict, TheExpectBlockJudgesAColumnInItsOwnErrorWords) {
   auto raised = ran({{"outcome", "exception"}, {"outcome.error_class", "posix_spawn"}, {"outcome.errno", "EPERM"}});
   nlohmann::json expect = {{"exception", "PermissionError"}, {"errno", "EPERM"}};
   // As the reference of a run of C library columns: no CPython semantics in its hello.
-  raised.cpython_error_words = false;
+  raised.python_error_words = false;
   EXPECT_EQ(judge_cell(raised, nullptr, true, "", expect).verdict, Verdict::match);
-  raised.cpython_error_words = true;
+  raised.python_error_words = true;
   EXPECT_EQ(judge_cell(raised, nullptr, true, "", expect).verdict, Verdict::differ);
 }
 
