@@ -56,6 +56,15 @@ CaseNode plain_list(const Names& names) {
   return list;
 }
 
+// Whether `key` is a key anywhere in the tree.
+bool mentions(const CaseNode& node, const std::string& key) {
+  for (const auto& [k, v] : node.entries)
+    if (k == key || mentions(v, key)) return true;
+  for (const auto& item : node.items)
+    if (mentions(item, key)) return true;
+  return false;
+}
+
 class CaseBuilder {
  public:
   CaseBuilder(std::uint64_t seed, std::uint64_t case_number) : choose_(seed, case_number) {}
@@ -97,6 +106,7 @@ class CaseBuilder {
     CaseNode requirements = CaseNode::mapping();
     if (credentials) requirements.set("root", CaseNode::boolean(true));
     if (python_values_) features_.push_back("python_values");
+    if (features_.empty() || features_.front() != "libc_spawn") interfaces_used(spawn.entries.empty() ? step_list : spawn);
     if (!features_.empty()) requirements.set("features", plain_list(features_));
     if (!requirements.entries.empty()) body.set("requires", std::move(requirements));
     if (!parent.entries.empty()) body.set("parent", std::move(parent));
@@ -722,15 +732,25 @@ class CaseBuilder {
   bool python_values_ = false;
   Names features_;
   int spawn_count_ = 0;
+
+  // The interfaces the case's spawns call, as the features of docs/FEATURES.md, as a corpus scenario
+  // declares them: a column that lacks one (os.posix_spawn before 3.8, process_group before 3.11)
+  // skips the case, where it would otherwise fail before any spawn, a difference of API, not of
+  // what a child inherits.
+  void interfaces_used(const CaseNode& spawns) {
+    auto need = [&](const char* feature) {
+      if (std::find(features_.begin(), features_.end(), feature) == features_.end()) features_.push_back(feature);
+    };
+    if (mentions(spawns, "posix_spawn") || mentions(spawns, "posix_spawnp")) need("posix_spawn");
+    if (mentions(spawns, "closefrom")) need("posix_spawn_closefrom");
+    if (mentions(spawns, "process_group")) need("process_group");
+    if (mentions(spawns, "umask")) need("umask");
+    if (mentions(spawns, "user") || mentions(spawns, "group") || mentions(spawns, "extra_groups")) need("user_group");
+    if (mentions(spawns, "pipesize")) need("pipesize");
+  }
+
 };
 
-bool mentions(const CaseNode& node, const std::string& key) {
-  for (const auto& [k, v] : node.entries)
-    if (k == key || mentions(v, key)) return true;
-  for (const auto& item : node.items)
-    if (mentions(item, key)) return true;
-  return false;
-}
 
 }  // namespace
 

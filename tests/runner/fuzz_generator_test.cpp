@@ -1,6 +1,8 @@
 // runner/fuzz/generator: the same cases for the same seed, and every case valid.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -59,6 +61,38 @@ TEST(FuzzGenerator, EveryCaseValidates) {
       ASSERT_TRUE(loaded.scenario.has_value())
           << text << "\n" << (loaded.diagnostics.empty() ? "" : loaded.diagnostics.front().to_string());
     }
+}
+
+// A case declares the features of the interfaces it calls, as a corpus scenario does, so a column without
+// one (CPython 3.10 and process_group) skips it instead of failing before any spawn; and it declares
+// no feature it does not use. Parsed by the loader, as the runner reads it.
+TEST(FuzzGenerator, ACaseRequiresTheFeaturesOfTheInterfacesItCalls) {
+  // Each feature, and the keys of the scenario text that call its interface.
+  const std::map<std::string, std::vector<std::string>> interface_keys = {
+      {"posix_spawn", {"posix_spawn:", "posix_spawnp:"}},
+      {"posix_spawn_closefrom", {"closefrom:"}},
+      {"process_group", {"process_group:"}},
+      {"pipesize", {"pipesize:"}},
+      {"user_group", {" user:", " group:", "extra_groups:"}}};
+  std::map<std::string, int> seen;
+  for (std::uint64_t c = 0; c < 3000; ++c) {
+    std::string text = case_text(1, c);
+    LoadResult loaded = load_scenario_text(case_id(1, c) + ".yaml", text, case_id(1, c));
+    ASSERT_TRUE(loaded.scenario.has_value()) << text;
+    const auto& features = loaded.scenario->requires_.features;
+    auto requires_feature = [&](const std::string& f) {
+      return std::find(features.begin(), features.end(), f) != features.end();
+    };
+    const bool libc_mode = requires_feature("libc_spawn");
+    for (const auto& [feature, keys] : interface_keys) {
+      const bool calls = !libc_mode && std::any_of(keys.begin(), keys.end(), [&](const std::string& key) {
+        return text.find(key) != std::string::npos;
+      });
+      EXPECT_EQ(requires_feature(feature), calls) << feature << " in\n" << text;
+      if (calls) ++seen[feature];
+    }
+  }
+  for (const auto& [feature, keys] : interface_keys) EXPECT_GT(seen[feature], 0) << feature;
 }
 
 // Weighted towards the hard regions: among a few hundred cases each of them occurs.
