@@ -596,11 +596,11 @@ class CaseBuilder {
           popen.entries.erase(std::remove_if(popen.entries.begin(), popen.entries.end(),
                                              [&](const auto& e) { return e.first == key; }),
                               popen.entries.end());
-        // A number above 2, or a standard fd the case closed, names whatever another thread holds there
-        // at that moment.
+        // A number above 2, a standard fd the case closed or a name the parent closed names whatever
+        // another thread holds there at that moment.
         if (CaseNode* passed = popen.find("pass_fds")) {
           std::erase_if(passed->items, [&](const CaseNode& item) {
-            if (item.text.find_first_not_of("0123456789") != std::string::npos) return false;
+            if (item.text.find_first_not_of("0123456789") != std::string::npos) return closed_holders_.contains(item.text);
             const long long fd = std::stoll(item.text);
             return fd > 2 || closed_std_.contains(fd);
           });
@@ -638,7 +638,10 @@ class CaseBuilder {
                                                                                           {"inheritable", CaseNode::boolean(false)}})}})}});
     CaseNode call;
     switch (choose_.below(4)) {
-      case 0: call = CaseNode::mapping({{"close", CaseNode::plain(holder->name)}}); break;
+      case 0:
+        call = CaseNode::mapping({{"close", CaseNode::plain(holder->name)}});
+        closed_holders_.insert(holder->name);
+        break;
       case 1:
         call = CaseNode::mapping({{"set_inheritable", CaseNode::mapping({{"fd", CaseNode::plain(holder->name)},
                                                                          {"value", CaseNode::boolean(choose_.percent(50))}})}});
@@ -727,6 +730,7 @@ class CaseBuilder {
   Chooser choose_;
   std::set<long long> used_fds_;
   std::set<long long> closed_std_;
+  std::set<std::string> closed_holders_;  // names a parent close step closed
   std::vector<FdHolder> holders_;
   std::string last_stream_target_;
   std::optional<long long> nofile_limit_;

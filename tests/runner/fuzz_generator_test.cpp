@@ -117,6 +117,27 @@ TEST(FuzzGenerator, ATogetherStepOpensNoDevnullWhenAStandardFdIsClosed) {
   EXPECT_GT(with_devnull, 0);
 }
 
+// A name the parent closed before a together step names whatever another thread holds on that number
+// at that moment, so no spawn in the together passes it.
+TEST(FuzzGenerator, ATogetherStepPassesNoNameTheParentClosed) {
+  int checked = 0;
+  for (std::uint64_t c = 0; c < 3000; ++c) {
+    const std::string text = body_text(generate_case(1, c));
+    const auto at = text.find("{together: [");
+    if (at == std::string::npos) continue;
+    const std::string together = text.substr(at, text.find('\n', at) - at);
+    const std::string marker = "{parent: {close: ";
+    for (auto close = text.find(marker); close != std::string::npos && close < at; close = text.find(marker, close + 1)) {
+      const auto start = close + marker.size();
+      const std::string name = text.substr(start, text.find('}', start) - start);
+      ++checked;
+      EXPECT_EQ(together.find(name + ","), std::string::npos) << name << " in\n" << text;
+      EXPECT_EQ(together.find(name + "]"), std::string::npos) << name << " in\n" << text;
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
 // Weighted towards the hard regions: among a few hundred cases each of them occurs.
 TEST(FuzzGenerator, ReachesTheHardRegions) {
   bool standard_fd_resource = false, closed_standard = false, same_target_twice = false, duplicate_pass_fd = false,
