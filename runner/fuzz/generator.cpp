@@ -442,7 +442,7 @@ class CaseBuilder {
           break;
         }
         case 6:
-          list.items.push_back(CaseNode::mapping({{"exit", CaseNode::number(choose_.pick(std::vector<long long>{0, 3}))}}));
+          list.items.push_back(CaseNode::mapping({{"exit", CaseNode::number(choose_.pick(std::vector<long long>{0, 4}))}}));
           i = count;
           break;
         default:

@@ -519,8 +519,18 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
     return {{"open", out}};
   }
   if (e.key == "exit") {
-    // os._exit(N) in preexec_fn: the child ends before exec without writing an error record.
-    if (auto n = ctx.check.integer(e.value, step_path, 0, 255, "an exit status from 0 to 255")) return {{"exit", *n}};
+    // os._exit(N) in preexec_fn: the child ends before exec without writing an error record. Status 3
+    // is the probe's own for a report it could not write (docs/PROBE.md): a child ending with it and
+    // no report is a failed cell, so a step may not choose it.
+    if (auto n = ctx.check.integer(e.value, step_path, 0, 255, "an exit status from 0 to 255")) {
+      if (*n == 3) {
+        ctx.check.error(e.value, fmt::format("{}: 3 is the probe's status for a report it could not write "
+                                             "(docs/PROBE.md); expected another exit status from 0 to 255",
+                                             step_path));
+        return nullptr;
+      }
+      return {{"exit", *n}};
+    }
     return nullptr;
   }
   if (e.key == "raise") {
