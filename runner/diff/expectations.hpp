@@ -15,8 +15,11 @@ namespace fdconform {
 enum class ErrorWords { python, own };
 
 // Every expectation that does not hold, as {field, expected, actual}. `expect` is the validated block.
+// With ErrorWords::own, a statement in Python's words that the observation does not show goes to
+// `not_held` (when given) instead: the reports say the column was not held to it.
 std::vector<FieldDifference> check_expectations(const nlohmann::json& expect, const Observation& observation,
-                                                ErrorWords words = ErrorWords::python);
+                                                ErrorWords words = ErrorWords::python,
+                                                std::vector<FieldDifference>* not_held = nullptr);
 
 // A field stated in Python's words: an error class (`outcome.error_class`, `NAME.outcome.error_class`,
 // `step.K.error_class`), the text of an exception (`outcome.message`) or a file name attached to it

@@ -1,6 +1,7 @@
 #include "diff/verdict.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -82,6 +83,16 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
                      const std::string& reference_unavailable, const nlohmann::json& expect,
                      const KnownDifferences& known, bool reference_skipped) {
   Judgement j;
+  // What the expect block states in Python's words and this column, which names its errors its own way,
+  // shows otherwise: not a failure, but said in the reason so a reader of the report sees it.
+  std::vector<FieldDifference> not_held;
+  auto say_not_held = [&] {
+    if (not_held.empty()) return;
+    std::vector<std::string> parts;
+    for (const auto& d : not_held) parts.push_back(describe(d));
+    std::string note = fmt::format("not held to the expect block's Python error words: {}", fmt::join(parts, "; "));
+    j.reason = j.reason.empty() ? note : j.reason + "; " + note;
+  };
   if (cell.status == CellObservation::Status::skip) {
     j.verdict = Verdict::skip;
     // Every skip says why (docs/RESULTS.md); a driver that gave no reason is named as the one who skipped.
@@ -103,7 +114,7 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
     // Nothing to diff against. The scenario's own `expect` can still fail, and says why in its own words;
     // otherwise there is no verdict to give: a reference that errored (or never ran) makes the row an error,
     // a skipped one leaves only the expect block, and an expectation file entry cannot be judged either way.
-    j.expectation_failures = check_expectations(expect, cell.observation, error_words(cell));
+    j.expectation_failures = check_expectations(expect, cell.observation, error_words(cell), &not_held);
     std::string not_compared =
         "not compared: " + (reference_unavailable.empty() ? std::string("the reference has no observation")
                                                           : reference_unavailable);
@@ -114,6 +125,7 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
       j.verdict = reference_skipped ? Verdict::match : Verdict::error;
       j.reason = not_compared;
     }
+    say_not_held();
     return j;
   }
   if (reference && !is_reference) {
@@ -128,8 +140,8 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
   }
   // The expect block judges the scenario's own state in the same view: without what the column's
   // runtime set up itself, its re-flagged scenario fds as the scenario set them.
-  j.expectation_failures =
-      check_expectations(expect, without_runtime_owned(cell.observation, cell.runtime_owned), error_words(cell));
+  j.expectation_failures = check_expectations(expect, without_runtime_owned(cell.observation, cell.runtime_owned),
+                                              error_words(cell), &not_held);
   if (known) {
     // The expect block states the reference's behaviour, so its failure in a field the entry
     // names is the explained difference seen a second time; the entry still has to match the
@@ -154,6 +166,7 @@ Judgement judge_cell(const CellObservation& cell, const CellObservation* referen
   if (j.verdict == Verdict::unexpected_pass)
     j.reason = "matches the reference although an expectation file expects " + describe_signature(known->fields) +
                ": remove the entry";
+  say_not_held();
   return j;
 }
 

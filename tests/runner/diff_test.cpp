@@ -74,7 +74,10 @@ TEST(Expectations, AColumnWithItsOwnErrorWordsIsHeldToTheOutcomeAndErrnoAlone) {
                            {"errno", "ENOENT"},
                            {"filename", "{probe}"},
                            {"fields", {{"outcome.message", "[Errno 2] No such file or directory: '{probe}'"}}}};
-  EXPECT_TRUE(check_expectations(expect, c_library, ErrorWords::own).empty());
+  std::vector<FieldDifference> not_held;
+  EXPECT_TRUE(check_expectations(expect, c_library, ErrorWords::own, &not_held).empty());
+  ASSERT_EQ(not_held.size(), 3u);  // the class, the filename and the message, kept for the cell's reason
+  EXPECT_EQ(not_held[0], (FieldDifference{"outcome.error_class", "FileNotFoundError", "posix_spawn"}));
   // The same block on a column in CPython's words fails on all three.
   EXPECT_EQ(check_expectations(expect, c_library, ErrorWords::python).size(), 3u);
   // Held to the rest: another errno, or a child where an error was expected, still fails.
@@ -98,9 +101,16 @@ TEST(Verdict, TheExpectBlockJudgesAColumnInItsOwnErrorWords) {
   nlohmann::json expect = {{"exception", "PermissionError"}, {"errno", "EPERM"}};
   // As the reference of a run of C library columns: no CPython semantics in its hello.
   raised.python_error_words = false;
-  EXPECT_EQ(judge_cell(raised, nullptr, true, "", expect).verdict, Verdict::match);
+  auto judged = judge_cell(raised, nullptr, true, "", expect);
+  EXPECT_EQ(judged.verdict, Verdict::match);
+  // Passing, with the statement it was not held to in its reason, for the reports.
+  EXPECT_NE(judged.reason.find("not held to the expect block's Python error words"), std::string::npos)
+      << judged.reason;
+  EXPECT_NE(judged.reason.find("PermissionError"), std::string::npos) << judged.reason;
   raised.python_error_words = true;
-  EXPECT_EQ(judge_cell(raised, nullptr, true, "", expect).verdict, Verdict::differ);
+  judged = judge_cell(raised, nullptr, true, "", expect);
+  EXPECT_EQ(judged.verdict, Verdict::differ);
+  EXPECT_EQ(judged.reason.find("not held"), std::string::npos) << judged.reason;
 }
 
 TEST(Verdict, MatchDifferSkipError) {
