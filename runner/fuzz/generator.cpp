@@ -611,9 +611,11 @@ class CaseBuilder {
         }
         // Never a pipe: its parent end would stay open after the together step, on a number that
         // depends on the threads' order, and every later fd number and parent_after listing with it.
-        // devnull only while the standard fds are all open: otherwise it may land on one or above 2,
-        // as the other threads' fds allow, and that number decides whether 3.13 takes posix_spawn.
-        if (closed_std_.empty() && choose_.percent(40)) popen.set("stdout", CaseNode::plain("devnull"));
+        // devnull only while the standard fds are all open and no parent step closed a name, which may
+        // have sat on one: otherwise it may land on 0 to 2 or above, as the other threads' fds allow,
+        // and that number decides whether 3.13 takes posix_spawn.
+        if (closed_std_.empty() && closed_holders_.empty() && choose_.percent(40))
+          popen.set("stdout", CaseNode::plain("devnull"));
       }
       // The fd numbers a pipe made in a thread takes depend on what the other threads hold at that
       // moment: later steps name only the pipes of spawns made outside a together.
