@@ -15,11 +15,10 @@
 #include <cstring>
 #include <string>
 
+#include "fdconform_common/probe_status.hpp"
 #include "fdconform_snapshot/snapshot.hpp"
 
 namespace {
-
-constexpr int exit_report_failed = 3;
 
 // The value of the last `--NAME=` argument, or nullptr.
 const char* option(int argc, char** argv, const char* prefix) {
@@ -91,7 +90,7 @@ int main(int argc, char** argv) {
   const std::string json = snap::to_json(snapshot, snap::Shape::probe_report) + "\n";
   const char* path = option(argc, argv, "--report=");
   const bool reported = path == nullptr ? write_all(STDOUT_FILENO, json) : write_report(path, json);
-  if (!reported) return exit_report_failed;
+  if (!reported) return fdconform_common::probe_report_failed_status;
   hold(option(argc, argv, "--hold="));
   return exit_status(option(argc, argv, "--exit="));
 }

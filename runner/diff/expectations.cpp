@@ -37,15 +37,11 @@ std::optional<OutcomeExpectation> expected_outcome(const nlohmann::json& expect)
   return OutcomeExpectation{kind, true};
 }
 
-bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 }  // namespace
 
 bool in_python_error_words(const std::string& field) {
-  return ends_with(field, "error_class") || ends_with(field, "outcome.message") ||
-         ends_with(field, "outcome.filename") || ends_with(field, "outcome.filename2");
+  return field.ends_with("error_class") || field.ends_with("outcome.message") || field.ends_with("outcome.filename") ||
+         field.ends_with("outcome.filename2");
 }
 
 std::vector<FieldDifference> check_expectations(const nlohmann::json& expect, const Observation& observation,

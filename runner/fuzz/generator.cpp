@@ -756,7 +756,6 @@ class CaseBuilder {
     if (mentions(spawns, "user") || mentions(spawns, "group") || mentions(spawns, "extra_groups")) need("user_group");
     if (mentions(spawns, "pipesize")) need("pipesize");
   }
-
 };
 
 

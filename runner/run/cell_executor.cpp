@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "fdconform_common/probe_status.hpp"
 #include "normalize/normalizer.hpp"
 #include "normalize/runtime_owned.hpp"
 #include "run/interrupt.hpp"
@@ -100,7 +101,7 @@ std::optional<std::string> missing_report(const nlohmann::json& probe, const nlo
   // Any other status without a report is an observation: the child failed before it became the
   // probe (a fork_exec step, an exec error in a shell or a pre-exec child: 126, 127, 255).
   const auto code = outcome.find("returncode");
-  if (code == outcome.end() || *code != 3) return std::nullopt;
+  if (code == outcome.end() || *code != fdconform_common::probe_report_failed_status) return std::nullopt;
   std::string detail;
   if (auto diagnostics = result.find("stderr"); diagnostics != result.end() && diagnostics->is_string()) {
     std::string text = diagnostics->get<std::string>().substr(0, 300);

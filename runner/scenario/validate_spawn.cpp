@@ -7,6 +7,7 @@
 #include <limits>
 #include <string_view>
 
+#include "fdconform_common/probe_status.hpp"
 #include "fdconform_common/signal_names.hpp"
 #include "scenario/validate_libc.hpp"
 #include "scenario/validation_context.hpp"
@@ -519,14 +520,14 @@ nlohmann::json child_step(ValidationContext& ctx, const YAML::Node& node, const 
     return {{"open", out}};
   }
   if (e.key == "exit") {
-    // os._exit(N) in preexec_fn: the child ends before exec without writing an error record. Status 3
-    // is the probe's own for a report it could not write (docs/PROBE.md): a child ending with it and
-    // no report is a failed cell, so a step may not choose it.
+    // os._exit(N) in preexec_fn: the child ends before exec without writing an error record. The probe's
+    // status for a report it could not write is refused: a child ending with it and no report is a failed
+    // cell.
     if (auto n = ctx.check.integer(e.value, step_path, 0, 255, "an exit status from 0 to 255")) {
-      if (*n == 3) {
-        ctx.check.error(e.value, fmt::format("{}: 3 is the probe's status for a report it could not write "
+      if (*n == fdconform_common::probe_report_failed_status) {
+        ctx.check.error(e.value, fmt::format("{}: {} is the probe's status for a report it could not write "
                                              "(docs/PROBE.md); expected another exit status from 0 to 255",
-                                             step_path));
+                                             step_path, *n));
         return nullptr;
       }
       return {{"exit", *n}};
